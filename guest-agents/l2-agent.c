@@ -1,0 +1,37 @@
+/*
+ * First process of a nested guest (L2): reports that the guest reached
+ * userspace, with its kernel and uptime, then powers the guest off so that
+ * L1's QEMU exits.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "json-line.h"
+
+static double uptime_seconds(void)
+{
+	double up = -1;
+	FILE *f = fopen("/proc/uptime", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = -1;
+		fclose(f);
+	}
+	return up;
+}
+
+int main(void)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	json_line("up", "\"kernel\":\"%s\",\"machine\":\"%s\",\"uptime_s\":%.3f",
+		  u.release, u.machine, uptime_seconds());
+	sync();
+	reboot(RB_POWER_OFF);
+	return 1;
+}

@@ -1,0 +1,66 @@
+/**
+ * The Debian bookworm arm64 packages L1 runs on: busybox, dropbear and
+ * L1's own QEMU (7.2 still has -device vfio-calxeda-xgmac, removed in
+ * QEMU 10.2), with their dependencies. Extracted by mmdebstrap without
+ * running any maintainer script, so no binfmt emulation is needed; kept
+ * as one tar in the cache.
+ */
+import { join } from 'node:path';
+import { capture, runStep } from './build-step.ts';
+import { fileDigests } from '../cache/digest.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { InfrastructureError } from '../errors.ts';
+import { repoRoot } from '../paths.ts';
+
+export const SUITE = 'bookworm';
+export const MIRROR = 'http://deb.debian.org/debian';
+export const L1_PACKAGES = ['busybox-static', 'dropbear-bin', 'qemu-system-arm'] as const;
+
+export interface DebianBase {
+  readonly tarball: string;
+  readonly packages: Record<string, string>;
+  readonly key: string;
+  readonly built: boolean;
+  readonly buildSeconds: number;
+}
+
+/** The bookworm (not backports) candidate version of each arm64 package. */
+async function bookwormVersions(packages: readonly string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of packages) {
+    const versions = await capture('apt-cache', ['madison', `${name}:arm64`]);
+    const line = versions.split('\n').find((l) => / bookworm\/main arm64 Packages/.test(l) || / bookworm-updates\/main/.test(l) || /bookworm-security/.test(l));
+    const version = line?.split('|')[1]?.trim();
+    if (version === undefined) {
+      throw new InfrastructureError(`no bookworm arm64 version of ${name} known to apt; run: dpkg --add-architecture arm64 && apt-get update`);
+    }
+    out[name] = version;
+  }
+  return out;
+}
+
+export async function buildDebianBase(store: CacheStore, onProgress: (line: string) => void = () => {}): Promise<DebianBase> {
+  const packages = await bookwormVersions(L1_PACKAGES);
+  const inputs = {
+    suite: SUITE,
+    packages,
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/debian-base.ts')]),
+  };
+  const entry = await store.obtain('debian-base', inputs, async (out) => {
+    const log = join(out, 'build.log');
+    onProgress(`extracting Debian ${SUITE} arm64 packages: ${Object.entries(packages).map(([p, v]) => `${p} ${v}`).join(', ')}`);
+    await runStep('mmdebstrap', 'mmdebstrap', [
+      '--variant=extract',
+      '--architectures=arm64',
+      `--include=${Object.entries(packages).map(([p, v]) => `${p}=${v}`).join(',')}`,
+      '--aptopt=APT::Install-Recommends "false"',
+      '--format=tar',
+      SUITE,
+      join(out, 'rootfs.tar'),
+      `deb ${MIRROR} ${SUITE} main`,
+      `deb ${MIRROR} ${SUITE}-updates main`,
+      `deb http://deb.debian.org/debian-security ${SUITE}-security main`,
+    ], { log, env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  });
+  return { tarball: join(entry.dir, 'rootfs.tar'), packages, key: entry.manifest.key, built: entry.built, buildSeconds: entry.manifest.buildSeconds };
+}

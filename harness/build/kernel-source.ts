@@ -1,0 +1,93 @@
+/**
+ * Where a kernel comes from and how it becomes a patched source tree in
+ * the work area. The work area is an accelerator, like ccache: it is kept
+ * between runs so that a bisect step rebuilds incrementally, and it is never
+ * trusted as an artifact (the cache entries are).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { capture, runStep } from './build-step.ts';
+import { sha256, sha256File } from '../cache/digest.ts';
+import { InputError } from '../errors.ts';
+
+export const DEBIAN_SOURCE_TARBALL = '/usr/src/linux-source-6.12.tar.xz';
+export const DEBIAN_SOURCE_PACKAGE = 'linux-source-6.12';
+
+export type KernelSource =
+  | { readonly kind: 'debian-package'; readonly package: string; readonly version: string; readonly tarball: string; readonly tarballSha256: string }
+  | { readonly kind: 'tree'; readonly dir: string; readonly revision: string; readonly dirtyDigest: string | null };
+
+export interface Patch {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** The default source: Debian's linux-source package from bookworm-backports. */
+export async function debianSource(): Promise<KernelSource> {
+  if (!existsSync(DEBIAN_SOURCE_TARBALL)) {
+    throw new InputError(`${DEBIAN_SOURCE_TARBALL} is missing; install it with: apt-get install -t bookworm-backports ${DEBIAN_SOURCE_PACKAGE}`);
+  }
+  const version = (await capture('dpkg-query', ['-W', '-f=${Version}', DEBIAN_SOURCE_PACKAGE])).trim();
+  return {
+    kind: 'debian-package',
+    package: DEBIAN_SOURCE_PACKAGE,
+    version,
+    tarball: DEBIAN_SOURCE_TARBALL,
+    tarballSha256: await sha256File(DEBIAN_SOURCE_TARBALL),
+  };
+}
+
+/** A kernel tree given by the user; identified by its git revision plus any uncommitted change. */
+export async function treeSource(dirArg: string): Promise<KernelSource> {
+  const dir = resolve(dirArg);
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new InputError(`kernel tree ${dir} does not exist; pass --kernel-tree a checked-out Linux source directory`);
+  if (!existsSync(join(dir, 'Kconfig')) || !existsSync(join(dir, 'scripts', 'kconfig', 'merge_config.sh'))) {
+    throw new InputError(`${dir} is not a Linux kernel tree (no Kconfig or scripts/kconfig/merge_config.sh); pass --kernel-tree the top of a kernel source checkout`);
+  }
+  if (!existsSync(join(dir, '.git'))) {
+    throw new InputError(`kernel tree ${dir} is not a git checkout; the harness identifies trees by their git revision (run 'git init && git add -A && git commit' there)`);
+  }
+  const revision = (await capture('git', ['-C', dir, 'rev-parse', 'HEAD'])).trim();
+  const status = await capture('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
+  const dirtyDigest = status.trim() === '' ? null : sha256(await capture('git', ['-C', dir, 'diff', 'HEAD']));
+  return { kind: 'tree', dir, revision, dirtyDigest };
+}
+
+/** A short stable label of the source, for work directory names and reports. */
+export function sourceLabel(source: KernelSource): string {
+  return source.kind === 'debian-package' ? `${source.package}_${source.version}` : `tree-${sha256(source.dir).slice(0, 12)}`;
+}
+
+/**
+ * Makes `workDir/src` hold the source with `patches` applied. Debian's
+ * tarball is unpacked once per (tarball, patches); a user tree is mirrored
+ * with rsync (unchanged files keep their timestamps, so make stays
+ * incremental) and the patches reapplied.
+ */
+export async function prepareSourceTree(source: KernelSource, patches: readonly Patch[], workDir: string, log: string): Promise<string> {
+  const src = join(workDir, 'src');
+  const stampPath = join(workDir, 'src.stamp');
+  const stamp = sha256(JSON.stringify({ source, patches }));
+  if (source.kind === 'debian-package') {
+    if ((await readFile(stampPath, 'utf8').catch(() => '')) === stamp && existsSync(src)) return src;
+    await rm(src, { recursive: true, force: true });
+    await rm(stampPath, { force: true });
+    await mkdir(src, { recursive: true });
+    await runStep('unpacking the kernel source', 'tar', ['-xJf', source.tarball, '-C', src, '--strip-components=1'], { log });
+  } else {
+    await mkdir(src, { recursive: true });
+    await rm(stampPath, { force: true });
+    await runStep('mirroring the kernel tree', 'rsync', ['-a', '--delete', '--exclude=/.git', `${source.dir}/`, `${src}/`], { log });
+  }
+  for (const patch of patches) {
+    try {
+      await runStep(`applying ${patch.name}`, 'patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-d', src], { log, input: patch.text });
+    } catch {
+      throw new InputError(`patch ${patch.name} does not apply to ${source.kind === 'tree' ? source.dir : source.tarball}; rebase it or drop it (log: ${log})`);
+    }
+  }
+  await writeFile(stampPath, stamp);
+  return src;
+}

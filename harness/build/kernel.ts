@@ -1,0 +1,132 @@
+/**
+ * Builds the arm64 kernel that serves both the ARM host (L1) and the nested
+ * guests (L2): allnoconfig + the fragments in kernel-config/, merged with the
+ * tree's own merge_config.sh, resolved by olddefconfig and then checked
+ * option by option. Cross-compiled with ccache in a persistent build
+ * directory, so a bisect step recompiles only what changed.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { capture, runStep } from './build-step.ts';
+import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts';
+import { prepareSourceTree, sourceLabel, type KernelSource, type Patch } from './kernel-source.ts';
+import { fileDigests } from '../cache/digest.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { InfrastructureError, InputError } from '../errors.ts';
+import { repoRoot } from '../paths.ts';
+
+export const FRAGMENT_DIR = join(repoRoot, 'kernel-config');
+export const PATCH_DIR = join(repoRoot, 'kernel-config', 'patches');
+const CROSS_COMPILE = 'aarch64-linux-gnu-';
+
+export interface KernelRecipe {
+  readonly source: KernelSource;
+  readonly fragments: ReadonlyArray<{ name: string; text: string }>;
+  readonly patches: readonly Patch[];
+}
+
+export interface KernelArtifact {
+  /** The cache entry directory. */
+  readonly dir: string;
+  readonly image: string;
+  /** INSTALL_MOD_PATH tree: lib/modules/<release>/... */
+  readonly modulesRoot: string;
+  readonly release: string;
+  readonly configPath: string;
+  readonly key: string;
+  readonly built: boolean;
+  readonly buildSeconds: number;
+}
+
+async function readNamed(dir: string, suffix: string): Promise<Array<{ name: string; text: string }>> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(suffix)).sort();
+  return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), 'utf8') })));
+}
+
+/** The project's fragments and patches, plus any extra patches the user gave. */
+export async function defaultRecipe(source: KernelSource, extraPatches: readonly Patch[] = []): Promise<KernelRecipe> {
+  const fragments = await readNamed(FRAGMENT_DIR, '.config');
+  if (fragments.length === 0) throw new InputError(`no *.config fragments in ${FRAGMENT_DIR}`);
+  const patches = [...(await readNamed(PATCH_DIR, '.patch')), ...extraPatches];
+  return { source, fragments, patches };
+}
+
+async function toolchainVersion(): Promise<string> {
+  try {
+    return (await capture(`${CROSS_COMPILE}gcc`, ['--version'])).split('\n')[0] ?? '';
+  } catch {
+    throw new InputError(`${CROSS_COMPILE}gcc not found; install it with: apt-get install gcc-aarch64-linux-gnu`);
+  }
+}
+
+export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onProgress: (line: string) => void = () => {}): Promise<KernelArtifact> {
+  const inputs = {
+    source: recipe.source,
+    fragments: recipe.fragments,
+    patches: recipe.patches,
+    toolchain: await toolchainVersion(),
+    recipe: await fileDigests(repoRoot, [
+      join(repoRoot, 'harness/build/kernel.ts'),
+      join(repoRoot, 'harness/build/kernel-source.ts'),
+      join(repoRoot, 'harness/build/kernel-config.ts'),
+    ]),
+  };
+  const workDir = join(store.root, 'work', 'kernel', sourceLabel(recipe.source));
+  const entry = await store.obtain('kernel', inputs, async (out) => {
+    await mkdir(workDir, { recursive: true });
+    const log = join(out, 'build.log');
+    onProgress(`building kernel from ${recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball} (log: ${log})`);
+    const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log);
+    const build = join(workDir, 'build');
+    await mkdir(build, { recursive: true });
+    const fragmentDir = join(workDir, 'fragments');
+    await mkdir(fragmentDir, { recursive: true });
+    const fragmentPaths: string[] = [];
+    for (const fragment of recipe.fragments) {
+      const path = join(fragmentDir, fragment.name);
+      await writeFile(path, fragment.text);
+      fragmentPaths.push(path);
+    }
+    const env = {
+      ARCH: 'arm64',
+      CROSS_COMPILE,
+      CCACHE_DIR: join(store.root, 'ccache'),
+      CCACHE_BASEDIR: workDir,
+      CCACHE_MAXSIZE: '5G',
+      KBUILD_BUILD_TIMESTAMP: '1970-01-01',
+      KBUILD_BUILD_USER: 'vfio-reset',
+      KBUILD_BUILD_HOST: 'vfio-reset',
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    };
+    const make = ['-C', src, `O=${build}`, 'ARCH=arm64', `CROSS_COMPILE=${CROSS_COMPILE}`, `CC=ccache ${CROSS_COMPILE}gcc`];
+    await runStep('merging config fragments', join(src, 'scripts/kconfig/merge_config.sh'), ['-n', '-O', build, ...fragmentPaths], { cwd: src, env, log });
+    await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log });
+    const resolved = await readFile(join(build, '.config'), 'utf8');
+    const dropped = droppedOptions(requestsOf(recipe.fragments), resolved);
+    if (dropped.length > 0) {
+      throw new InputError(`kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; the tree lacks them or their dependencies`);
+    }
+    onProgress('compiling kernel Image and modules');
+    await runStep('compiling the kernel', 'make', [...make, `-j${Math.max(1, (await import('node:os')).availableParallelism())}`, 'Image', 'modules'], { env, log });
+    const release = (await capture('make', [...make, '-s', 'kernelrelease'])).trim();
+    await runStep('installing modules', 'make', [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${join(out, 'modules')}`, 'modules_install'], { env, log });
+    await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
+    await copyFile(join(build, '.config'), join(out, 'config'));
+    await copyFile(join(build, 'System.map'), join(out, 'System.map'));
+    await writeFile(join(out, 'release'), `${release}\n`);
+  });
+  const release = (await readFile(join(entry.dir, 'release'), 'utf8')).trim();
+  const image = join(entry.dir, 'Image');
+  if (!existsSync(image)) throw new InfrastructureError(`kernel cache entry ${entry.dir} has no Image`);
+  return {
+    dir: entry.dir,
+    image,
+    modulesRoot: join(entry.dir, 'modules'),
+    release,
+    configPath: join(entry.dir, 'config'),
+    key: entry.manifest.key,
+    built: entry.built,
+    buildSeconds: entry.manifest.buildSeconds,
+  };
+}

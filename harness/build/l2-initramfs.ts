@@ -1,0 +1,43 @@
+/** The nested guest's initramfs: static busybox, the L2 agent and an init that starts it. */
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runStep } from './build-step.ts';
+import type { Agents } from './agents.ts';
+import type { DebianBase } from './debian-base.ts';
+import { fileDigests } from '../cache/digest.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { repoRoot } from '../paths.ts';
+
+const L2_DIR = join(repoRoot, 'images', 'l2');
+
+export interface L2Initramfs {
+  readonly path: string;
+  readonly key: string;
+  readonly built: boolean;
+}
+
+export async function buildL2Initramfs(store: CacheStore, base: DebianBase, agents: Agents): Promise<L2Initramfs> {
+  const inputs = {
+    base: base.key,
+    agents: agents.key,
+    files: await fileDigests(repoRoot, [join(L2_DIR, 'init')]),
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/l2-initramfs.ts')]),
+  };
+  const entry = await store.obtain('l2-initramfs', inputs, async (out) => {
+    const staging = `${out}.staging`;
+    const log = join(out, 'build.log');
+    await mkdir(join(staging, 'bin'), { recursive: true });
+    try {
+      await runStep('extracting busybox', 'tar', ['-xf', base.tarball, '-C', staging, './bin/busybox'], { log });
+      await copyFile(join(L2_DIR, 'init'), join(staging, 'init'));
+      await chmod(join(staging, 'init'), 0o755);
+      await copyFile(join(agents.dir, 'l2-agent'), join(staging, 'bin', 'l2-agent'));
+      await chmod(join(staging, 'bin', 'l2-agent'), 0o755);
+      const archive = join(out, 'initramfs.cpio.gz');
+      await runStep('packing the L2 initramfs', 'sh', ['-c', `find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > '${archive}'`], { cwd: staging, log });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  });
+  return { path: join(entry.dir, 'initramfs.cpio.gz'), key: entry.manifest.key, built: entry.built };
+}

@@ -1,0 +1,98 @@
+/**
+ * `vfio-reset`: the command line. Each command parses its options, runs,
+ * and maps what happened to one exit code; errors are one line naming what
+ * is wrong and how to fix it, followed by the log tail where there is one.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { CacheStore } from './cache/store.ts';
+import { cacheRoot } from './paths.ts';
+import { debianSource, treeSource, type KernelSource } from './build/kernel-source.ts';
+import { buildStack } from './stack.ts';
+import { runSmoke } from './smoke.ts';
+import { stderrProgress } from './progress.ts';
+import { InfrastructureError, InputError } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
+import { killAllGroups } from './process/process-groups.ts';
+
+export const DEFAULT_L0_QEMU = '/usr/bin/qemu-system-aarch64';
+
+const COMMON_OPTIONS = {
+  'kernel-tree': { type: 'string' },
+  qemu: { type: 'string' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const USAGE = `usage: vfio-reset <command> [options]
+
+commands:
+  smoke    build what is missing, boot L1 and a nested L2 guest, print phase timings as JSON
+
+options:
+  --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
+  --qemu PATH         the L0 qemu-system-aarch64 (default ${DEFAULT_L0_QEMU})
+  --output DIR        where the run's artifacts go (default: a new directory under
+                      \${XDG_DATA_HOME:-~/.local/share}/vfio-reset/runs)
+  -h, --help          this text
+`;
+
+function defaultRunDir(command: string): string {
+  const data = process.env['XDG_DATA_HOME']?.startsWith('/') ? process.env['XDG_DATA_HOME'] : join(homedir(), '.local', 'share');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return join(data, 'vfio-reset', 'runs', `${stamp}-${command}`);
+}
+
+async function smoke(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: COMMON_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return EXIT.good;
+  }
+  const store = new CacheStore(cacheRoot());
+  const source: KernelSource = values['kernel-tree'] !== undefined ? await treeSource(values['kernel-tree']) : await debianSource();
+  const runDir = resolve(values.output ?? defaultRunDir('smoke'));
+  stderrProgress(`artifacts: ${runDir}`);
+  const stack = await buildStack(store, source, [], stderrProgress);
+  const timings = await runSmoke({ stack, qemuBinary: values.qemu ?? DEFAULT_L0_QEMU, cacheRoot: store.root, runDir }, stderrProgress);
+  process.stdout.write(`${JSON.stringify(timings)}\n`);
+  return EXIT.good;
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { smoke };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? EXIT.usage : EXIT.good;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    process.stderr.write(`vfio-reset: unknown command '${command}'; run 'vfio-reset --help' for the list\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await run(rest);
+  } catch (error) {
+    if (error instanceof InputError) {
+      process.stderr.write(`vfio-reset: error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof InfrastructureError) {
+      process.stderr.write(`vfio-reset: could not decide: ${error.message}\n`);
+      if (error.tail !== '') process.stderr.write(`--- tail ---\n${error.tail}\n`);
+      return EXIT.undecided;
+    }
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`vfio-reset: ${error.message}; run 'vfio-reset ${command} --help'\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+killAllGroups();
+process.exit(code);

@@ -1,0 +1,59 @@
+/**
+ * The L0 command line that boots the ARM "Midway-like" host (L1): QEMU's
+ * virt machine with EL2 (so L1 runs KVM), GICv3 and an SMMUv3, the kernel
+ * under test booted directly, the cached root image attached read-only in
+ * effect (snapshot=on), SSH forwarded from a loopback port, the serial
+ * console on stdio and QMP on a unix socket.
+ */
+import { L1_PATHS } from '../build/l1-image.ts';
+import type { QemuInvocation } from './qemu-machine.ts';
+
+export interface L1Boot {
+  readonly qemuBinary: string;
+  readonly kernel: string;
+  readonly rootImage: string;
+  readonly memoryMiB: number;
+  readonly cpus: number;
+  readonly sshPort: number;
+  readonly qmpSocket: string;
+  readonly authorizedKeysFile: string;
+  /** Kernel parameters a scenario adds (e.g. vfio_platform.reset_required=0). */
+  readonly extraKernelArgs: readonly string[];
+}
+
+/** Kernel parameters every L1 boot needs; see each comment for why. */
+export const L1_KERNEL_ARGS = [
+  'console=ttyAMA0',
+  'root=/dev/vda',
+  'rootfstype=ext4',
+  'rw',
+  `init=${L1_PATHS.init}`,
+  // A panic must end the VM at once (with -no-reboot) rather than hang until a timeout.
+  'panic=-1',
+  // A platform device has no MSI domain: without this L1's QEMU cannot attach the VFIO group.
+  'vfio_iommu_type1.allow_unsafe_interrupts=1',
+] as const;
+
+export function l1Invocation(boot: L1Boot): QemuInvocation {
+  const args = [
+    '-M', 'virt,virtualization=on,gic-version=3,iommu=smmuv3',
+    // pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
+    '-cpu', 'max,pauth-impdef=on',
+    '-smp', String(boot.cpus),
+    '-m', `${boot.memoryMiB}M`,
+    '-display', 'none',
+    '-monitor', 'none',
+    '-chardev', 'stdio,id=console,signal=off',
+    '-serial', 'chardev:console',
+    '-qmp', `unix:${boot.qmpSocket},server=on,wait=off`,
+    '-no-reboot',
+    '-kernel', boot.kernel,
+    '-append', [...L1_KERNEL_ARGS, ...boot.extraKernelArgs].join(' '),
+    '-drive', `file=${boot.rootImage},if=none,id=root,format=raw,snapshot=on`,
+    '-device', 'virtio-blk-device,drive=root',
+    '-netdev', `user,id=mgmt,hostfwd=tcp:127.0.0.1:${boot.sshPort}-:22`,
+    '-device', 'virtio-net-device,netdev=mgmt',
+    '-fw_cfg', `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
+  ];
+  return { name: 'l1', binary: boot.qemuBinary, args, qmpSocket: boot.qmpSocket };
+}

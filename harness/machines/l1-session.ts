@@ -1,0 +1,79 @@
+/**
+ * A booted ARM host: the L0 QEMU running L1, and an SSH session into it.
+ * Boot waits name success (L1's init announcing itself) and failure (a
+ * panic, QEMU exiting), so a broken kernel fails at once with its console.
+ */
+import { join } from 'node:path';
+import { QemuMachine } from './qemu-machine.ts';
+import { l1Invocation } from './l1-host.ts';
+import { freeLoopbackPort } from './free-port.ts';
+import { SshSession, type KeyPair } from './ssh.ts';
+import { ConsoleWaitError } from './console.ts';
+import { InfrastructureError } from '../errors.ts';
+import type { Progress } from '../progress.ts';
+
+export interface L1Options {
+  readonly qemuBinary: string;
+  readonly kernel: string;
+  readonly rootImage: string;
+  readonly key: KeyPair;
+  readonly runDir: string;
+  readonly extraKernelArgs?: readonly string[];
+  readonly bootTimeoutMs?: number;
+  readonly sshTimeoutMs?: number;
+}
+
+export const L1_READY = /vfio-reset: L1 ready \(([^)]*)\)/;
+
+export interface L1Session {
+  readonly machine: QemuMachine;
+  readonly ssh: SshSession;
+  /** Seconds from launch to L1's init announcing itself. */
+  readonly bootSeconds: number;
+  /** Seconds from L1's init announcing itself to a working SSH session. */
+  readonly sshSeconds: number;
+}
+
+export async function bootL1(options: L1Options, progress: Progress): Promise<L1Session> {
+  const sshPort = await freeLoopbackPort();
+  const machine = new QemuMachine(
+    l1Invocation({
+      qemuBinary: options.qemuBinary,
+      kernel: options.kernel,
+      rootImage: options.rootImage,
+      memoryMiB: 2048,
+      cpus: 2,
+      sshPort,
+      qmpSocket: join(options.runDir, 'l1.qmp'),
+      authorizedKeysFile: options.key.publicKeyFile,
+      extraKernelArgs: options.extraKernelArgs ?? [],
+    }),
+    options.runDir,
+  );
+  const started = Date.now();
+  try {
+    progress('booting L1');
+    await machine.launch();
+    await machine.console
+      .waitFor(L1_READY, { timeoutMs: options.bootTimeoutMs ?? 120_000, what: 'booting L1' })
+      .catch((error: unknown) => {
+        if (error instanceof ConsoleWaitError) throw new InfrastructureError(`L1 did not boot: ${error.message.split('\n')[0]}`, error.tail, join(options.runDir, 'l1.console.log'));
+        throw error;
+      });
+    const booted = Date.now();
+    progress(`L1 up after ${((booted - started) / 1000).toFixed(1)} s; connecting over SSH (port ${sshPort})`);
+    const ssh = await SshSession.connect(sshPort, options.key, options.sshTimeoutMs ?? 60_000, () => (machine.hasExited ? 'L1 exited' : null));
+    return { machine, ssh, bootSeconds: (booted - started) / 1000, sshSeconds: (Date.now() - booted) / 1000 };
+  } catch (error) {
+    await machine.stop(1000);
+    throw error;
+  }
+}
+
+/** Powers L1 off from inside; falls back to QMP quit and signals. Never throws. */
+export async function shutdownL1(session: L1Session): Promise<void> {
+  await session.ssh.exec('sync; poweroff -f', 5000).catch(() => {});
+  session.ssh.end();
+  const exited = await Promise.race([session.machine.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+  if (!exited) await session.machine.stop(2000);
+}

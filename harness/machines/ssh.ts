@@ -1,0 +1,126 @@
+/**
+ * SSH into L1 (dropbear) over the user-net port forward: the harness's own
+ * key, readiness retried until the guest's sshd answers, commands with a
+ * timeout, and long-running commands whose output arrives line by line.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pRetry, { AbortError } from 'p-retry';
+import ssh2 from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import { InfrastructureError } from '../errors.ts';
+
+export interface KeyPair {
+  readonly privateKey: string;
+  readonly publicKeyFile: string;
+}
+
+/** The harness's SSH identity, made once per cache and reused. */
+export async function harnessKey(cacheRoot: string): Promise<KeyPair> {
+  const dir = join(cacheRoot, 'ssh');
+  const priv = join(dir, 'id_ed25519');
+  const pub = `${priv}.pub`;
+  if (!existsSync(priv) || !existsSync(pub)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vfio-reset harness' });
+    await writeFile(priv, pair.private, { mode: 0o600 });
+    await writeFile(pub, `${pair.public}\n`);
+  }
+  return { privateKey: await readFile(priv, 'utf8'), publicKeyFile: pub };
+}
+
+export interface ExecResult {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export class SshSession {
+  private constructor(private readonly client: ssh2.Client, readonly port: number) {}
+
+  /** Connects, retrying while the guest's sshd is not up yet, for at most `timeoutMs`. */
+  static async connect(port: number, key: KeyPair, timeoutMs: number, aborted: () => string | null = () => null): Promise<SshSession> {
+    const deadline = Date.now() + timeoutMs;
+    return pRetry(
+      async () => {
+        const why = aborted();
+        if (why !== null) throw new AbortError(new InfrastructureError(`SSH to L1 abandoned: ${why}`));
+        const client = new ssh2.Client();
+        await new Promise<void>((resolve, reject) => {
+          client.once('ready', () => resolve());
+          client.once('error', reject);
+          client.connect({ host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, readyTimeout: 5000, keepaliveInterval: 5000 });
+        });
+        return new SshSession(client, port);
+      },
+      {
+        retries: Math.ceil(timeoutMs / 500),
+        minTimeout: 500,
+        maxTimeout: 500,
+        factor: 1,
+        shouldRetry: () => Date.now() < deadline,
+      },
+    ).catch((error: Error) => {
+      throw error instanceof InfrastructureError ? error : new InfrastructureError(`SSH to L1 on port ${port} not ready within ${timeoutMs / 1000} s: ${error.message}`);
+    });
+  }
+
+  private open(command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+    });
+  }
+
+  /** Runs `command` to completion; rejects if it takes longer than `timeoutMs`. */
+  async exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
+    const channel = await this.open(command);
+    return new Promise((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => {
+        channel.close();
+        reject(new InfrastructureError(`L1 command timed out after ${timeoutMs / 1000} s: ${command}`, stderr || stdout));
+      }, timeoutMs);
+      channel.on('data', (d: Buffer) => (stdout += d.toString()));
+      channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      channel.on('exit', (code: number | null, signal?: string) => {
+        channel.once('close', () => {
+          clearTimeout(timer);
+          resolve({ code, signal: signal ?? null, stdout, stderr });
+        });
+      });
+      channel.on('close', () => {
+        clearTimeout(timer);
+        resolve({ code: null, signal: null, stdout, stderr });
+      });
+    });
+  }
+
+  /** Runs `command`, failing with its output unless it exits 0. */
+  async check(command: string, timeoutMs = 30_000): Promise<string> {
+    const result = await this.exec(command, timeoutMs);
+    if (result.code !== 0) {
+      throw new InfrastructureError(`L1 command failed (exit ${result.code ?? result.signal}): ${command}`, `${result.stdout}${result.stderr}`);
+    }
+    return result.stdout;
+  }
+
+  /** Starts a long-running command; `onOutput` receives its stdout and stderr as they arrive. */
+  async spawn(command: string, onOutput: (chunk: string) => void): Promise<{ done: Promise<number | null>; close: () => void }> {
+    const channel = await this.open(command);
+    channel.on('data', (d: Buffer) => onOutput(d.toString()));
+    channel.stderr.on('data', (d: Buffer) => onOutput(d.toString()));
+    const done = new Promise<number | null>((resolve) => {
+      let code: number | null = null;
+      channel.on('exit', (c: number | null) => (code = c));
+      channel.on('close', () => resolve(code));
+    });
+    return { done, close: () => channel.close() };
+  }
+
+  end(): void {
+    this.client.end();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Every external process the harness starts runs in a process group of its
+ * own, recorded here, so that no exit path (success, error, timeout, Ctrl-C,
+ * SIGTERM, a crash) leaves a QEMU, a make or a helper behind.
+ */
+import { execa, type Options, type ResultPromise } from 'execa';
+
+const liveGroups = new Set<number>();
+let handlersInstalled = false;
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** Kills every live process group with SIGKILL; safe to call from an 'exit' handler. */
+export function killAllGroups(): void {
+  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+  liveGroups.clear();
+}
+
+export function liveGroupCount(): number {
+  return liveGroups.size;
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllGroups);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(signal, () => {
+      process.stderr.write(`\nvfio-reset: ${signal} received, stopping every machine and build\n`);
+      killAllGroups();
+      process.exit(code);
+    });
+  }
+  process.on('uncaughtException', (error) => {
+    killAllGroups();
+    process.stderr.write(`vfio-reset: internal error: ${error.stack ?? String(error)}\n`);
+    process.exit(125);
+  });
+}
+
+export type GroupOptions = Omit<Options, 'detached' | 'cleanup'>;
+
+/**
+ * Starts `file` as the leader of a new process group. The group is killed
+ * with SIGKILL when the harness exits for any reason; `stopGroup` ends it
+ * earlier.
+ */
+export function startGroup<O extends GroupOptions>(file: string, args: readonly string[], options: O): ResultPromise<O> {
+  installHandlers();
+  const child = execa(file, args, { ...options, detached: true, cleanup: false } as O) as unknown as ResultPromise<O>;
+  const pid = child.pid;
+  if (pid !== undefined) {
+    liveGroups.add(pid);
+    const forget = () => {
+      // The leader is gone, but its children may live on in the group.
+      killGroup(pid, 'SIGKILL');
+      liveGroups.delete(pid);
+    };
+    child.then(forget, forget);
+  }
+  return child;
+}
+
+/** Sends `signal` to the whole group led by `pid`. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (liveGroups.has(pid)) killGroup(pid, signal);
+}

@@ -1,0 +1,76 @@
+/**
+ * The boot smoke check: L0 boots L1 with the kernel under test, L1 must
+ * offer KVM and vfio-platform, and L1's own QEMU must boot a nested guest
+ * (L2) under KVM whose agent reports "up". Prints one JSON line of timings.
+ */
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { bootL1, shutdownL1 } from './machines/l1-session.ts';
+import { harnessKey } from './machines/ssh.ts';
+import { l2CommandLine } from './machines/l2-guest.ts';
+import { shellQuote } from './machines/qemu-machine.ts';
+import { ConsoleLog, ConsoleWaitError } from './machines/console.ts';
+import { InfrastructureError } from './errors.ts';
+import type { Stack } from './stack.ts';
+import type { Progress } from './progress.ts';
+
+export interface SmokeTimings {
+  readonly l1_boot_s: number;
+  readonly ssh_ready_s: number;
+  readonly l2_boot_s: number;
+  readonly total_s: number;
+}
+
+export interface SmokeOptions {
+  readonly stack: Stack;
+  readonly qemuBinary: string;
+  readonly cacheRoot: string;
+  readonly runDir: string;
+}
+
+const round = (s: number) => Math.round(s * 100) / 100;
+
+export async function runSmoke(options: SmokeOptions, progress: Progress): Promise<SmokeTimings> {
+  await mkdir(options.runDir, { recursive: true });
+  const started = Date.now();
+  const session = await bootL1(
+    {
+      qemuBinary: options.qemuBinary,
+      kernel: options.stack.kernel.image,
+      rootImage: options.stack.l1Image.path,
+      key: await harnessKey(options.cacheRoot),
+      runDir: options.runDir,
+    },
+    progress,
+  );
+  try {
+    const { ssh } = session;
+    await ssh.check('test -c /dev/kvm').catch(() => {
+      throw new InfrastructureError('L1 has no /dev/kvm: KVM did not initialise (is L0 started with virtualization=on and the kernel built with CONFIG_KVM?)');
+    });
+    await ssh.check('test -d /sys/bus/platform/drivers/vfio-platform').catch(() => {
+      throw new InfrastructureError('vfio-platform is not registered in L1 (/sys/bus/platform/drivers/vfio-platform is missing)');
+    });
+    progress('L1 has /dev/kvm and vfio-platform; starting an L2 guest under KVM');
+    const l2Console = new ConsoleLog('l2', join(options.runDir, 'l2.console.log'));
+    const l2Started = Date.now();
+    const l2 = await ssh.spawn(shellQuote(l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: [] })), (chunk) => l2Console.push(chunk));
+    void l2.done.then((code) => l2Console.close(`L1's QEMU exited (code ${code ?? '?'})`));
+    const up = await l2Console.waitFor(/\{"event":"up"[^\n]*\}/, { timeoutMs: 180_000, what: 'booting L2' }).catch((error: unknown) => {
+      l2.close();
+      if (error instanceof ConsoleWaitError) throw new InfrastructureError(`L2 did not boot: ${error.message.split('\n')[0]}`, error.tail);
+      throw error;
+    });
+    const l2Seconds = (Date.now() - l2Started) / 1000;
+    progress(`L2 up after ${l2Seconds.toFixed(1)} s: ${up[0]}`);
+    await l2.done;
+    return {
+      l1_boot_s: round(session.bootSeconds),
+      ssh_ready_s: round(session.sshSeconds),
+      l2_boot_s: round(l2Seconds),
+      total_s: round((Date.now() - started) / 1000),
+    };
+  } finally {
+    await shutdownL1(session);
+  }
+}

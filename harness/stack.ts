@@ -1,0 +1,34 @@
+/**
+ * Everything a run boots, built (or found in the cache) in dependency
+ * order: kernel, Debian base, agents, L2 initramfs, L1 root image.
+ */
+import { buildAgents, type Agents } from './build/agents.ts';
+import { buildDebianBase, type DebianBase } from './build/debian-base.ts';
+import { buildKernel, defaultRecipe, type KernelArtifact } from './build/kernel.ts';
+import type { KernelSource, Patch } from './build/kernel-source.ts';
+import { buildL1Image, type L1Image } from './build/l1-image.ts';
+import { buildL2Initramfs, type L2Initramfs } from './build/l2-initramfs.ts';
+import type { CacheStore } from './cache/store.ts';
+import type { Progress } from './progress.ts';
+
+export interface Stack {
+  readonly kernel: KernelArtifact;
+  readonly base: DebianBase;
+  readonly agents: Agents;
+  readonly l2: L2Initramfs;
+  readonly l1Image: L1Image;
+  /** Seconds spent building (0 when everything came from the cache). */
+  readonly buildSeconds: number;
+}
+
+export async function buildStack(store: CacheStore, source: KernelSource, extraPatches: readonly Patch[], progress: Progress): Promise<Stack> {
+  const started = Date.now();
+  const kernel = await buildKernel(store, await defaultRecipe(source, extraPatches), progress);
+  progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
+  const base = await buildDebianBase(store, progress);
+  const agents = await buildAgents(store);
+  const l2 = await buildL2Initramfs(store, base, agents);
+  const l1Image = await buildL1Image(store, { base, kernel, agents, l2 });
+  progress(`L1 image ${l1Image.built ? 'built' : 'from cache'}: ${l1Image.path}`);
+  return { kernel, base, agents, l2, l1Image, buildSeconds: (Date.now() - started) / 1000 };
+}

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Installs the Debian packages the harness needs on a Debian 12 host.
+# Idempotent: a stamp keyed by this script's own hash skips the work when
+# nothing changed. Never adds trixie to the host's sources.
+set -euo pipefail
+
+stamp_dir="${XDG_CACHE_HOME:-$HOME/.cache}/vfio-reset"
+stamp="$stamp_dir/host-setup.$(sha256sum "$0" | cut -c1-16).stamp"
+[ -e "$stamp" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "host-setup: must run as root (apt-get installs packages); rerun with sudo" >&2
+	exit 1
+fi
+. /etc/os-release
+if [ "${VERSION_CODENAME:-}" != bookworm ]; then
+	echo "host-setup: this host is ${PRETTY_NAME:-unknown}; the harness supports Debian 12 (bookworm)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+backports=/etc/apt/sources.list.d/bookworm-backports.sources
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	cat >"$backports" <<'SRC'
+Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+# L1's own QEMU and busybox come from arm64 packages, extracted by mmdebstrap;
+# the foreign architecture lets apt resolve them for the cache keys.
+dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+	build-essential bc bison flex libssl-dev libelf-dev cpio kmod rsync \
+	xz-utils zstd ccache git patch e2fsprogs \
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+	mmdebstrap dpkg-dev fakeroot \
+	pkg-config libglib2.0-dev libfdt-dev libslirp-dev libpixman-1-dev \
+	ninja-build python3-venv python3-setuptools
+apt-get install -y -q --no-install-recommends -t bookworm-backports \
+	linux-source-6.12 meson python3-pycotap qemu-system-arm qemu-efi-aarch64
+
+mkdir -p "$stamp_dir"
+touch "$stamp"

@@ -1,0 +1,13 @@
+#!/bin/bash
+# Everything `npm start` and `npm test` need on a Debian 12 host: the Debian
+# packages (host-setup.sh) and the npm packages. Idempotent and quick when
+# nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash images/host-setup.sh
+stamp=node_modules/.vfio-reset-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	npm ci --no-audit --no-fund --loglevel=error
+	echo "$want" > "$stamp"
+fi
