@@ -151,7 +151,8 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   }
 
   close(): void {
-    this.closed = true;
+    // Through fail(), so that commands still waiting for a reply are rejected rather than left pending forever.
+    this.fail(new Error('QMP connection closed'));
     this.socket.destroy();
   }
 }

@@ -85,15 +85,15 @@ export class SshSession {
       }, timeoutMs);
       channel.on('data', (d: Buffer) => (stdout += d.toString()));
       channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      channel.on('exit', (code: number | null, signal?: string) => {
-        channel.once('close', () => {
-          clearTimeout(timer);
-          resolve({ code, signal: signal ?? null, stdout, stderr });
-        });
+      let code: number | null = null;
+      let signal: string | null = null;
+      channel.on('exit', (c: number | null, s?: string) => {
+        code = c;
+        signal = s ?? null;
       });
       channel.on('close', () => {
         clearTimeout(timer);
-        resolve({ code: null, signal: null, stdout, stderr });
+        resolve({ code, signal, stdout, stderr });
       });
     });
   }
