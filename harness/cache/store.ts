@@ -92,7 +92,7 @@ export class CacheStore {
     }
   }
 
-  /** Checks an entry against its manifest: every file present with its size and hash, nothing extra. */
+  /** Checks an entry against its manifest: every file present with its size and hash, every symlink with its target, nothing extra. */
   async verify(dir: string): Promise<{ manifest: Manifest } | EntryProblem> {
     let manifest: Manifest;
     try {
@@ -121,6 +121,9 @@ export class CacheStore {
     }
     for (const [path, target] of Object.entries(manifest.symlinks ?? {})) {
       if (actual.symlinks[path] !== target) return { kind: 'corrupt', detail: `symlink ${path} is missing or changed` };
+    }
+    for (const path of Object.keys(actual.symlinks)) {
+      if (!(path in (manifest.symlinks ?? {}))) return { kind: 'corrupt', detail: `symlink ${path} is not in the manifest` };
     }
     return { manifest };
   }

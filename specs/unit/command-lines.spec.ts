@@ -1,0 +1,147 @@
+/**
+ * Golden files for the QEMU command lines, one argument a line, so that a
+ * change to either shows up in review as a diff. `UPDATE_GOLDEN=1` rewrites
+ * them instead of comparing; review the diff before committing it.
+ */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { l1Invocation } from '../../harness/machines/l1-host.ts';
+import { l2CommandLine } from '../../harness/machines/l2-guest.ts';
+import { shellQuote } from '../../harness/machines/qemu-machine.ts';
+import { repoRoot } from '../../harness/paths.ts';
+
+const GOLDEN_DIR = join(repoRoot, 'specs', 'fixtures', 'golden');
+
+function render(argv: readonly string[]): string {
+  return `${argv.join('\n')}\n`;
+}
+
+async function matchesGolden(name: string, argv: readonly string[]): Promise<void> {
+  const path = join(GOLDEN_DIR, name);
+  const text = render(argv);
+  if (process.env['UPDATE_GOLDEN'] === '1') {
+    await writeFile(path, text);
+    return;
+  }
+  const golden = await readFile(path, 'utf8').catch(() => {
+    throw new Error(`${path} is missing; create it with UPDATE_GOLDEN=1 and review it`);
+  });
+  expect(text, `${name} differs from its golden file; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff`).to.equal(golden);
+}
+
+/** The value that follows `flag` (the first occurrence). */
+function after(argv: readonly string[], flag: string): string {
+  const i = argv.indexOf(flag);
+  expect(i, `${flag} is missing`).to.be.at.least(0);
+  return argv[i + 1] ?? '';
+}
+
+/** Every value that follows `flag`. */
+function allAfter(argv: readonly string[], flag: string): string[] {
+  return argv.flatMap((a, i) => (a === flag ? [argv[i + 1] ?? ''] : []));
+}
+
+describe('the L1 QEMU command line (l1Invocation)', () => {
+  const invocation = l1Invocation({
+    qemuBinary: '/usr/bin/qemu-system-aarch64',
+    kernel: '/cache/vfio-reset/store/kernel-0123456789abcdef0123456789abcdef/Image',
+    rootImage: '/cache/vfio-reset/store/l1-image-fedcba9876543210fedcba9876543210/rootfs.ext4',
+    memoryMiB: 2048,
+    cpus: 2,
+    sshPort: 10022,
+    qmpSocket: '/run/vfio-reset/run-1/l1.qmp',
+    authorizedKeysFile: '/run/vfio-reset/run-1/authorized_keys',
+    extraKernelArgs: ['vfio_platform.reset_required=0'],
+  });
+  const argv = [invocation.binary, ...invocation.args];
+
+  it('matches specs/fixtures/golden/l1-qemu.args', async () => {
+    await matchesGolden('l1-qemu.args', argv);
+  });
+
+  it('gives L1 EL2 (virtualization=on) so that L1 can run KVM, and an SMMUv3 so that vfio has IOMMU groups', () => {
+    const machine = after(argv, '-M').split(',');
+    expect(machine).to.include('virtualization=on');
+    expect(machine).to.include('iommu=smmuv3');
+    expect(machine).to.include('gic-version=3');
+  });
+
+  it('turns a guest panic into a QEMU exit: -no-reboot plus panic=-1', () => {
+    expect(argv).to.include('-no-reboot');
+    expect(after(argv, '-append').split(' ')).to.include('panic=-1');
+  });
+
+  it('lets vfio attach a platform device without an MSI domain (allow_unsafe_interrupts=1)', () => {
+    expect(after(argv, '-append').split(' ')).to.include('vfio_iommu_type1.allow_unsafe_interrupts=1');
+  });
+
+  it('puts the scenario kernel arguments after the fixed ones', () => {
+    expect(after(argv, '-append').split(' ').at(-1)).to.equal('vfio_platform.reset_required=0');
+  });
+
+  it('never writes the cached root image (snapshot=on)', () => {
+    const drive = after(argv, '-drive').split(',');
+    expect(drive).to.include('snapshot=on');
+    expect(drive).to.include('file=/cache/vfio-reset/store/l1-image-fedcba9876543210fedcba9876543210/rootfs.ext4');
+  });
+
+  it('forwards SSH from loopback only (hostfwd on 127.0.0.1)', () => {
+    expect(after(argv, '-netdev')).to.contain('hostfwd=tcp:127.0.0.1:10022-:22');
+  });
+
+  it('listens for QMP on the socket it reports', () => {
+    expect(after(argv, '-qmp')).to.equal(`unix:${invocation.qmpSocket},server=on,wait=off`);
+  });
+});
+
+describe('the L2 QEMU command line (l2CommandLine)', () => {
+  const argv = l2CommandLine({
+    memoryMiB: 256,
+    devices: ['-device', 'vfio-calxeda-xgmac,host=fff51000.ethernet'],
+    extraKernelArgs: ['vfio-reset.scenario=reuse'],
+  });
+
+  it('matches specs/fixtures/golden/l2-qemu.args', async () => {
+    await matchesGolden('l2-qemu.args', argv);
+  });
+
+  it('runs L2 under L1 KVM with the host CPU (-enable-kvm, -cpu host): nested virtualisation, not emulation', () => {
+    expect(argv).to.include('-enable-kvm');
+    expect(after(argv, '-cpu')).to.equal('host');
+  });
+
+  it('turns a guest panic into a QEMU exit: -no-reboot plus panic=-1', () => {
+    expect(argv).to.include('-no-reboot');
+    expect(after(argv, '-append').split(' ')).to.include('panic=-1');
+  });
+
+  it('keeps RAM below 4 GiB (the XGMAC uses 32-bit DMA addresses)', () => {
+    expect(parseInt(after(argv, '-m'), 10)).to.be.below(4096);
+  });
+
+  it('passes the devices it is given through, and has no other NIC', () => {
+    expect(allAfter(argv, '-device')).to.deep.equal(['vfio-calxeda-xgmac,host=fff51000.ethernet']);
+    expect(after(argv, '-nic')).to.equal('none');
+  });
+});
+
+describe('shellQuote', () => {
+  it('leaves plain arguments alone', () => {
+    expect(shellQuote(['-M', 'virt,gic-version=3', '/usr/bin/qemu-system-aarch64', 'a+b@c:d.e_f'])).to.equal('-M virt,gic-version=3 /usr/bin/qemu-system-aarch64 a+b@c:d.e_f');
+  });
+
+  it('quotes arguments with spaces, single quotes, shell metacharacters or nothing at all', () => {
+    expect(shellQuote(['console=ttyAMA0 panic=-1'])).to.equal("'console=ttyAMA0 panic=-1'");
+    expect(shellQuote(["it's"])).to.equal("'it'\\''s'");
+    expect(shellQuote(['$HOME', 'a;b', '*'])).to.equal("'$HOME' 'a;b' '*'");
+    expect(shellQuote([''])).to.equal("''");
+  });
+
+  it('gives back the same arguments when a real shell reads its output (as L1 does over SSH)', () => {
+    const argv = [...l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: ["quote'd arg", '$(reboot)'] }), '', 'two  spaces'];
+    const printed = execFileSync('sh', ['-c', `printf '%s\\0' ${shellQuote(argv)}`], { encoding: 'utf8' });
+    expect(printed.split('\0').slice(0, -1)).to.deep.equal(argv);
+  });
+});

@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killAllGroups, liveGroupCount, signalGroup, startGroup } from '../../harness/process/process-groups.ts';
+import { repoRoot } from '../../harness/paths.ts';
+import { until } from '../support.ts';
+
+/** The process group of `pid`, read from ps; throws when there is no such process. */
+function pgidOf(pid: number): number {
+  return Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+}
+
+/** The pids in process group `pgid` (zombies included). */
+function groupMembers(pgid: number): number[] {
+  return execFileSync('ps', ['-e', '-o', 'pid=,pgid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number])
+    .filter(([, g]) => g === pgid)
+    .map(([pid]) => pid);
+}
+
+/** True when `pid` no longer runs: no such process, or a zombie not yet reaped by its new parent. */
+function isGone(pid: number): boolean {
+  try {
+    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+  } catch {
+    return true; // ps exits 1 when there is no such process
+  }
+}
+
+/** Like `until`, but blocking: no promise job or I/O callback runs while it waits. */
+function untilSync(condition: () => boolean, what: string, timeoutMs = 3000): void {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+}
+
+describe('process groups', () => {
+  afterEach(() => killAllGroups());
+
+  it('startGroup makes the child the leader of a new process group, not ours', () => {
+    const child = startGroup('sh', ['-c', 'sleep 300 & sleep 300 & wait'], { stdio: 'ignore', reject: false });
+    const pid = child.pid as number;
+    expect(pgidOf(pid)).to.equal(pid);
+    expect(pgidOf(process.pid)).to.not.equal(pid);
+  });
+
+  it('killAllGroups kills the leader and its grandchildren, and forgets the group', async () => {
+    const child = startGroup('sh', ['-c', 'sleep 300 & sleep 300 & wait'], { stdio: 'ignore', reject: false });
+    const pid = child.pid as number;
+    await until(() => groupMembers(pid).length === 3, 'the shell and both sleeps run in the group');
+    const members = groupMembers(pid);
+    expect(liveGroupCount()).to.equal(1);
+    killAllGroups();
+    // Checked without yielding to the event loop, so that it is killAllGroups and not the
+    // clean-up that runs when the leader's exit is noticed that killed the grandchildren.
+    untilSync(() => members.every(isGone), `every process of group ${pid} (${members.join(', ')}) is gone`);
+    expect(liveGroupCount()).to.equal(0);
+    expect((await child).signal).to.equal('SIGKILL');
+  });
+
+  it('liveGroupCount goes back to 0 once a group ends by itself', async () => {
+    const child = startGroup('sh', ['-c', 'sleep 0.05; exit 3'], { stdio: 'ignore', reject: false });
+    expect(liveGroupCount()).to.equal(1);
+    expect((await child).exitCode).to.equal(3);
+    await until(() => liveGroupCount() === 0, 'the group is forgotten');
+  });
+
+  it('when the leader exits, a child it left behind in the group is killed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgroup-spec-'));
+    try {
+      const pidFile = join(dir, 'sleep.pid');
+      const child = startGroup('sh', ['-c', `sleep 300 & echo $! > '${pidFile}'`], { stdio: 'ignore', reject: false });
+      expect((await child).exitCode).to.equal(0);
+      const sleepPid = Number((await readFile(pidFile, 'utf8')).trim());
+      expect(sleepPid).to.be.greaterThan(0);
+      await until(() => isGone(sleepPid), `the orphaned sleep ${sleepPid} is gone`);
+      expect(liveGroupCount()).to.equal(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('signalGroup signals the whole group of a live leader', async () => {
+    const child = startGroup('sh', ['-c', 'sleep 300 & wait'], { stdio: 'ignore', reject: false });
+    const pid = child.pid as number;
+    await until(() => groupMembers(pid).length === 2, 'the shell and its sleep run in the group');
+    const members = groupMembers(pid);
+    signalGroup(pid, 'SIGTERM');
+    expect((await child).signal).to.equal('SIGTERM');
+    await until(() => members.every(isGone), 'the shell and its sleep are gone');
+  });
+});
+
+describe('a harness process that is interrupted', function () {
+  this.timeout(20_000);
+  const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`kills its process groups on ${signal} and exits with ${code}`, async () => {
+      // node --import tsx, as harness/bin/vfio-reset.js does: one process, so the signal reaches the harness itself.
+      const holder = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => holder.on('exit', (c, s) => resolve({ code: c, signal: s })));
+      let stdout = '';
+      let stderr = '';
+      holder.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      holder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      let sleepPid = 0;
+      try {
+        await until(() => stdout.includes('\n') || holder.exitCode !== null, 'the fixture prints the pid of its sleep', 15_000);
+        sleepPid = Number(stdout.trim());
+        expect(sleepPid, `fixture printed no pid; stderr: ${stderr}`).to.be.greaterThan(0);
+        expect(pgidOf(sleepPid), 'the sleep leads its own group').to.equal(sleepPid);
+        holder.kill(signal);
+        const result = await exited;
+        expect(result, stderr).to.deep.equal({ code, signal: null });
+        expect(stderr).to.contain(`${signal} received`);
+        await until(() => isGone(sleepPid), `the sleep ${sleepPid} is gone`);
+      } finally {
+        holder.kill('SIGKILL');
+        if (sleepPid > 0) {
+          try {
+            process.kill(-sleepPid, 'SIGKILL');
+          } catch {
+            // already gone, as it should be
+          }
+        }
+      }
+    });
+  }
+});
