@@ -6,7 +6,24 @@
  * console on stdio and QMP on a unix socket.
  */
 import { L1_PATHS } from '../build/l1-image.ts';
+import { L0_TRACE_EVENTS } from '../trace/l0-trace.ts';
+import { xgmacNicArg, type FrameLink } from '../traffic/frame-source.ts';
 import type { QemuInvocation } from './qemu-machine.ts';
+
+/** One emulated XGMAC of the L0 board and the link its frames travel on. */
+export interface XgmacPort {
+  readonly link: FrameLink;
+  readonly mac: string;
+}
+
+/** The device under test as the L0 board has it; absent on a stock QEMU. */
+export interface L0Devices {
+  readonly xgmacs: readonly XgmacPort[];
+  /** Where QEMU writes the trace log of the XGMACs and the SMMU. */
+  readonly traceFile: string;
+  /** Extra -global options of the device model, e.g. xgmac.quiesce-ignored=on for a control. */
+  readonly globals: readonly string[];
+}
 
 export interface L1Boot {
   readonly qemuBinary: string;
@@ -19,6 +36,22 @@ export interface L1Boot {
   readonly authorizedKeysFile: string;
   /** Kernel parameters a scenario adds (e.g. vfio_platform.reset_required=0). */
   readonly extraKernelArgs: readonly string[];
+  readonly devices: L0Devices | null;
+}
+
+function deviceArgs(devices: L0Devices | null): { machine: string; args: string[] } {
+  if (devices === null || devices.xgmacs.length === 0) return { machine: '', args: [] };
+  return {
+    machine: `,xgmacs=${devices.xgmacs.length}`,
+    args: [
+      ...devices.xgmacs.flatMap((x) => ['-nic', xgmacNicArg(x.link, x.mac)]),
+      ...devices.globals.flatMap((g) => ['-global', g]),
+      '-d', L0_TRACE_EVENTS.map((e) => `trace:${e}`).join(','),
+      '-D', devices.traceFile,
+      // Wall-clock stamps on every trace line, to line them up with the harness's own events.
+      '-msg', 'timestamp=on',
+    ],
+  };
 }
 
 /** Kernel parameters every L1 boot needs; see each comment for why. */
@@ -35,8 +68,9 @@ export const L1_KERNEL_ARGS = [
 ] as const;
 
 export function l1Invocation(boot: L1Boot): QemuInvocation {
+  const devices = deviceArgs(boot.devices);
   const args = [
-    '-M', 'virt,virtualization=on,gic-version=3,iommu=smmuv3',
+    '-M', `virt,virtualization=on,gic-version=3,iommu=smmuv3${devices.machine}`,
     // pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
     '-cpu', 'max,pauth-impdef=on',
     '-smp', String(boot.cpus),
@@ -54,6 +88,7 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
     '-netdev', `user,id=mgmt,hostfwd=tcp:127.0.0.1:${boot.sshPort}-:22`,
     '-device', 'virtio-net-device,netdev=mgmt',
     '-fw_cfg', `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
+    ...devices.args,
   ];
   return { name: 'l1', binary: boot.qemuBinary, args, qmpSocket: boot.qmpSocket };
 }

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { QemuMachine } from './qemu-machine.ts';
-import { l1Invocation } from './l1-host.ts';
+import { l1Invocation, type L0Devices } from './l1-host.ts';
 import { freeLoopbackPort } from './free-port.ts';
 import { SshSession, type KeyPair } from './ssh.ts';
 import { ConsoleWaitError } from './console.ts';
@@ -19,6 +19,7 @@ export interface L1Options {
   readonly key: KeyPair;
   readonly runDir: string;
   readonly extraKernelArgs?: readonly string[];
+  readonly devices?: L0Devices | null;
   readonly bootTimeoutMs?: number;
   readonly sshTimeoutMs?: number;
 }
@@ -47,6 +48,7 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
       qmpSocket: join(options.runDir, 'l1.qmp'),
       authorizedKeysFile: options.key.publicKeyFile,
       extraKernelArgs: options.extraKernelArgs ?? [],
+      devices: options.devices ?? null,
     }),
     options.runDir,
   );

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { l1Invocation } from '../../harness/machines/l1-host.ts';
+import { l1Invocation, type L1Boot } from '../../harness/machines/l1-host.ts';
 import { l2CommandLine } from '../../harness/machines/l2-guest.ts';
 import { shellQuote } from '../../harness/machines/qemu-machine.ts';
 import { repoRoot } from '../../harness/paths.ts';
@@ -43,8 +43,9 @@ function allAfter(argv: readonly string[], flag: string): string[] {
   return argv.flatMap((a, i) => (a === flag ? [argv[i + 1] ?? ''] : []));
 }
 
-describe('the L1 QEMU command line (l1Invocation)', () => {
-  const invocation = l1Invocation({
+/** Fixed inputs: the golden file must not change with the machine or the run. */
+function invocationInputs(): L1Boot {
+  return {
     qemuBinary: '/usr/bin/qemu-system-aarch64',
     kernel: '/cache/vfio-reset/store/kernel-0123456789abcdef0123456789abcdef/Image',
     rootImage: '/cache/vfio-reset/store/l1-image-fedcba9876543210fedcba9876543210/rootfs.ext4',
@@ -54,8 +55,41 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
     qmpSocket: '/run/vfio-reset/run-1/l1.qmp',
     authorizedKeysFile: '/run/vfio-reset/run-1/authorized_keys',
     extraKernelArgs: ['vfio_platform.reset_required=0'],
-  });
+    devices: {
+      xgmacs: [
+        { link: { harnessPort: 40000, qemuPort: 40001 }, mac: '52:54:00:12:34:00' },
+        { link: { harnessPort: 40002, qemuPort: 40003 }, mac: '52:54:00:12:34:01' },
+      ],
+      traceFile: '/run/vfio-reset/run-1/l0-trace.log',
+      globals: ['xgmac.quiesce-ignored=on'],
+    },
+  };
+}
+
+describe('the L1 QEMU command line (l1Invocation)', () => {
+  const invocation = l1Invocation(invocationInputs());
   const argv = [invocation.binary, ...invocation.args];
+
+  it('asks the patched board for one XGMAC per port, each on its own UDP link, with the model options', () => {
+    expect(after(argv, '-M').split(',')).to.include('xgmacs=2');
+    expect(allAfter(argv, '-nic').filter((n) => n.includes('model=xgmac'))).to.deep.equal([
+      'socket,model=xgmac,mac=52:54:00:12:34:00,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001',
+      'socket,model=xgmac,mac=52:54:00:12:34:01,udp=127.0.0.1:40002,localaddr=127.0.0.1:40003',
+    ]);
+    expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.quiesce-ignored=on']);
+  });
+
+  it('traces the XGMACs and the SMMU with wall-clock stamps into the run directory (the L0 oracle)', () => {
+    expect(after(argv, '-d').split(',')).to.include.members(['trace:xgmac_*', 'trace:smmuv3_record_event']);
+    expect(after(argv, '-D')).to.equal('/run/vfio-reset/run-1/l0-trace.log');
+    expect(after(argv, '-msg')).to.equal('timestamp=on');
+  });
+
+  it('asks a stock QEMU for no XGMAC option at all when there are no devices', () => {
+    const stock = l1Invocation({ ...invocationInputs(), devices: null });
+    expect(after(stock.args, '-M')).to.not.include('xgmacs');
+    expect(stock.args).to.not.include('-D');
+  });
 
   it('matches specs/fixtures/golden/l1-qemu.args', async () => {
     await matchesGolden('l1-qemu.args', argv);

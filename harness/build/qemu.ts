@@ -1,0 +1,154 @@
+/**
+ * The L0 QEMU: qemu-system-aarch64 built from Debian trixie's qemu source
+ * package (10.0.x; dpkg-source applies Debian's own patches), then the
+ * project's patches in images/qemu/patches/ (Calxeda XGMACs on virt behind
+ * the SMMUv3, traced). The source is fetched with a private apt
+ * configuration so that trixie never enters the host's own sources. The
+ * source tree and build directory persist in the work area, so a change to
+ * one patch rebuilds only what it touches.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { capture, runStep } from './build-step.ts';
+import { fileDigests, sha256 } from '../cache/digest.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { InfrastructureError, InputError } from '../errors.ts';
+import { repoRoot } from '../paths.ts';
+import type { Progress } from '../progress.ts';
+
+export const QEMU_PATCH_DIR = join(repoRoot, 'images', 'qemu', 'patches');
+/** The upstream series the patches are written against. */
+const SUPPORTED_UPSTREAM = /^1:10\.0\.\d+\+ds-/;
+const LIST_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+export const QEMU_CONFIGURE_FLAGS = [
+  '--target-list=aarch64-softmmu',
+  '--without-default-features',
+  // Only the virt (and sbsa-ref) boards: the 32-bit boards would triple the build.
+  '--with-devices-aarch64=minimal',
+  '--enable-tcg',
+  '--enable-fdt=system',
+  '--enable-slirp',
+  '--enable-trace-backends=log',
+  '--disable-install-blobs',
+  '--disable-docs',
+  '--disable-werror',
+  '--disable-download',
+  '--python=/usr/bin/python3',
+] as const;
+
+export interface QemuArtifact {
+  readonly binary: string;
+  /** Debian source version, e.g. 1:10.0.13+ds-0+deb13u1. */
+  readonly sourceVersion: string;
+  readonly patches: Record<string, string>;
+  readonly key: string;
+  readonly built: boolean;
+  readonly buildSeconds: number;
+}
+
+interface AptPrivate {
+  readonly options: string[];
+}
+
+/** A private apt configuration that knows trixie's source packages only. */
+async function trixieApt(root: string, log: string): Promise<AptPrivate> {
+  const dir = join(root, 'apt-trixie');
+  const lists = join(dir, 'lists');
+  await mkdir(join(lists, 'partial'), { recursive: true });
+  const sources = join(dir, 'sources.list');
+  await writeFile(sources, 'deb-src http://deb.debian.org/debian trixie main\ndeb-src http://deb.debian.org/debian-security trixie-security main\n');
+  const options = ['-o', `Dir::Etc::SourceList=${sources}`, '-o', 'Dir::Etc::SourceParts=/dev/null', '-o', `Dir::State::Lists=${lists}`];
+  const fresh = await stat(join(lists, 'lock')).then((s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS, () => false);
+  const have = (await readdir(lists)).some((n) => n.endsWith('_Sources'));
+  if (!fresh || !have) await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log });
+  return { options };
+}
+
+/** The Version and .dsc sha256 of trixie's qemu source package. */
+async function qemuSourceVersion(apt: AptPrivate): Promise<{ version: string; dscSha256: string }> {
+  const text = await capture('apt-cache', [...apt.options, 'showsrc', 'qemu']);
+  // Several stanzas (trixie, trixie-security): take the highest version.
+  const stanzas = text.split('\n\n').filter((s) => /^Package: qemu$/m.test(s));
+  const parsed = stanzas.map((s) => ({
+    version: /^Version: (.+)$/m.exec(s)?.[1] ?? '',
+    dscSha256: /^Checksums-Sha256:\n(?: .+\n)*? ([0-9a-f]{64}) \d+ \S+\.dsc$/m.exec(s)?.[1] ?? '',
+  }));
+  if (parsed.length === 0) throw new InfrastructureError('apt knows no trixie qemu source package');
+  const versions = (await capture('sh', ['-c', `printf '%s\\n' ${parsed.map((p) => `'${p.version}'`).join(' ')} | sort -V`])).trim().split('\n');
+  const best = parsed.find((p) => p.version === versions[versions.length - 1]) ?? parsed[0]!;
+  if (!SUPPORTED_UPSTREAM.test(best.version)) {
+    throw new InfrastructureError(`trixie's qemu source is now ${best.version}; the patches in images/qemu/patches target 10.0.x: rebase them`);
+  }
+  return best;
+}
+
+async function patchFiles(): Promise<string[]> {
+  const names = (await readdir(QEMU_PATCH_DIR)).filter((n) => n.endsWith('.patch')).sort();
+  return names.map((n) => join(QEMU_PATCH_DIR, n));
+}
+
+const git = (src: string, ...args: string[]) => ['-C', src, '-c', 'user.name=vfio-reset', '-c', 'user.email=vfio-reset@localhost', ...args];
+
+export async function buildQemu(store: CacheStore, progress: Progress): Promise<QemuArtifact> {
+  const workDir = join(store.root, 'work', 'qemu');
+  await mkdir(workDir, { recursive: true });
+  const aptLog = join(workDir, 'apt.log');
+  const apt = await trixieApt(store.root, aptLog);
+  const { version, dscSha256 } = await qemuSourceVersion(apt);
+  const patches = await patchFiles();
+  const patchDigests = await fileDigests(QEMU_PATCH_DIR, patches);
+  const inputs = {
+    source: { package: 'qemu', suite: 'trixie', version, dscSha256 },
+    patches: patchDigests,
+    configure: QEMU_CONFIGURE_FLAGS,
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/qemu.ts')]),
+  };
+  const entry = await store.obtain('qemu', inputs, async (out) => {
+    const log = join(out, 'build.log');
+    progress(`building qemu-system-aarch64 from Debian qemu ${version} + ${patches.length} patches (log: ${log})`);
+    const versionDir = join(workDir, version.replace(/[^A-Za-z0-9.+-]/g, '_'));
+    const src = join(versionDir, 'src');
+    const build = join(versionDir, 'build');
+    const pristineStamp = join(versionDir, 'pristine.stamp');
+    if (!existsSync(pristineStamp)) {
+      await rm(versionDir, { recursive: true, force: true });
+      const dl = join(versionDir, 'dl');
+      await mkdir(dl, { recursive: true });
+      await runStep('apt-get source qemu', 'apt-get', [...apt.options, 'source', '--download-only', `qemu=${version}`], { cwd: dl, log });
+      const dsc = (await readdir(dl)).find((n) => n.endsWith('.dsc'));
+      if (dsc === undefined) throw new InfrastructureError(`apt-get source qemu=${version} gave no .dsc`, '', log);
+      await runStep('dpkg-source -x', 'dpkg-source', ['-x', dsc, src], { cwd: dl, log });
+      await rm(dl, { recursive: true, force: true });
+      await runStep('recording the pristine source', 'git', git(src, 'init', '-q'), { log });
+      await runStep('recording the pristine source', 'git', git(src, 'add', '-A', '-f'), { log });
+      await runStep('recording the pristine source', 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${version}`), { log });
+      await writeFile(pristineStamp, `${version}\n`);
+    }
+    // Back to pristine: only files a previous patch set touched are rewritten (and so rebuilt).
+    await runStep('restoring the pristine source', 'git', git(src, 'reset', '-q', '--hard'), { log });
+    await runStep('restoring the pristine source', 'git', git(src, 'clean', '-q', '-fdx'), { log });
+    for (const patch of patches) {
+      const name = patch.slice(QEMU_PATCH_DIR.length + 1);
+      try {
+        await runStep(`applying ${name}`, 'git', git(src, 'apply', '--whitespace=nowarn', patch), { log });
+      } catch {
+        throw new InputError(`QEMU patch ${name} does not apply to Debian qemu ${version}; rebase it (log: ${log})`);
+      }
+    }
+    const configureStamp = join(build, 'vfio-reset-configure.stamp');
+    const flagsDigest = sha256(QEMU_CONFIGURE_FLAGS.join(' '));
+    if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
+      await rm(build, { recursive: true, force: true });
+      await mkdir(build, { recursive: true });
+      await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], { cwd: build, log, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+      await writeFile(configureStamp, flagsDigest);
+    }
+    await runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], { log, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
+    await writeFile(join(out, 'source-version'), `${version}\n`);
+  });
+  const binary = join(entry.dir, 'qemu-system-aarch64');
+  return { binary, sourceVersion: version, patches: patchDigests, key: entry.manifest.key, built: entry.built, buildSeconds: entry.manifest.buildSeconds };
+}

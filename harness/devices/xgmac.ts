@@ -1,0 +1,90 @@
+/**
+ * The Calxeda XGMAC device profile: everything specific to the device under
+ * test, defined once. The C agents get the register map through a header
+ * generated from this module (see c-header.ts).
+ */
+
+/** Register byte offsets within the XGMAC's MMIO region (Linux: drivers/net/ethernet/calxeda/xgmac.c). */
+export const XGMAC_REGS = {
+  CONTROL: 0x0000,
+  FRAME_FILTER: 0x0004,
+  VERSION: 0x0020,
+  ADDR_HIGH0: 0x0040,
+  ADDR_LOW0: 0x0044,
+  DMA_BUS_MODE: 0x0f00,
+  DMA_TX_POLL: 0x0f04,
+  DMA_RX_POLL: 0x0f08,
+  DMA_RX_BASE_ADDR: 0x0f0c,
+  DMA_TX_BASE_ADDR: 0x0f10,
+  DMA_STATUS: 0x0f14,
+  DMA_CONTROL: 0x0f18,
+  DMA_INTR_ENA: 0x0f1c,
+  DMA_CUR_RX_DESC: 0x0f4c,
+} as const;
+
+export const XGMAC_BITS = {
+  CONTROL_TE: 0x00000008,
+  CONTROL_RE: 0x00000004,
+  DMA_BUS_MODE_SFT_RESET: 0x00000001,
+  DMA_CONTROL_ST: 0x00002000,
+  DMA_CONTROL_SR: 0x00000002,
+  DMA_STATUS_NIS: 0x00010000,
+  DMA_STATUS_AIS: 0x00008000,
+  DMA_STATUS_FBI: 0x00002000,
+  DMA_STATUS_RU: 0x00000080,
+  DMA_STATUS_RI: 0x00000040,
+  DMA_STATUS_TI: 0x00000001,
+  /** What the kernel driver enables: normal and abnormal summaries, RX and TX, fatal bus errors. */
+  DMA_INTR_DEFAULT: 0x00010000 | 0x00008000 | 0x00002000 | 0x00000080 | 0x00000040 | 0x00000001,
+  DESC_OWN: 0x80000000,
+  RXDESC_END_RING: 0x8000,
+  RXDESC_FRAME_LEN_SHIFT: 16,
+  RXDESC_FRAME_LEN_MASK: 0x3fff,
+} as const;
+
+/** Size of one DMA descriptor in bytes (struct xgmac_dma_desc). */
+export const XGMAC_DESC_SIZE = 32;
+
+export const XGMAC_PROFILE = {
+  name: 'calxeda-xgmac',
+  compatible: 'calxeda,hb-xgmac',
+  /** Interrupt lines per instance: sbd (DMA/MAC), pmt, mci (Midway's wiring). */
+  irqsPerInstance: 3,
+  /** The L0 virt board places instance i at base + i * stride. */
+  mmioBase: 0x090c0000,
+  mmioStride: 0x10000,
+  mmioSize: 0x1000,
+  /** SMMUv3 stream ID of instance i is sidBase + i. */
+  sidBase: 0xff00,
+  /** First SPI of instance 0; instance i uses spiBase + 3i .. spiBase + 3i + 2. */
+  spiBase: 80,
+  /** Linux's platform device name of instance i. */
+  deviceName: (instance: number) => `${(0x090c0000 + instance * 0x10000).toString(16)}.xgmac`,
+  /** The reset module that quiesces it. */
+  resetModule: 'vfio-platform-calxedaxgmac',
+  l2Driver: 'xgmac',
+} as const;
+
+export interface XgmacRegisterState {
+  readonly control: number;
+  readonly dmaControl: number;
+  readonly dmaIntrEna: number;
+  readonly dmaStatus: number;
+}
+
+/**
+ * Quiescent means: no DMA engine running (DMA_CONTROL SR/ST clear), no
+ * interrupt enabled (DMA_INTR_ENA zero) and the MAC disabled (RE/TE clear).
+ * Latched DMA_STATUS bits are harmless once interrupts are disabled, so
+ * they are reported but do not count.
+ */
+export function quiescenceViolations(state: XgmacRegisterState): string[] {
+  const out: string[] = [];
+  const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
+  if (state.dmaControl & XGMAC_BITS.DMA_CONTROL_SR) out.push(`DMA_CONTROL.SR set (${hex(state.dmaControl)})`);
+  if (state.dmaControl & XGMAC_BITS.DMA_CONTROL_ST) out.push(`DMA_CONTROL.ST set (${hex(state.dmaControl)})`);
+  if (state.dmaIntrEna !== 0) out.push(`DMA_INTR_ENA not zero (${hex(state.dmaIntrEna)})`);
+  if (state.control & XGMAC_BITS.CONTROL_RE) out.push(`MAC CONTROL.RE set (${hex(state.control)})`);
+  if (state.control & XGMAC_BITS.CONTROL_TE) out.push(`MAC CONTROL.TE set (${hex(state.control)})`);
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * The L0 QEMU's trace log (log backend, -msg timestamp=on) as typed,
+ * timestamped events: every XGMAC DMA access, IRQ level change, MMIO
+ * access and RX frame, and every SMMUv3 event. This is the ground truth.
+ * Lines look like `4242@1732461234.123456:xgmac_dma xgmac=0 dir=read ...`.
+ */
+
+/** Wall-clock milliseconds since the epoch, as QEMU stamped the line. */
+type Stamp = { readonly t: number };
+
+export type TraceEvent = Stamp &
+  (
+    | { readonly kind: 'dma'; readonly instance: number; readonly dir: 'read' | 'write'; readonly what: DmaTarget; readonly iova: number; readonly len: number; readonly ok: boolean }
+    | { readonly kind: 'irq'; readonly instance: number; readonly line: number; readonly level: 0 | 1 }
+    | { readonly kind: 'mmio'; readonly instance: number; readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }
+    | { readonly kind: 'rx-frame'; readonly instance: number; readonly verdict: 'accepted' | 'queued' | 'dropped'; readonly size: number; readonly reason: string }
+    | { readonly kind: 'quiesce-ignored'; readonly instance: number; readonly offset: number; readonly value: number }
+    | { readonly kind: 'smmu-event'; readonly type: string; readonly sid: number }
+    | { readonly kind: 'smmu-abort'; readonly sid: number; readonly iova: number }
+  );
+
+export type DmaTarget = 'rx-desc' | 'tx-desc' | 'rx-buf' | 'tx-buf';
+export type TraceKind = TraceEvent['kind'];
+
+/** The -d option that enables exactly the events this parser reads. */
+export const L0_TRACE_EVENTS = ['xgmac_*', 'smmuv3_record_event', 'smmuv3_translate_abort'] as const;
+
+const LINE = /^(\d+)@(\d+)\.(\d{6}):(\w+) (.*)$/;
+
+function fields(rest: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of rest.trim().split(/\s+/)) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  return out;
+}
+
+function num(f: Map<string, string>, key: string): number {
+  const raw = f.get(key);
+  if (raw === undefined) throw new Error(`missing ${key}`);
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${key}=${raw} is not a number`);
+  return value;
+}
+
+function oneOf<T extends string>(f: Map<string, string>, key: string, allowed: readonly T[]): T {
+  const raw = f.get(key);
+  if (raw === undefined || !(allowed as readonly string[]).includes(raw)) throw new Error(`${key}=${raw ?? ''} is not one of ${allowed.join('|')}`);
+  return raw as T;
+}
+
+export class TraceParseError extends Error {
+  override readonly name = 'TraceParseError';
+}
+
+/** Parses one line; null for lines of other events or other output. Throws on a malformed event this parser owns. */
+export function parseTraceLine(line: string): TraceEvent | null {
+  const m = LINE.exec(line.trimEnd());
+  if (m === null) return null;
+  const [, , sec, usec, name, rest] = m as unknown as [string, string, string, string, string, string];
+  const t = Number(sec) * 1000 + Number(usec) / 1000;
+  try {
+    if (name === 'smmuv3_translate_abort') {
+      // "%s sid=0x%x abort on iova:0x%"PRIx64" is_write=%d"
+      const abort = /sid=(0x[0-9a-f]+) abort on iova:(0x[0-9a-f]+)/.exec(rest);
+      if (abort === null) throw new Error('no sid or iova');
+      return { t, kind: 'smmu-abort', sid: Number(abort[1]), iova: Number(abort[2]) };
+    }
+    if (name === 'smmuv3_record_event') {
+      const [type, ...more] = rest.trim().split(/\s+/);
+      return { t, kind: 'smmu-event', type: type ?? 'UNKNOWN', sid: num(fields(more.join(' ')), 'sid') };
+    }
+    if (!name.startsWith('xgmac_')) return null;
+    const f = fields(rest);
+    const instance = num(f, 'xgmac');
+    switch (name) {
+      case 'xgmac_dma':
+        return {
+          t,
+          kind: 'dma',
+          instance,
+          dir: oneOf(f, 'dir', ['read', 'write'] as const),
+          what: oneOf(f, 'what', ['rx-desc', 'tx-desc', 'rx-buf', 'tx-buf'] as const),
+          iova: num(f, 'iova'),
+          len: num(f, 'len'),
+          ok: oneOf(f, 'result', ['ok', 'fault'] as const) === 'ok',
+        };
+      case 'xgmac_irq':
+        return { t, kind: 'irq', instance, line: num(f, 'line'), level: num(f, 'level') ? 1 : 0 };
+      case 'xgmac_mmio_read':
+      case 'xgmac_mmio_write':
+        return { t, kind: 'mmio', instance, op: name === 'xgmac_mmio_read' ? 'read' : 'write', offset: num(f, 'offset'), value: num(f, 'value') };
+      case 'xgmac_rx_frame':
+        return { t, kind: 'rx-frame', instance, verdict: oneOf(f, 'verdict', ['accepted', 'queued', 'dropped'] as const), size: num(f, 'size'), reason: f.get('reason') ?? '' };
+      case 'xgmac_quiesce_ignored':
+        return { t, kind: 'quiesce-ignored', instance, offset: num(f, 'offset'), value: num(f, 'value') };
+      default:
+        return null;
+    }
+  } catch (error) {
+    throw new TraceParseError(`malformed trace line (${(error as Error).message}): ${line}`);
+  }
+}
+
+export function parseTrace(text: string): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  for (const line of text.split('\n')) {
+    const event = parseTraceLine(line);
+    if (event !== null) out.push(event);
+  }
+  return out;
+}
+
+/** Events of one kind, with the type narrowed. */
+export function ofKind<K extends TraceKind>(events: readonly TraceEvent[], kind: K): Array<Extract<TraceEvent, { kind: K }>> {
+  return events.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
+}

@@ -1,0 +1,77 @@
+/**
+ * Streams this run's frames into an XGMAC of the L0 QEMU at a set rate.
+ * The XGMAC's netdev is QEMU's UDP socket backend on the loopback
+ * (`-nic socket,model=xgmac,udp=127.0.0.1:<harness>,localaddr=127.0.0.1:<qemu>`):
+ * each datagram is one Ethernet frame.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { buildFrame, type PayloadKey } from './payload.ts';
+
+export interface FrameLink {
+  /** The harness's port: QEMU sends the XGMAC's TX frames here. */
+  readonly harnessPort: number;
+  /** QEMU's port: frames sent here arrive at the XGMAC. */
+  readonly qemuPort: number;
+}
+
+/** The -nic argument value for an XGMAC connected to `link`. */
+export function xgmacNicArg(link: FrameLink, mac: string): string {
+  return `socket,model=xgmac,mac=${mac},udp=127.0.0.1:${link.harnessPort},localaddr=127.0.0.1:${link.qemuPort}`;
+}
+
+export interface SentFrame {
+  readonly seq: number;
+  /** Wall-clock ms when handed to the socket. */
+  readonly t: number;
+}
+
+export class FrameSource {
+  private timer: NodeJS.Timeout | undefined;
+  private nextSeq = 0;
+  readonly sent: SentFrame[] = [];
+  readonly received: Buffer[] = [];
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly link: FrameLink,
+    private readonly key: PayloadKey,
+  ) {
+    socket.on('message', (frame) => this.received.push(frame));
+  }
+
+  /** Binds the harness's end of the link on a free loopback port; QEMU's port is chosen by the caller. */
+  static async open(key: PayloadKey, qemuPort: number): Promise<FrameSource> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => resolve());
+    });
+    return new FrameSource(socket, { harnessPort: socket.address().port, qemuPort }, key);
+  }
+
+  sendOne(): void {
+    const seq = this.nextSeq++;
+    this.socket.send(buildFrame(this.key, seq), this.link.qemuPort, '127.0.0.1');
+    this.sent.push({ seq, t: Date.now() });
+  }
+
+  /** Sends frames at `perSecond` until stopped (or `max` frames). */
+  start(perSecond: number, max = Infinity): void {
+    this.stop();
+    const interval = Math.max(1, Math.round(1000 / perSecond));
+    this.timer = setInterval(() => {
+      if (this.sent.length >= max) return this.stop();
+      this.sendOne();
+    }, interval);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  close(): void {
+    this.stop();
+    this.socket.close();
+  }
+}
