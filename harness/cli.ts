@@ -16,8 +16,6 @@ import { InfrastructureError, InputError } from './errors.ts';
 import { EXIT } from './exit-codes.ts';
 import { killAllGroups } from './process/process-groups.ts';
 
-export const DEFAULT_L0_QEMU = '/usr/bin/qemu-system-aarch64';
-
 const COMMON_OPTIONS = {
   'kernel-tree': { type: 'string' },
   qemu: { type: 'string' },
@@ -32,7 +30,8 @@ commands:
 
 options:
   --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
-  --qemu PATH         the L0 qemu-system-aarch64 (default ${DEFAULT_L0_QEMU})
+  --qemu PATH         a qemu-system-aarch64 for L0 that has the XGMAC board option
+                      (default: the project's patched build, made and cached on first use)
   --output DIR        where the run's artifacts go (default: a new directory under
                       \${XDG_DATA_HOME:-~/.local/share}/vfio-reset/runs)
   -h, --help          this text
@@ -54,8 +53,8 @@ async function smoke(argv: string[]): Promise<number> {
   const source: KernelSource = values['kernel-tree'] !== undefined ? await treeSource(values['kernel-tree']) : await debianSource();
   const runDir = resolve(values.output ?? defaultRunDir('smoke'));
   stderrProgress(`artifacts: ${runDir}`);
-  const stack = await buildStack(store, source, [], stderrProgress);
-  const timings = await runSmoke({ stack, qemuBinary: values.qemu ?? DEFAULT_L0_QEMU, cacheRoot: store.root, runDir }, stderrProgress);
+  const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+  const timings = await runSmoke({ stack, cacheRoot: store.root, runDir }, stderrProgress);
   process.stdout.write(`${JSON.stringify(timings)}\n`);
   return EXIT.good;
 }

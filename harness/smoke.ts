@@ -23,7 +23,6 @@ export interface SmokeTimings {
 
 export interface SmokeOptions {
   readonly stack: Stack;
-  readonly qemuBinary: string;
   readonly cacheRoot: string;
   readonly runDir: string;
 }
@@ -35,7 +34,7 @@ export async function runSmoke(options: SmokeOptions, progress: Progress): Promi
   const started = Date.now();
   const session = await bootL1(
     {
-      qemuBinary: options.qemuBinary,
+      qemuBinary: options.stack.qemu.binary,
       kernel: options.stack.kernel.image,
       rootImage: options.stack.l1Image.path,
       key: await harnessKey(options.cacheRoot),

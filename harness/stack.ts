@@ -8,10 +8,12 @@ import { buildKernel, defaultRecipe, type KernelArtifact } from './build/kernel.
 import type { KernelSource, Patch } from './build/kernel-source.ts';
 import { buildL1Image, type L1Image } from './build/l1-image.ts';
 import { buildL2Initramfs, type L2Initramfs } from './build/l2-initramfs.ts';
+import { resolveL0Qemu, type L0Qemu } from './build/l0-qemu.ts';
 import type { CacheStore } from './cache/store.ts';
 import type { Progress } from './progress.ts';
 
 export interface Stack {
+  readonly qemu: L0Qemu;
   readonly kernel: KernelArtifact;
   readonly base: DebianBase;
   readonly agents: Agents;
@@ -21,8 +23,18 @@ export interface Stack {
   readonly buildSeconds: number;
 }
 
-export async function buildStack(store: CacheStore, source: KernelSource, extraPatches: readonly Patch[], progress: Progress): Promise<Stack> {
+export interface StackRequest {
+  readonly source: KernelSource;
+  readonly extraPatches: readonly Patch[];
+  /** --qemu: a user's L0 QEMU instead of the project's patched build. */
+  readonly qemu: string | undefined;
+}
+
+export async function buildStack(store: CacheStore, request: StackRequest, progress: Progress): Promise<Stack> {
+  const { source, extraPatches } = request;
   const started = Date.now();
+  // QEMU first: a bad --qemu fails in a second, not after a kernel build.
+  const qemu = await resolveL0Qemu(store, request.qemu, progress);
   const kernel = await buildKernel(store, await defaultRecipe(source, extraPatches), progress);
   progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
   const base = await buildDebianBase(store, progress);
@@ -30,5 +42,5 @@ export async function buildStack(store: CacheStore, source: KernelSource, extraP
   const l2 = await buildL2Initramfs(store, base, agents);
   const l1Image = await buildL1Image(store, { base, kernel, agents, l2 });
   progress(`L1 image ${l1Image.built ? 'built' : 'from cache'}: ${l1Image.path}`);
-  return { kernel, base, agents, l2, l1Image, buildSeconds: (Date.now() - started) / 1000 };
+  return { qemu, kernel, base, agents, l2, l1Image, buildSeconds: (Date.now() - started) / 1000 };
 }

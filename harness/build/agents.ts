@@ -1,8 +1,9 @@
 /** The C agents of guest-agents/, cross-compiled static for arm64 and cached. */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
-import { fileDigests } from '../cache/digest.ts';
+import { fileDigests, sha256 } from '../cache/digest.ts';
+import { xgmacHeader } from '../devices/c-header.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { repoRoot } from '../paths.ts';
 
@@ -15,18 +16,27 @@ export interface Agents {
 }
 
 export async function buildAgents(store: CacheStore): Promise<Agents> {
-  const files = (await readdir(AGENT_DIR, { withFileTypes: true }))
-    .filter((e) => e.isFile())
-    .map((e) => join(AGENT_DIR, e.name))
+  const files = (await readdir(AGENT_DIR, { withFileTypes: true, recursive: true }))
+    .filter((e) => e.isFile() && !join(e.parentPath, e.name).startsWith(join(AGENT_DIR, 'build')))
+    .map((e) => join(e.parentPath, e.name))
     .sort();
+  const header = xgmacHeader();
   const inputs = {
     sources: await fileDigests(repoRoot, files),
+    generatedHeader: sha256(header),
     toolchain: (await capture('aarch64-linux-gnu-gcc', ['--version'])).split('\n')[0],
-    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/agents.ts')]),
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/agents.ts'), join(repoRoot, 'harness/devices/c-header.ts')]),
   };
   const entry = await store.obtain('agents', inputs, async (out) => {
     const log = join(out, 'build.log');
-    await runStep('building the guest agents', 'make', ['-C', AGENT_DIR, `OUT=${join(out, 'bin')}`], { log });
+    const gen = `${out}.gen`;
+    await mkdir(gen, { recursive: true });
+    try {
+      await writeFile(join(gen, 'xgmac-regs.h'), header);
+      await runStep('building the guest agents', 'make', ['-C', AGENT_DIR, `OUT=${join(out, 'bin')}`, `GEN=${gen}`], { log });
+    } finally {
+      await rm(gen, { recursive: true, force: true });
+    }
   });
   return { dir: join(entry.dir, 'bin'), key: entry.manifest.key, built: entry.built };
 }

@@ -1,0 +1,128 @@
+/**
+ * A process started in L1 over SSH whose stdout is JSON lines (the agents),
+ * with its L1 pid so that it can be killed with a real signal. Every line
+ * is stamped with the harness's wall clock when it arrived.
+ */
+import { createWriteStream } from 'node:fs';
+import type { SshSession } from './ssh.ts';
+import { InfrastructureError } from '../errors.ts';
+
+export interface AgentEvent {
+  readonly event: string;
+  /** Harness wall-clock ms when the line arrived. */
+  readonly receivedAt: number;
+  readonly [field: string]: unknown;
+}
+
+export class RemoteAgent {
+  readonly events: AgentEvent[] = [];
+  readonly otherOutput: string[] = [];
+  private pending = '';
+  private listeners = new Set<() => void>();
+  private exitCode: number | null | undefined;
+  pid: number | undefined;
+
+  private constructor(
+    readonly name: string,
+    private readonly ssh: SshSession,
+    logPath: string,
+  ) {
+    this.log = createWriteStream(logPath, { flags: 'a' });
+  }
+
+  private readonly log: ReturnType<typeof createWriteStream>;
+
+  /** Starts `command` in L1; resolves once its pid is known. */
+  static async start(name: string, ssh: SshSession, command: string, logPath: string): Promise<RemoteAgent> {
+    const agent = new RemoteAgent(name, ssh, logPath);
+    const handle = await ssh.spawn(`echo "pid $$"; exec ${command}`, (chunk) => agent.receive(chunk));
+    void handle.done.then((code) => {
+      agent.exitCode = code;
+      agent.notify();
+      agent.log.end();
+    });
+    await agent.waitUntil(() => agent.pid !== undefined, 10_000, 'its pid');
+    return agent;
+  }
+
+  private receive(chunk: string): void {
+    this.log.write(chunk);
+    this.pending += chunk;
+    const lines = this.pending.split('\n');
+    this.pending = lines.pop() ?? '';
+    const now = Date.now();
+    for (const line of lines) {
+      const pid = /^pid (\d+)$/.exec(line.trim());
+      if (pid && this.pid === undefined) {
+        this.pid = Number(pid[1]);
+        continue;
+      }
+      if (line.startsWith('{')) {
+        try {
+          this.events.push({ ...(JSON.parse(line) as { event: string }), receivedAt: now });
+          continue;
+        } catch {
+          // Not JSON after all: keep it as other output.
+        }
+      }
+      if (line.trim() !== '') this.otherOutput.push(line);
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  get exited(): boolean {
+    return this.exitCode !== undefined;
+  }
+
+  /** Resolves when `predicate` holds; rejects on timeout or if the agent exits first. */
+  waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (predicate()) {
+          done();
+          resolve();
+        } else if (this.exited) {
+          done();
+          reject(new InfrastructureError(`${this.name} exited (code ${this.exitCode}) before ${what}`, this.tail()));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new InfrastructureError(`${this.name}: no ${what} within ${timeoutMs / 1000} s`, this.tail()));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  /** Waits for the first event named `name` (after `from` events) and returns it. */
+  async waitForEvent(name: string, timeoutMs: number, from = 0): Promise<AgentEvent> {
+    await this.waitUntil(() => this.events.slice(from).some((e) => e.event === name), timeoutMs, `"${name}" report`);
+    return this.events.slice(from).find((e) => e.event === name)!;
+  }
+
+  ofEvent(name: string): AgentEvent[] {
+    return this.events.filter((e) => e.event === name);
+  }
+
+  tail(lines = 20): string {
+    return [...this.events.slice(-lines).map((e) => JSON.stringify(e)), ...this.otherOutput.slice(-lines)].join('\n');
+  }
+
+  /** Sends `signal` to the agent in L1 (a real kill(2) there); resolves when the agent is gone. */
+  async kill(signal: 'KILL' | 'SEGV' | 'ABRT' | 'TERM', timeoutMs = 10_000): Promise<number> {
+    if (this.pid === undefined) throw new Error(`${this.name} has no pid`);
+    const sentAt = Date.now();
+    await this.ssh.check(`kill -${signal} ${this.pid}`);
+    await this.waitUntil(() => this.exited, timeoutMs, 'exit after the kill');
+    return sentAt;
+  }
+}

@@ -1,0 +1,15 @@
+/** The default stack (patched L0 QEMU, Debian kernel, images), built once per mocha run and shared by the integration specs. */
+import { CacheStore } from '../../harness/cache/store.ts';
+import { debianSource } from '../../harness/build/kernel-source.ts';
+import { cacheRoot } from '../../harness/paths.ts';
+import { stderrProgress } from '../../harness/progress.ts';
+import { buildStack, type Stack } from '../../harness/stack.ts';
+
+let stack: Promise<Stack> | undefined;
+
+export const store = new CacheStore(cacheRoot());
+
+export function defaultStack(): Promise<Stack> {
+  stack ??= debianSource().then((source) => buildStack(store, { source, extraPatches: [], qemu: undefined }, stderrProgress));
+  return stack;
+}
