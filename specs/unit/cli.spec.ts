@@ -1,0 +1,46 @@
+/** Bad input to the CLI: one clear line naming what is wrong and how to fix it, a non-zero exit, nothing left running. */
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { repoRoot } from '../../harness/paths.ts';
+
+const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
+const run = (...args: string[]) => execa('node', [CLI, ...args], { reject: false, timeout: 60_000 });
+
+describe('vfio-reset CLI input errors', function () {
+  this.timeout(60_000);
+
+  it('names an unknown command and exits 2', async () => {
+    const r = await run('frobnicate');
+    expect(r.exitCode).to.equal(2);
+    expect(r.stderr).to.match(/unknown command 'frobnicate'.*--help/);
+  });
+
+  it('names an unknown option and exits 2', async () => {
+    const r = await run('smoke', '--frobnicate');
+    expect(r.exitCode).to.equal(2);
+    expect(r.stderr).to.match(/--frobnicate/);
+  });
+
+  it('refuses a kernel tree that does not exist', async () => {
+    const r = await run('smoke', '--kernel-tree', '/nonexistent/linux');
+    expect(r.exitCode).to.equal(2);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(/kernel tree \/nonexistent\/linux does not exist/);
+  });
+
+  it('refuses a directory that is not a kernel tree', async () => {
+    const r = await run('smoke', '--kernel-tree', repoRoot);
+    expect(r.exitCode).to.equal(2);
+    expect(r.stderr).to.match(/is not a Linux kernel tree/);
+  });
+
+  it('refuses a --qemu that does not exist, and one without the XGMAC board option', async () => {
+    const missing = await run('smoke', '--qemu', '/nonexistent/qemu');
+    expect(missing.exitCode).to.equal(2);
+    expect(missing.stderr).to.match(/--qemu \/nonexistent\/qemu does not exist/);
+    const stock = await run('smoke', '--qemu', '/bin/true');
+    expect(stock.exitCode).to.equal(2);
+    expect(stock.stderr).to.match(/has no Calxeda XGMAC board option/);
+  });
+});

@@ -1,0 +1,27 @@
+/** The C agents' host-side unit tests (their logic against a simulated register file), built natively and run. */
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { xgmacHeader } from '../../harness/devices/c-header.ts';
+import { AGENT_DIR } from '../../harness/build/agents.ts';
+
+describe('guest agents: host-side unit tests (make test)', function () {
+  this.timeout(60_000);
+
+  it('builds with -Wall -Wextra -Werror and passes every test', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-agents-'));
+    try {
+      await writeFile(join(dir, 'xgmac-regs.h'), xgmacHeader());
+      const result = await execa('make', ['-s', '-C', AGENT_DIR, 'test', `OUT=${dir}`, `GEN=${dir}`], { reject: false, all: true });
+      expect(result.exitCode, result.all).to.equal(0);
+      const summary = /# (\d+) passed, (\d+) failed/.exec(result.all ?? '');
+      expect(summary, result.all).to.not.equal(null);
+      expect(Number(summary![1])).to.be.greaterThan(0);
+      expect(Number(summary![2])).to.equal(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
