@@ -11,6 +11,9 @@ import { cacheRoot } from './paths.ts';
 import { debianSource, treeSource, type KernelSource } from './build/kernel-source.ts';
 import { buildStack } from './stack.ts';
 import { runSmoke } from './smoke.ts';
+import { runCampaign } from './campaign.ts';
+import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from './scenarios/run-spec.ts';
+import { randomBytes } from 'node:crypto';
 import { stderrProgress } from './progress.ts';
 import { InfrastructureError, InputError } from './errors.ts';
 import { EXIT } from './exit-codes.ts';
@@ -23,12 +26,29 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
+const RUN_OPTIONS = {
+  ...COMMON_OPTIONS,
+  scenario: { type: 'string' },
+  controls: { type: 'string' },
+  signal: { type: 'string' },
+  repeat: { type: 'string' },
+  seed: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
 const USAGE = `usage: vfio-reset <command> [options]
 
 commands:
+  run      the reset scenarios and their negative controls; exit 0 good, 1 regression, 125 undecided
   smoke    build what is missing, boot L1 and a nested L2 guest, print phase timings as JSON
 
-options:
+run options:
+  --scenario LIST     scenarios, comma-separated (${SCENARIOS.join(', ')}; default all)
+  --controls LIST     negative controls, comma-separated (${CONTROLS.join(', ')}), or none (default all)
+  --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
+  --repeat N          repetitions of every scenario and control (default 1)
+  --seed S            keys the frame payloads; a report's seed replays its run (default: random)
+
+common options:
   --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
   --qemu PATH         a qemu-system-aarch64 for L0 that has the XGMAC board option
                       (default: the project's patched build, made and cached on first use)
@@ -59,7 +79,42 @@ async function smoke(argv: string[]): Promise<number> {
   return EXIT.good;
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { smoke };
+function listOption<T extends string>(raw: string | undefined, allowed: readonly T[], name: string, fallback: readonly T[]): T[] {
+  if (raw === undefined) return [...fallback];
+  if (raw === 'none') return [];
+  const items = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) throw new InputError(`--${name} ${item} is unknown; choose from ${allowed.join(', ')}`);
+  }
+  return items as T[];
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: RUN_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return EXIT.good;
+  }
+  const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
+  if (scenarios.length === 0) throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
+  const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
+  const signal = (values.signal ?? 'KILL').replace(/^SIG/, '');
+  if (!(KILL_SIGNALS as readonly string[]).includes(signal)) throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
+  const repeat = Number(values.repeat ?? '1');
+  if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${values.repeat} must be a whole number of at least 1`);
+  const seed = values.seed ?? randomBytes(8).toString('hex');
+
+  const store = new CacheStore(cacheRoot());
+  const source: KernelSource = values['kernel-tree'] !== undefined ? await treeSource(values['kernel-tree']) : await debianSource();
+  const outDir = resolve(values.output ?? defaultRunDir('run'));
+  stderrProgress(`artifacts: ${outDir}`);
+  const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+  const result = await runCampaign(stack, store.root, { scenarios, controls, signal: signal as KillSignal, repeat, seed }, outDir, process.argv.slice(1), stderrProgress);
+  process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
+  return result.exitCode;
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run, smoke };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts';
 import { prepareSourceTree, sourceLabel, type KernelSource, type Patch } from './kernel-source.ts';
-import { fileDigests } from '../cache/digest.ts';
+import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { InfrastructureError, InputError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
@@ -37,6 +37,12 @@ export interface KernelArtifact {
   readonly key: string;
   readonly built: boolean;
   readonly buildSeconds: number;
+  /** What it was built from, for reports: the source and the sha256 of each fragment and patch. */
+  readonly recipe: {
+    readonly source: KernelSource;
+    readonly fragmentDigests: Record<string, string>;
+    readonly patchDigests: Record<string, string>;
+  };
 }
 
 async function readNamed(dir: string, suffix: string): Promise<Array<{ name: string; text: string }>> {
@@ -128,5 +134,10 @@ export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onPro
     key: entry.manifest.key,
     built: entry.built,
     buildSeconds: entry.manifest.buildSeconds,
+    recipe: {
+      source: recipe.source,
+      fragmentDigests: Object.fromEntries(recipe.fragments.map((f) => [f.name, sha256(f.text)])),
+      patchDigests: Object.fromEntries(recipe.patches.map((p) => [p.name, sha256(p.text)])),
+    },
   };
 }

@@ -1,0 +1,68 @@
+/**
+ * A set of runs (scenarios, then negative controls, repeated) on one built
+ * stack, each in a directory of its own, with report.json, junit.xml and a
+ * summary table for the whole set.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runRawDriver, type RunResult } from './scenarios/raw-driver.ts';
+import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioName } from './scenarios/run-spec.ts';
+import { RAW_DRIVER_TIMING } from './scenarios/raw-driver.ts';
+import { provenanceOf } from './report/provenance.ts';
+import { junitXml } from './report/junit.ts';
+import { summaryTable } from './report/summary-table.ts';
+import { exitCodeOf } from './verdict.ts';
+import { harnessKey } from './machines/ssh.ts';
+import type { Stack } from './stack.ts';
+import type { Progress } from './progress.ts';
+
+export interface CampaignRequest {
+  readonly scenarios: readonly ScenarioName[];
+  readonly controls: readonly ControlName[];
+  readonly signal: KillSignal;
+  readonly repeat: number;
+  readonly seed: string;
+}
+
+export function planRuns(request: CampaignRequest): RunSpec[] {
+  const specs: RunSpec[] = [];
+  for (let repetition = 1; repetition <= request.repeat; repetition++) {
+    for (const scenario of request.scenarios) {
+      for (const control of ['none', ...request.controls] as const) {
+        const spec = { scenario, control, signal: request.signal, repetition, seed: '' };
+        specs.push({ ...spec, seed: `${request.seed}/${runId(spec)}` });
+      }
+    }
+  }
+  return specs;
+}
+
+export interface CampaignResult {
+  readonly runs: readonly RunResult[];
+  readonly exitCode: number;
+  readonly summary: string;
+}
+
+export async function runCampaign(stack: Stack, cacheRoot: string, request: CampaignRequest, outDir: string, argv: readonly string[], progress: Progress): Promise<CampaignResult> {
+  await mkdir(outDir, { recursive: true });
+  const sshKey = await harnessKey(cacheRoot);
+  const runs: RunResult[] = [];
+  const specs = planRuns(request);
+  const provenance = await provenanceOf(stack, argv);
+  for (const [i, spec] of specs.entries()) {
+    const dir = join(outDir, runId(spec));
+    await mkdir(dir, { recursive: true });
+    progress(`run ${i + 1}/${specs.length}: ${runId(spec)}`);
+    const result = await runRawDriver({ stack, sshKey, dir, spec, progress });
+    await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${'reason' in result.verdict ? ` (${result.verdict.reason})` : ''}`);
+    runs.push(result);
+  }
+  const exitCode = exitCodeOf(runs.map((r) => r.verdict));
+  const report = { format: 'vfio-reset-report/1', created: new Date().toISOString(), request, timing: RAW_DRIVER_TIMING, provenance, exitCode, runs };
+  await writeFile(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(outDir, 'junit.xml'), junitXml('vfio-reset', runs));
+  const summary = summaryTable(runs);
+  await writeFile(join(outDir, 'summary.txt'), `${summary}\n`);
+  return { runs, exitCode, summary };
+}

@@ -1,0 +1,27 @@
+/** What an oracle says about one run: whether it saw the hazard, how much, and the first offending event. */
+
+export type OracleName =
+  | 'l0-dma-after-release'
+  | 'l0-irq-after-release'
+  | 'l0-smmu-faults'
+  | 'l1-smmu-events'
+  | 'l1-vfio-irq-count'
+  | 'user2-registers'
+  | 'user2-irqs'
+  | 'user2-memory';
+
+export interface OracleResult {
+  readonly oracle: OracleName;
+  /** Which vantage point: L0 (the device's own trace), L1 (the host kernel), user #2 (the next user). */
+  readonly vantage: 'L0' | 'L1' | 'user2';
+  readonly fired: boolean;
+  readonly count: number;
+  /** The first offending event, with its time relative to the kill (ms). */
+  readonly first: { readonly tRelMs: number | null; readonly detail: string } | null;
+  /** One line saying what was looked at, for the report. */
+  readonly looked: string;
+}
+
+export function silent(oracle: OracleName, vantage: OracleResult['vantage'], looked: string): OracleResult {
+  return { oracle, vantage, fired: false, count: 0, first: null, looked };
+}

@@ -1,0 +1,72 @@
+/**
+ * The ground truth: the emulated device's own trace. After the release of
+ * the device by user #1 and until user #2 is done with it (user #2 never
+ * enables anything), the device must make no DMA access at all (a
+ * successful one may land in the next user's memory, a failed one is an
+ * SMMU fault) and must not assert its interrupt line.
+ */
+import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
+import { silent, type OracleResult } from './finding.ts';
+
+export interface L0Window {
+  readonly instance: number;
+  readonly sid: number;
+  readonly killAt: number;
+  /** Start of the window: user #1 is gone and its file descriptors are closed. */
+  readonly from: number;
+  /** End of the window: user #2 released the device. */
+  readonly to: number;
+}
+
+const rel = (t: number, w: L0Window) => Math.round(t - w.killAt);
+const hex = (v: number) => `0x${v.toString(16)}`;
+
+export function l0Oracles(trace: readonly TraceEvent[], w: L0Window): OracleResult[] {
+  const inWindow = trace.filter((e) => e.t >= w.from && e.t <= w.to);
+  const span = `${rel(w.from, w)}..${rel(w.to, w)} ms after the kill`;
+
+  const dma = ofKind(inWindow, 'dma').filter((e) => e.instance === w.instance);
+  const dmaResult: OracleResult =
+    dma.length === 0
+      ? silent('l0-dma-after-release', 'L0', `XGMAC ${w.instance} DMA accesses ${span}`)
+      : {
+          oracle: 'l0-dma-after-release',
+          vantage: 'L0',
+          fired: true,
+          count: dma.length,
+          first: { tRelMs: rel(dma[0]!.t, w), detail: `${dma[0]!.dir} ${dma[0]!.what} iova ${hex(dma[0]!.iova)} len ${dma[0]!.len}: ${dma[0]!.ok ? 'translated' : 'faulted'} (${dma.filter((e) => e.ok).length} translated, ${dma.filter((e) => !e.ok).length} faulted)` },
+          looked: `XGMAC ${w.instance} DMA accesses ${span}`,
+        };
+
+  // The line's level when the window opens, then every assertion inside it.
+  const irqs = ofKind(trace, 'irq').filter((e) => e.instance === w.instance && e.line === 0);
+  const levelAtStart = [...irqs].reverse().find((e) => e.t < w.from)?.level ?? 0;
+  const raised = irqs.filter((e) => e.t >= w.from && e.t <= w.to && e.level === 1);
+  const irqCount = raised.length + levelAtStart;
+  const irqResult: OracleResult =
+    irqCount === 0
+      ? silent('l0-irq-after-release', 'L0', `XGMAC ${w.instance} IRQ line ${span}`)
+      : {
+          oracle: 'l0-irq-after-release',
+          vantage: 'L0',
+          fired: true,
+          count: irqCount,
+          first: levelAtStart ? { tRelMs: rel(w.from, w), detail: 'IRQ line still asserted when user #1 was gone' } : { tRelMs: rel(raised[0]!.t, w), detail: 'IRQ line asserted' },
+          looked: `XGMAC ${w.instance} IRQ line ${span}`,
+        };
+
+  const faults = [...ofKind(inWindow, 'smmu-event').filter((e) => e.sid === w.sid), ...ofKind(inWindow, 'smmu-abort').filter((e) => e.sid === w.sid)].sort((a, b) => a.t - b.t);
+  const faultResult: OracleResult =
+    faults.length === 0
+      ? silent('l0-smmu-faults', 'L0', `SMMU events for stream ${hex(w.sid)} ${span}`)
+      : {
+          oracle: 'l0-smmu-faults',
+          vantage: 'L0',
+          fired: true,
+          count: faults.length,
+          first: { tRelMs: rel(faults[0]!.t, w), detail: faults[0]!.kind === 'smmu-event' ? faults[0]!.type : 'translation aborted' },
+          looked: `SMMU events for stream ${hex(w.sid)} ${span}`,
+        };
+
+  return [dmaResult, irqResult, faultResult];
+}

@@ -1,0 +1,51 @@
+/**
+ * The host kernel's view (L1): SMMU events it logged after the kill (its
+ * log is rate-limited, so exact counts come from L0; here any is enough),
+ * and how often the device's vfio IRQ fired while user #2 held it without
+ * having enabled anything.
+ */
+import { silent, type OracleResult } from './finding.ts';
+
+const SMMU_EVENT = /arm-smmu-v3 [^:]+: event (0x[0-9a-f]+) received/;
+const STAMP = /^\[\s*(\d+\.\d+)\]/;
+
+/** SMMU events in the dmesg lines logged after the kill; `uptimeAtKill` (s) maps their stamps to the kill. */
+export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: number): OracleResult {
+  const events = dmesgAfterKill.filter((l) => SMMU_EVENT.test(l));
+  const looked = 'arm-smmu-v3 event lines in L1 dmesg after the kill';
+  if (events.length === 0) return silent('l1-smmu-events', 'L1', looked);
+  const stamp = STAMP.exec(events[0]!);
+  return {
+    oracle: 'l1-smmu-events',
+    vantage: 'L1',
+    fired: true,
+    count: events.length,
+    first: { tRelMs: stamp ? Math.round((Number(stamp[1]) - uptimeAtKill) * 1000) : null, detail: events[0]!.replace(STAMP, '').trim() },
+    looked,
+  };
+}
+
+/** The summed count of the device's vfio IRQ lines in /proc/interrupts (lines ending with "(<device>)"). */
+export function vfioIrqCount(procInterrupts: string, device: string): number | null {
+  let total: number | null = null;
+  for (const line of procInterrupts.split('\n')) {
+    if (!line.includes(`vfio-irq`) || !line.includes(`(${device})`)) continue;
+    // "  80:  12  3  GICv3  80 Level  vfio-irq[80](90c0000.xgmac)": per-CPU counts come first, up to the chip name.
+    let sum = 0;
+    for (const field of line.trim().split(/\s+/).slice(1)) {
+      if (!/^\d+$/.test(field)) break;
+      sum += Number(field);
+    }
+    total = (total ?? 0) + sum;
+  }
+  return total;
+}
+
+/** The rise of the vfio IRQ count between two samples taken while user #2 held the device. */
+export function l1IrqCountOracle(before: number | null, after: number | null, what: string): OracleResult {
+  const looked = `vfio IRQ count in L1 /proc/interrupts ${what}`;
+  if (before === null || after === null) return { ...silent('l1-vfio-irq-count', 'L1', `${looked} (no vfio IRQ line registered)`) };
+  const rise = after - before;
+  if (rise <= 0) return silent('l1-vfio-irq-count', 'L1', looked);
+  return { oracle: 'l1-vfio-irq-count', vantage: 'L1', fired: true, count: rise, first: { tRelMs: null, detail: `vfio IRQ count rose from ${before} to ${after}` }, looked };
+}

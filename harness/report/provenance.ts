@@ -1,0 +1,52 @@
+/** Everything needed to rerun exactly the same run: sources, versions, hashes, the harness revision. */
+import { execa } from 'execa';
+import { arch, hostname, release } from 'node:os';
+import type { KernelSource } from '../build/kernel-source.ts';
+import type { Stack } from '../stack.ts';
+import { repoRoot } from '../paths.ts';
+
+export interface Provenance {
+  readonly harness: { readonly revision: string; readonly dirty: boolean; readonly argv: readonly string[] };
+  readonly host: { readonly hostname: string; readonly kernel: string; readonly arch: string; readonly node: string };
+  readonly l0Qemu: Stack['qemu'];
+  readonly kernel: {
+    readonly source: KernelSource;
+    readonly release: string;
+    readonly cacheKey: string;
+    readonly fragments: Record<string, string>;
+    readonly patches: Record<string, string>;
+  };
+  readonly images: {
+    readonly debianBase: { readonly key: string; readonly packages: Record<string, string> };
+    readonly agents: string;
+    readonly l2Initramfs: string;
+    readonly l1Image: string;
+  };
+}
+
+async function harnessRevision(): Promise<{ revision: string; dirty: boolean }> {
+  const rev = await execa('git', ['-C', repoRoot, 'rev-parse', 'HEAD'], { reject: false });
+  const status = await execa('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'], { reject: false });
+  return { revision: rev.exitCode === 0 ? rev.stdout.trim() : 'unknown', dirty: status.exitCode === 0 && status.stdout.trim() !== '' };
+}
+
+export async function provenanceOf(stack: Stack, argv: readonly string[]): Promise<Provenance> {
+  return {
+    harness: { ...(await harnessRevision()), argv },
+    host: { hostname: hostname(), kernel: release(), arch: arch(), node: process.version },
+    l0Qemu: stack.qemu,
+    kernel: {
+      source: stack.kernel.recipe.source,
+      release: stack.kernel.release,
+      cacheKey: stack.kernel.key,
+      fragments: stack.kernel.recipe.fragmentDigests,
+      patches: stack.kernel.recipe.patchDigests,
+    },
+    images: {
+      debianBase: { key: stack.base.key, packages: stack.base.packages },
+      agents: stack.agents.key,
+      l2Initramfs: stack.l2.key,
+      l1Image: stack.l1Image.key,
+    },
+  };
+}

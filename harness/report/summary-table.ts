@@ -1,0 +1,44 @@
+/** The closing table of a run: scenario, verdict, evidence counts and time, readable in a terminal or a CI log. */
+import type { OracleName } from '../oracles/finding.ts';
+import type { RunResult } from '../scenarios/raw-driver.ts';
+
+const COLUMNS: ReadonlyArray<[OracleName, string]> = [
+  ['l0-dma-after-release', 'L0 DMA'],
+  ['l0-irq-after-release', 'L0 IRQ'],
+  ['l0-smmu-faults', 'L0 SMMU'],
+  ['l1-smmu-events', 'L1 SMMU'],
+  ['l1-vfio-irq-count', 'L1 IRQ'],
+  ['user2-registers', 'regs'],
+  ['user2-irqs', 'u2 IRQ'],
+  ['user2-memory', 'u2 mem'],
+];
+
+function verdictLabel(r: RunResult): string {
+  switch (r.verdict.kind) {
+    case 'pass':
+      return 'PASS';
+    case 'detected':
+      return 'DETECTED (control)';
+    case 'regression':
+      return 'REGRESSION';
+    case 'invalid':
+      return 'INVALID';
+  }
+}
+
+export function summaryTable(runs: readonly RunResult[]): string {
+  const header = ['run', 'verdict', ...COLUMNS.map(([, label]) => label), 'time'];
+  const rows = runs.map((r) => [
+    r.id,
+    verdictLabel(r),
+    ...COLUMNS.map(([name]) => {
+      const o = r.oracles.find((x) => x.oracle === name);
+      return o === undefined ? '-' : String(o.count);
+    }),
+    `${r.seconds.toFixed(0)}s`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const reasons = runs.filter((r) => r.verdict.kind === 'regression' || r.verdict.kind === 'invalid').map((r) => `  ${r.id}: ${(r.verdict as { reason: string }).reason}`);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(reasons.length ? ['', ...reasons] : [])].join('\n');
+}

@@ -1,0 +1,30 @@
+/** What one run is: a scenario cycle, optionally under a negative control, with its kill signal and seed. */
+
+export const SCENARIOS = ['raw-driver'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * none: the kernel as it is. kernel-no-reset: the reset module removed and
+ * vfio_platform.reset_required=0 (kernels before v6.3 refuse to bind then).
+ * device-ignores-reset: the L0 model ignores the quiescing writes, which
+ * works on any kernel.
+ */
+export const CONTROLS = ['kernel-no-reset', 'device-ignores-reset'] as const;
+export type ControlName = (typeof CONTROLS)[number];
+export type Control = 'none' | ControlName;
+
+export const KILL_SIGNALS = ['KILL', 'SEGV', 'ABRT'] as const;
+export type KillSignal = (typeof KILL_SIGNALS)[number];
+
+export interface RunSpec {
+  readonly scenario: ScenarioName;
+  readonly control: Control;
+  readonly signal: KillSignal;
+  /** Keys the frame payloads; recorded so that a run can be replayed. */
+  readonly seed: string;
+  readonly repetition: number;
+}
+
+export function runId(spec: RunSpec): string {
+  return `${spec.scenario}${spec.control === 'none' ? '' : `+${spec.control}`}-sig${spec.signal}-r${spec.repetition}`;
+}
