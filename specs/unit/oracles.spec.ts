@@ -1,0 +1,113 @@
+/** The oracles and verdicts on synthetic evidence: each must fire on the hazard and stay silent without it. */
+import { expect } from 'chai';
+import { l0Oracles, type L0Window } from '../../harness/oracles/l0-oracle.ts';
+import { l1IrqCountOracle, l1SmmuOracle, vfioIrqCount } from '../../harness/oracles/l1-oracle.ts';
+import { user2Oracles } from '../../harness/oracles/user2-oracle.ts';
+import { controlVerdict, exitCodeOf, MUST_FIRE_IN_CONTROLS, scenarioVerdict } from '../../harness/verdict.ts';
+import { parseTrace } from '../../harness/trace/l0-trace.ts';
+import { buildFrame, payloadKey } from '../../harness/traffic/payload.ts';
+import type { OracleResult } from '../../harness/oracles/finding.ts';
+import type { AgentEvent } from '../../harness/machines/remote-process.ts';
+
+// Kill at t=1000.000 s, user #1 gone at 1000.050, user #2 done at 1005.000 (QEMU stamps in seconds).
+const W: L0Window = { instance: 0, sid: 0xff00, killAt: 1_000_000, from: 1_000_050, to: 1_005_000 };
+const line = (s: number, rest: string) => `1@${s.toFixed(6)}:${rest}`;
+
+describe('L0 oracles', () => {
+  const before = [
+    line(999.9, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'),
+    line(999.9, 'xgmac_irq xgmac=0 line=0 level=1'),
+  ];
+
+  it('stay silent when the device went quiet at the release (the reset took)', () => {
+    const trace = parseTrace([...before, line(1000.02, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'), line(1000.02, 'xgmac_irq xgmac=0 line=0 level=0'), line(1001, 'xgmac_rx_frame xgmac=0 verdict=queued size=142 reason=rx-stopped')].join('\n'));
+    expect(l0Oracles(trace, W).map((o) => o.fired)).to.deep.equal([false, false, false]);
+  });
+
+  it('fire on DMA after the release, a line left asserted, and SMMU faults, with the first event relative to the kill', () => {
+    const trace = parseTrace([...before,
+      line(1000.2, 'smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0xff00'),
+      line(1000.2, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=fault'),
+      line(1004, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=ok'),
+    ].join('\n'));
+    const [dma, irq, smmu] = l0Oracles(trace, W);
+    expect(dma).to.deep.include({ fired: true, count: 2 });
+    expect(dma!.first).to.deep.include({ tRelMs: 200 });
+    expect(dma!.first!.detail).to.match(/1 translated, 1 faulted/);
+    expect(irq).to.deep.include({ fired: true });
+    expect(irq!.first!.detail).to.match(/still asserted/);
+    expect(smmu).to.deep.include({ fired: true, count: 1 });
+  });
+
+  it('ignore another XGMAC instance and events outside the window', () => {
+    const trace = parseTrace([line(1000.2, 'xgmac_dma xgmac=1 dir=read what=rx-desc iova=0x0 len=32 result=ok'), line(1006, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x0 len=32 result=ok')].join('\n'));
+    expect(l0Oracles(trace, W).some((o) => o.fired)).to.equal(false);
+  });
+});
+
+describe('L1 oracles', () => {
+  it('count arm-smmu-v3 event lines and place the first relative to the kill', () => {
+    const o = l1SmmuOracle(['[   12.500000] arm-smmu-v3 9050000.smmuv3: event 0x10 received:', '[   12.500100] arm-smmu-v3 9050000.smmuv3: \t0x0000ff0000000010'], 12.3);
+    expect(o).to.deep.include({ fired: true, count: 1 });
+    expect(o.first?.tRelMs).to.equal(200);
+    expect(l1SmmuOracle(['[   12.5] vfio-platform 90c0000.xgmac: reset'], 12).fired).to.equal(false);
+  });
+
+  it('read the device\'s vfio IRQ count from /proc/interrupts, summed over CPUs', () => {
+    const proc = ['           CPU0       CPU1', ' 80:         12          3     GICv3 112 Level     vfio-irq[80](90c0000.xgmac)', ' 13:       500        400     GICv3  27 Level     arch_timer'].join('\n');
+    expect(vfioIrqCount(proc, '90c0000.xgmac')).to.equal(15);
+    expect(vfioIrqCount(proc, '90d0000.xgmac')).to.equal(null);
+    expect(l1IrqCountOracle(15, 40, 'x')).to.deep.include({ fired: true, count: 25 });
+    expect(l1IrqCountOracle(15, 15, 'x').fired).to.equal(false);
+  });
+});
+
+describe('user #2 oracles', () => {
+  const key = payloadKey('u2');
+  const ev = (event: string, fields: Record<string, unknown>): AgentEvent => ({ event, receivedAt: 1_004_000, ...fields });
+  const quiet = ev('registers', { control: '0x0', dma_control: '0x0', dma_intr_ena: '0x0', dma_status: '0x10040', t_ms: 1_003_100 });
+
+  it('stay silent for a quiescent device (latched DMA_STATUS bits do not count)', () => {
+    const results = user2Oracles([quiet, ev('memory', { changed_bytes: 0, ranges: [] })], key, 1_000_000);
+    expect(results.map((o) => o.fired)).to.deep.equal([false, false, false]);
+  });
+
+  it('name each register that shows the device still running', () => {
+    const [regs] = user2Oracles([ev('registers', { control: '0xc', dma_control: '0x2002', dma_intr_ena: '0x1a0c1', dma_status: '0x0', t_ms: 1_003_100 })], key, 1_000_000);
+    expect(regs).to.deep.include({ fired: true, count: 5 });
+    expect(regs!.first!.detail).to.match(/SR set.*ST set.*DMA_INTR_ENA.*RE set.*TE set/);
+    expect(regs!.first!.tRelMs).to.equal(3100);
+  });
+
+  it('fire on IRQs and recognise this run\'s frame payload in changed memory', () => {
+    const frame = buildFrame(key, 77);
+    const results = user2Oracles([quiet, ev('irq', { index: 0, count: 1, t_ms: 1_003_200 }), ev('memory', { changed_bytes: frame.length, ranges: [{ offset: 4096, len: 160, hex: frame.toString('hex') }] })], key, 1_000_000);
+    expect(results[1]).to.deep.include({ fired: true, count: 1 });
+    expect(results[2]!.fired).to.equal(true);
+    expect(results[2]!.first!.detail).to.match(/payload seq 77 of this run at offset 4110/);
+  });
+});
+
+describe('verdicts', () => {
+  const result = (oracle: OracleResult['oracle'], fired: boolean): OracleResult => ({ oracle, vantage: 'L0', fired, count: fired ? 1 : 0, first: fired ? { tRelMs: 5, detail: 'x' } : null, looked: '' });
+  const all = (fired: boolean) => MUST_FIRE_IN_CONTROLS.map((o) => result(o, fired));
+
+  it('a scenario passes only when every oracle is silent, and names the first that fired otherwise', () => {
+    expect(scenarioVerdict(all(false))).to.deep.equal({ kind: 'pass' });
+    const v = scenarioVerdict([...all(false), result('user2-irqs', true)]);
+    expect(v.kind).to.equal('regression');
+    expect((v as { reason: string }).reason).to.match(/^user2-irqs .*first: user2-irqs at \+5 ms/);
+  });
+
+  it('a control counts only when every oracle that can see the hazard fired; otherwise the run is invalid', () => {
+    expect(controlVerdict(all(true))).to.deep.equal({ kind: 'detected' });
+    const v = controlVerdict(all(true).map((o) => (o.oracle === 'l1-smmu-events' ? { ...o, fired: false } : o)));
+    expect(v).to.deep.equal({ kind: 'invalid', reason: 'negative control not detected by l1-smmu-events: those oracles cannot be trusted' });
+  });
+
+  it('maps runs to bisect exit codes: regression 1 over invalid 125 over good 0', () => {
+    expect(exitCodeOf([{ kind: 'pass' }, { kind: 'detected' }])).to.equal(0);
+    expect(exitCodeOf([{ kind: 'pass' }, { kind: 'invalid', reason: '' }])).to.equal(125);
+    expect(exitCodeOf([{ kind: 'regression', reason: '' }, { kind: 'invalid', reason: '' }])).to.equal(1);
+  });
+});
