@@ -13,6 +13,21 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "little-endian CPU req
 /* As many polls as Linux allows the reset, so a stuck device fails the same way. */
 #define RESET_POLLS 15000
 
+static uint64_t page_up(uint64_t bytes, uint64_t page)
+{
+	return (bytes + page - 1) & ~(page - 1);
+}
+
+uint64_t xgmac_desc_bytes(unsigned int n, uint64_t page)
+{
+	return page_up((uint64_t)n * XGMAC_DESC_SIZE, page);
+}
+
+uint64_t xgmac_dma_bytes(unsigned int n, uint64_t page)
+{
+	return page_up(xgmac_desc_bytes(n, page) + (uint64_t)n * XGMAC_RX_BUF_SIZE, page);
+}
+
 static uint32_t rd(const struct xgmac_ring *r, uint32_t off)
 {
 	return r->io->read32(r->io->ctx, off);

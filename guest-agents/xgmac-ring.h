@@ -37,6 +37,21 @@ struct xgmac_ring {
 	unsigned int next;			/* next descriptor the device completes */
 };
 
+/* RX buffer size of the agents' rings: a whole frame with its CRC fits in one. */
+#define XGMAC_RX_BUF_SIZE 2048u
+
+/* xgmac-vfio-driver's ring size unless told otherwise, which the reset probe's area must cover. */
+#define XGMAC_DEFAULT_RING 16u
+
+/*
+ * Layout of a ring's DMA area: the descriptors first, then the buffers of
+ * XGMAC_RX_BUF_SIZE bytes from the next page on; both rounded up to whole
+ * pages since the IOMMU maps pages. page is the CPU's page size, a power
+ * of two.
+ */
+uint64_t xgmac_desc_bytes(unsigned int n, uint64_t page);
+uint64_t xgmac_dma_bytes(unsigned int n, uint64_t page);
+
 /* Called per received frame; len excludes the CRC and is as the device reported it. */
 typedef void xgmac_frame_fn(void *arg, const uint8_t *frame, unsigned int len);
 

@@ -1,0 +1,201 @@
+#include "vfio-platform.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "dma-barrier.h"
+#include "json-line.h"
+
+_Noreturn void vfio_fail(const char *step, int err)
+{
+	json_line("error", "\"step\":\"%s\",\"errno\":%d,\"message\":\"%s\"", step, err, strerror(err));
+	exit(2);
+}
+
+/* A short transfer sets no errno: report it as EIO. */
+void vfio_check_io(ssize_t n, size_t want, const char *step)
+{
+	if (n != (ssize_t)want)
+		vfio_fail(step, n < 0 ? errno : EIO);
+}
+
+/* The group number is the last component of the iommu_group link. */
+static void find_group(struct vfio_platform *p)
+{
+	char path[PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/iommu_group", p->device);
+	n = readlink(path, p->group_link, sizeof(p->group_link) - 1);
+	if (n < 0)
+		vfio_fail("iommu_group", errno);
+	p->group_link[n] = '\0';
+	slash = strrchr(p->group_link, '/');
+	p->group = slash ? slash + 1 : p->group_link;
+}
+
+void vfio_platform_open(struct vfio_platform *p, const char *device)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[PATH_MAX];
+	int grp, type;
+
+	p->device = device;
+	find_group(p);
+	p->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (p->container < 0)
+		vfio_fail("open_container", errno);
+	if (ioctl(p->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		vfio_fail("api_version", EINVAL);
+	if (ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0)
+		type = VFIO_TYPE1v2_IOMMU;
+	else if (ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) > 0)
+		type = VFIO_TYPE1_IOMMU;
+	else
+		vfio_fail("iommu_type", ENOTSUP);
+
+	snprintf(path, sizeof(path), "/dev/vfio/%s", p->group);
+	grp = open(path, O_RDWR | O_CLOEXEC);
+	if (grp < 0)
+		vfio_fail("open_group", errno);
+	if (ioctl(grp, VFIO_GROUP_GET_STATUS, &status))
+		vfio_fail("group_status", errno);
+	/* EPERM is what VFIO_GROUP_SET_CONTAINER would say of a group that is not viable. */
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		vfio_fail("group_viable", EPERM);
+	if (ioctl(grp, VFIO_GROUP_SET_CONTAINER, &p->container))
+		vfio_fail("group_set_container", errno);
+	if (ioctl(p->container, VFIO_SET_IOMMU, type))
+		vfio_fail("set_iommu", errno);
+	p->dev = ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, device);
+	if (p->dev < 0)
+		vfio_fail("get_device_fd", errno);
+
+	p->info = (struct vfio_device_info){ .argsz = sizeof(p->info) };
+	if (ioctl(p->dev, VFIO_DEVICE_GET_INFO, &p->info))
+		vfio_fail("device_info", errno);
+	if (!(p->info.flags & VFIO_DEVICE_FLAGS_PLATFORM))
+		vfio_fail("device_not_platform", ENODEV);
+}
+
+bool vfio_platform_map_regs(const struct vfio_platform *p, uint64_t min_size, struct vfio_regs *regs)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = 0 };
+	void *map;
+
+	if (ioctl(p->dev, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		vfio_fail("region_info", errno);
+	if (reg.size < min_size)
+		vfio_fail("region_size", ENXIO);
+	*regs = (struct vfio_regs){ .fd = p->dev, .offset = reg.offset };
+	if (!(reg.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
+		if ((reg.flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE)) !=
+		    (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE))
+			vfio_fail("region_rw", EACCES);
+		return false;
+	}
+	map = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED, p->dev, reg.offset);
+	if (map == MAP_FAILED)
+		vfio_fail("region_mmap", errno);
+	regs->map = map;
+	return true;
+}
+
+uint32_t vfio_regs_read32(void *ctx, uint32_t off)
+{
+	struct vfio_regs *r = ctx;
+	uint32_t val;
+
+	if (r->map)
+		val = r->map[off / 4];
+	else
+		vfio_check_io(pread(r->fd, &val, sizeof(val), r->offset + off), sizeof(val), "mmio_read");
+	/* As readl(): DMA memory read after a status register is as new as that status. */
+	dma_rmb();
+	return val;
+}
+
+void vfio_regs_write32(void *ctx, uint32_t off, uint32_t val)
+{
+	struct vfio_regs *r = ctx;
+
+	/* As writel(): the device sees our descriptor updates before the write that points it at them. */
+	dma_wmb();
+	if (r->map)
+		r->map[off / 4] = val;
+	else
+		vfio_check_io(pwrite(r->fd, &val, sizeof(val), r->offset + off), sizeof(val), "mmio_write");
+}
+
+void vfio_dma_map(const struct vfio_platform *p, void *mem, uint64_t iova, uint64_t bytes)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)mem,
+		.iova = iova,
+		.size = bytes,
+	};
+
+	if (ioctl(p->container, VFIO_IOMMU_MAP_DMA, &map))
+		vfio_fail("map_dma", errno);
+}
+
+uint64_t vfio_dma_unmap(const struct vfio_platform *p, uint64_t iova, uint64_t bytes)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = iova, .size = bytes,
+	};
+
+	if (ioctl(p->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		vfio_fail("unmap_dma", errno);
+	return unmap.size;
+}
+
+struct vfio_irq_info vfio_irq_info(const struct vfio_platform *p, uint32_t index)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = index };
+
+	if (ioctl(p->dev, VFIO_DEVICE_GET_IRQ_INFO, &info))
+		vfio_fail("irq_info", errno);
+	return info;
+}
+
+/* fd < 0: no data (unmask); otherwise the eventfd to trigger. */
+static int set_irq(const struct vfio_platform *p, uint32_t index, uint32_t action, int fd)
+{
+	union {
+		struct vfio_irq_set set;
+		uint8_t bytes[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	} u = { .set = { .index = index, .start = 0, .count = 1 } };
+	int32_t fd32 = fd;
+
+	u.set.argsz = fd < 0 ? sizeof(u.set) : sizeof(u);
+	u.set.flags = action | (fd < 0 ? VFIO_IRQ_SET_DATA_NONE : VFIO_IRQ_SET_DATA_EVENTFD);
+	if (fd >= 0)
+		memcpy(u.set.data, &fd32, sizeof(fd32));
+	return ioctl(p->dev, VFIO_DEVICE_SET_IRQS, &u.set);
+}
+
+int vfio_irq_arm(const struct vfio_platform *p, uint32_t index)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	if (fd < 0)
+		vfio_fail("eventfd", errno);
+	if (set_irq(p, index, VFIO_IRQ_SET_ACTION_TRIGGER, fd))
+		vfio_fail("irq_trigger", errno);
+	return fd;
+}
+
+void vfio_irq_unmask(const struct vfio_platform *p, uint32_t index)
+{
+	if (set_irq(p, index, VFIO_IRQ_SET_ACTION_UNMASK, -1))
+		vfio_fail("irq_unmask", errno);
+}

@@ -1,0 +1,288 @@
+/*
+ * The next user of an XGMAC after xgmac-vfio-driver was killed: tells
+ * whether the device still does what the dead driver had set it up for,
+ * raising interrupts and writing to the driver's IOVAs, i.e. whether
+ * vfio-platform reset it when the driver's files were closed. Everything
+ * that could catch the device in the act is in place before the first
+ * register read: every IRQ armed, fresh zeroed memory mapped at the old
+ * IOVAs. Then it only watches, for --window-ms, and never writes a device
+ * register, so that whatever it reports is the device's own doing.
+ *
+ * Usage: xgmac-reset-probe --device NAME [--iova HEX] [--bytes N] [--window-ms N]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include "changed-ranges.h"
+#include "json-line.h"
+#include "vfio-platform.h"
+#include "xgmac-regs.h"
+#include "xgmac-ring.h"
+
+#define MAX_RANGES 16
+#define HEX_BYTES 256
+#define UNMASK_DELAY_MS 10
+
+struct irq {
+	uint32_t index;
+	bool automasked;
+	unsigned long long count;
+};
+
+struct probe {
+	const char *device;
+	uint64_t iova;
+	uint64_t bytes;
+	unsigned long window_ms;
+
+	struct vfio_platform vfio;
+	struct vfio_regs regs;
+	unsigned int nirqs;		/* armed ones, in irqs and fds alike */
+	struct irq *irqs;
+	struct pollfd *fds;
+	uint8_t *dma;
+};
+
+static unsigned long long parse_num(const char *s, int base, unsigned long long min,
+				    unsigned long long max, const char *step)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || end == s || *end || v < min || v > max)
+		vfio_fail(step, errno ? errno : EINVAL);
+	return v;
+}
+
+/* All checked before the device is opened, since opening it already makes the kernel reset it. */
+static void parse_args(struct probe *p, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "iova", required_argument, NULL, 'i' },
+		{ "bytes", required_argument, NULL, 'b' },
+		{ "window-ms", required_argument, NULL, 'w' },
+		{ 0 }
+	};
+	uint64_t page = sysconf(_SC_PAGESIZE);
+	int c;
+
+	/* getopt's own messages would not be JSON. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': p->device = optarg; break;
+		case 'i': p->iova = parse_num(optarg, 16, 0, UINT32_MAX, "arg_iova"); break;
+		case 'b': p->bytes = parse_num(optarg, 10, 1, 1ull << 32, "arg_bytes"); break;
+		case 'w': p->window_ms = parse_num(optarg, 10, 0, 24 * 3600 * 1000, "arg_window_ms"); break;
+		default: vfio_fail("args", EINVAL);
+		}
+	}
+	/* The name goes into a sysfs path and into JSON strings unescaped. */
+	if (optind != argc || !p->device || !p->device[0] || strpbrk(p->device, "/\"\\"))
+		vfio_fail("arg_device", EINVAL);
+	if (!p->bytes)
+		p->bytes = xgmac_dma_bytes(XGMAC_DEFAULT_RING, page);
+	/* The IOMMU maps whole pages. */
+	if (p->bytes & (page - 1))
+		vfio_fail("arg_bytes", EINVAL);
+	/* The old driver's descriptors hold 32-bit bus addresses: nothing stale can land above 4 GiB. */
+	if (p->iova & (page - 1) || p->iova + p->bytes > (1ull << 32))
+		vfio_fail("iova_range", ERANGE);
+}
+
+/* Wall clock, as the L0 trace stamps its lines, so that the two can be lined up. */
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* A stream into a growing string, for JSON arrays too long for one printf. */
+static FILE *open_text(char **text, size_t *len)
+{
+	FILE *f = open_memstream(text, len);
+
+	if (!f)
+		vfio_fail("json_buffer", errno);
+	return f;
+}
+
+static void close_text(FILE *f)
+{
+	if (fclose(f))
+		vfio_fail("json_buffer", errno);
+}
+
+/* Before any register access, so that an IRQ line the device still holds up is seen at once. */
+static void arm_irqs(struct probe *p)
+{
+	uint32_t n = p->vfio.info.num_irqs;
+	char *list;
+	size_t len;
+	FILE *f;
+
+	p->irqs = calloc(n, sizeof(*p->irqs));
+	p->fds = calloc(n, sizeof(*p->fds));
+	if (n && (!p->irqs || !p->fds))
+		vfio_fail("irq_alloc", ENOMEM);
+	f = open_text(&list, &len);
+	for (uint32_t i = 0; i < n; i++) {
+		struct vfio_irq_info info = vfio_irq_info(&p->vfio, i);
+
+		if (info.count < 1 || !(info.flags & VFIO_IRQ_INFO_EVENTFD))
+			continue;
+		p->irqs[p->nirqs] = (struct irq){
+			.index = i,
+			.automasked = info.flags & VFIO_IRQ_INFO_AUTOMASKED,
+		};
+		p->fds[p->nirqs] = (struct pollfd){ .fd = vfio_irq_arm(&p->vfio, i), .events = POLLIN };
+		fprintf(f, "%s%u", p->nirqs ? "," : "", i);
+		p->nirqs++;
+	}
+	close_text(f);
+	json_line("irqs-armed", "\"indexes\":[%s]", list);
+	free(list);
+}
+
+static void map_dma(struct probe *p)
+{
+	p->dma = mmap(NULL, p->bytes, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p->dma == MAP_FAILED)
+		vfio_fail("dma_alloc", errno);
+	vfio_dma_map(&p->vfio, p->dma, p->iova, p->bytes);
+	json_line("dma-mapped", "\"iova\":\"0x%llx\",\"bytes\":%llu",
+		  (unsigned long long)p->iova, (unsigned long long)p->bytes);
+}
+
+static void report_registers(struct probe *p)
+{
+	uint64_t t = wall_us();
+	uint32_t control = vfio_regs_read32(&p->regs, XGMAC_CONTROL);
+	uint32_t dma_control = vfio_regs_read32(&p->regs, XGMAC_DMA_CONTROL);
+	uint32_t intr_ena = vfio_regs_read32(&p->regs, XGMAC_DMA_INTR_ENA);
+	uint32_t status = vfio_regs_read32(&p->regs, XGMAC_DMA_STATUS);
+	uint32_t rx_base = vfio_regs_read32(&p->regs, XGMAC_DMA_RX_BASE_ADDR);
+	uint32_t cur_rx = vfio_regs_read32(&p->regs, XGMAC_DMA_CUR_RX_DESC);
+
+	json_line("registers", "\"control\":\"0x%08x\",\"dma_control\":\"0x%08x\",\"dma_intr_ena\":\"0x%08x\","
+		  "\"dma_status\":\"0x%08x\",\"rx_base\":\"0x%08x\",\"cur_rx_desc\":\"0x%08x\","
+		  "\"t_ms\":%llu.%03llu",
+		  control, dma_control, intr_ena, status, rx_base, cur_rx,
+		  (unsigned long long)(t / 1000), (unsigned long long)(t % 1000));
+}
+
+static void on_irq(struct probe *p, struct irq *irq, int fd)
+{
+	static const struct timespec delay = { 0, UNMASK_DELAY_MS * 1000000L };
+	uint64_t events, t;
+
+	vfio_check_io(read(fd, &events, sizeof(events)), sizeof(events), "eventfd_read");
+	t = wall_us();
+	irq->count += events;
+	json_line("irq", "\"index\":%u,\"count\":%llu,\"t_ms\":%llu.%03llu", irq->index, irq->count,
+		  (unsigned long long)(t / 1000), (unsigned long long)(t % 1000));
+	/*
+	 * vfio-platform masked the line when it fired; unmasking fires it again at
+	 * once while the device keeps it up, so the count tells a line held up
+	 * from one that pulsed, and the delay bounds how fast it grows. Edge IRQs
+	 * are never masked and refuse the unmask.
+	 */
+	if (irq->automasked) {
+		nanosleep(&delay, NULL);
+		vfio_irq_unmask(&p->vfio, irq->index);
+	}
+}
+
+static void watch_irqs(struct probe *p)
+{
+	uint64_t deadline = mono_ms() + p->window_ms;
+
+	for (uint64_t now = mono_ms(); now < deadline; now = mono_ms()) {
+		int n = poll(p->fds, p->nirqs, (int)(deadline - now));
+
+		if (n < 0 && errno != EINTR)
+			vfio_fail("poll", errno);
+		for (unsigned int i = 0; n > 0 && i < p->nirqs; i++)
+			if (p->fds[i].revents & POLLIN)
+				on_irq(p, &p->irqs[i], p->fds[i].fd);
+	}
+}
+
+/* Returns the bytes found changed. */
+static size_t report_memory(struct probe *p)
+{
+	struct changed_range ranges[MAX_RANGES];
+	struct changed_scan scan;
+	uint8_t *snap = malloc(p->bytes);
+	char *list;
+	size_t len;
+	FILE *f;
+
+	if (!snap)
+		vfio_fail("snapshot_alloc", ENOMEM);
+	/* The device may still be writing: the counts and the bytes shown must be of one instant. */
+	memcpy(snap, p->dma, p->bytes);
+	scan = changed_ranges(snap, p->bytes, ranges, MAX_RANGES);
+
+	f = open_text(&list, &len);
+	for (size_t i = 0; i < scan.nranges && i < MAX_RANGES; i++) {
+		size_t shown = ranges[i].len < HEX_BYTES ? ranges[i].len : HEX_BYTES;
+
+		fprintf(f, "%s{\"offset\":%zu,\"len\":%zu,\"hex\":\"", i ? "," : "",
+			ranges[i].offset, ranges[i].len);
+		for (size_t b = 0; b < shown; b++)
+			fprintf(f, "%02x", snap[ranges[i].offset + b]);
+		fputs("\"}", f);
+	}
+	close_text(f);
+	json_line("memory", "\"bytes\":%llu,\"changed_bytes\":%zu,\"ranges_total\":%zu,\"ranges\":[%s]",
+		  (unsigned long long)p->bytes, scan.changed_bytes, scan.nranges, list);
+	free(list);
+	free(snap);
+	return scan.changed_bytes;
+}
+
+int main(int argc, char **argv)
+{
+	struct probe p = { .iova = 0x10000000, .window_ms = 2000 };
+	unsigned long long irq_total = 0;
+	size_t changed;
+
+	parse_args(&p, argc, argv);
+	vfio_platform_open(&p.vfio, p.device);
+	vfio_platform_map_regs(&p.vfio, XGMAC_DMA_CUR_RX_DESC + 4, &p.regs);
+	json_line("opened", "\"device\":\"%s\",\"group\":\"%s\",\"irqs\":%u,\"regions\":%u",
+		  p.device, p.vfio.group, p.vfio.info.num_irqs, p.vfio.info.num_regions);
+	arm_irqs(&p);
+	map_dma(&p);
+	report_registers(&p);
+	watch_irqs(&p);
+	changed = report_memory(&p);
+	for (unsigned int i = 0; i < p.nirqs; i++)
+		irq_total += p.irqs[i].count;
+	json_line("done", "\"irq_total\":%llu,\"changed_bytes\":%zu", irq_total, changed);
+	/* Exiting closes the VFIO files, which releases the device and its DMA map. */
+	return 0;
+}
