@@ -124,7 +124,7 @@ export async function runRawDriver(ctx: RunContext): Promise<RunResult> {
     const bound = await timeline.phase('bind', 30_000, async () => {
       if (spec.control === 'kernel-no-reset') {
         // The handler is a module that vfio-platform requests by alias at bind time: take it away.
-        await ssh.check(`find /lib/modules -name 'vfio-platform-calxedaxgmac.ko*' -delete`);
+        await ssh.check(`find /lib/modules -name 'vfio-platform-calxedaxgmac.ko*' -exec rm -f {} +`);
       }
       return bindToVfioPlatform(ssh, device);
     });
