@@ -5,9 +5,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runRawDriver, type RunResult } from './scenarios/raw-driver.ts';
+import { runRawDriver } from './scenarios/raw-driver.ts';
+import type { RunResult } from './scenarios/cycle.ts';
 import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioName } from './scenarios/run-spec.ts';
 import { RAW_DRIVER_TIMING } from './scenarios/raw-driver.ts';
+import { CYCLE_TIMING } from './scenarios/cycle.ts';
 import { provenanceOf } from './report/provenance.ts';
 import { junitXml } from './report/junit.ts';
 import { summaryTable } from './report/summary-table.ts';
@@ -59,7 +61,7 @@ export async function runCampaign(stack: Stack, cacheRoot: string, request: Camp
     runs.push(result);
   }
   const exitCode = exitCodeOf(runs.map((r) => r.verdict));
-  const report = { format: 'vfio-reset-report/1', created: new Date().toISOString(), request, timing: RAW_DRIVER_TIMING, provenance, exitCode, runs };
+  const report = { format: 'vfio-reset-report/1', created: new Date().toISOString(), request, timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING }, provenance, exitCode, runs };
   await writeFile(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(outDir, 'junit.xml'), junitXml('vfio-reset', runs));
   const summary = summaryTable(runs);

@@ -14,17 +14,6 @@ export type Verdict =
   | { readonly kind: 'detected' }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-/** The oracles that can see a device left running, in the raw-driver cycle; user #2's memory may stay clean (zeroed descriptors are not owned by the DMA engine). */
-export const MUST_FIRE_IN_CONTROLS: readonly OracleName[] = [
-  'l0-dma-after-release',
-  'l0-irq-after-release',
-  'l0-smmu-faults',
-  'l1-smmu-events',
-  'l1-vfio-irq-count',
-  'user2-registers',
-  'user2-irqs',
-];
-
 export function scenarioVerdict(oracles: readonly OracleResult[]): Verdict {
   const fired = oracles.filter((o) => o.fired);
   if (fired.length === 0) return { kind: 'pass' };
@@ -36,7 +25,8 @@ export function scenarioVerdict(oracles: readonly OracleResult[]): Verdict {
   };
 }
 
-export function controlVerdict(oracles: readonly OracleResult[], mustFire: readonly OracleName[] = MUST_FIRE_IN_CONTROLS): Verdict {
+/** `mustFire`: the oracles that can see the hazard in this scenario (the scenario says which). */
+export function controlVerdict(oracles: readonly OracleResult[], mustFire: readonly OracleName[]): Verdict {
   const silentOnes = mustFire.filter((name) => !oracles.some((o) => o.oracle === name && o.fired));
   if (silentOnes.length === 0) return { kind: 'detected' };
   return { kind: 'invalid', reason: `negative control not detected by ${silentOnes.join(', ')}: those oracles cannot be trusted` };

@@ -37,6 +37,16 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+const EXIT_MARK = '__vfio_reset_exit_status=';
+
+/** Separates the exit status the shell printed after the command from the command's own output. */
+export function splitExitMark(stdout: string): { stdout: string; code: number | null } {
+  const at = stdout.lastIndexOf(`\n${EXIT_MARK}`);
+  if (at === -1) return { stdout, code: null };
+  const code = Number(/^(\d+)/.exec(stdout.slice(at + 1 + EXIT_MARK.length))?.[1]);
+  return { stdout: stdout.slice(0, at), code: Number.isInteger(code) ? code : null };
+}
+
 export class SshSession {
   private constructor(private readonly client: ssh2.Client, readonly port: number) {}
 
@@ -73,9 +83,14 @@ export class SshSession {
     });
   }
 
-  /** Runs `command` to completion; rejects if it takes longer than `timeoutMs`. */
+  /**
+   * Runs `command` to completion; rejects if it takes longer than `timeoutMs`.
+   * The exit status is also printed by the shell after the command: dropbear
+   * sometimes closes the channel of a short-lived command without sending
+   * its exit status (seen here in about one command in a hundred).
+   */
   async exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
-    const channel = await this.open(command);
+    const channel = await this.open(`${command}\nprintf '\\n${EXIT_MARK}%d\\n' "$?"`);
     return new Promise((resolve, reject) => {
       let stdout = '';
       let stderr = '';
@@ -93,7 +108,8 @@ export class SshSession {
       });
       channel.on('close', () => {
         clearTimeout(timer);
-        resolve({ code, signal, stdout, stderr });
+        const printed = splitExitMark(stdout);
+        resolve({ code: printed.code ?? code, signal, stdout: printed.stdout, stderr });
       });
     });
   }

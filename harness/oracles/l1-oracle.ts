@@ -41,11 +41,14 @@ export function vfioIrqCount(procInterrupts: string, device: string): number | n
   return total;
 }
 
-/** The rise of the vfio IRQ count between two samples taken while user #2 held the device. */
+/**
+ * The rise of the vfio IRQ count between two samples taken while user #2
+ * held the device. A line not registered yet (null) has counted nothing.
+ */
 export function l1IrqCountOracle(before: number | null, after: number | null, what: string): OracleResult {
   const looked = `vfio IRQ count in L1 /proc/interrupts ${what}`;
-  if (before === null || after === null) return { ...silent('l1-vfio-irq-count', 'L1', `${looked} (no vfio IRQ line registered)`) };
-  const rise = after - before;
+  if (after === null) return silent('l1-vfio-irq-count', 'L1', `${looked} (no vfio IRQ line registered)`);
+  const rise = after - (before ?? 0);
   if (rise <= 0) return silent('l1-vfio-irq-count', 'L1', looked);
-  return { oracle: 'l1-vfio-irq-count', vantage: 'L1', fired: true, count: rise, first: { tRelMs: null, detail: `vfio IRQ count rose from ${before} to ${after}` }, looked };
+  return { oracle: 'l1-vfio-irq-count', vantage: 'L1', fired: true, count: rise, first: { tRelMs: null, detail: `vfio IRQ count rose from ${before ?? 'no line'} to ${after}` }, looked };
 }

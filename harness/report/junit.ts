@@ -1,5 +1,5 @@
 /** JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error. */
-import type { RunResult } from '../scenarios/raw-driver.ts';
+import type { RunResult } from '../scenarios/cycle.ts';
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 

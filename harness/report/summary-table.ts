@@ -1,6 +1,6 @@
 /** The closing table of a run: scenario, verdict, evidence counts and time, readable in a terminal or a CI log. */
 import type { OracleName } from '../oracles/finding.ts';
-import type { RunResult } from '../scenarios/raw-driver.ts';
+import type { RunResult } from '../scenarios/cycle.ts';
 
 const COLUMNS: ReadonlyArray<[OracleName, string]> = [
   ['l0-dma-after-release', 'L0 DMA'],

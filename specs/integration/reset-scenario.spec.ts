@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultStack, store } from './stack-fixture.ts';
 import { runCampaign, type CampaignResult } from '../../harness/campaign.ts';
-import { MUST_FIRE_IN_CONTROLS } from '../../harness/verdict.ts';
+import { RAW_DRIVER_USERS } from '../../harness/scenarios/raw-driver.ts';
+
+const MUST_FIRE_IN_CONTROLS = RAW_DRIVER_USERS.mustFireInControls;
 import { stderrProgress } from '../../harness/progress.ts';
 
 describe('reset scenario: raw VFIO driver killed, device reassigned (integration)', function () {

@@ -3,7 +3,10 @@ import { expect } from 'chai';
 import { l0Oracles, type L0Window } from '../../harness/oracles/l0-oracle.ts';
 import { l1IrqCountOracle, l1SmmuOracle, vfioIrqCount } from '../../harness/oracles/l1-oracle.ts';
 import { user2Oracles } from '../../harness/oracles/user2-oracle.ts';
-import { controlVerdict, exitCodeOf, MUST_FIRE_IN_CONTROLS, scenarioVerdict } from '../../harness/verdict.ts';
+import { controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/verdict.ts';
+import { RAW_DRIVER_USERS } from '../../harness/scenarios/raw-driver.ts';
+
+const MUST_FIRE_IN_CONTROLS = RAW_DRIVER_USERS.mustFireInControls;
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
 import { buildFrame, payloadKey } from '../../harness/traffic/payload.ts';
 import type { OracleResult } from '../../harness/oracles/finding.ts';
@@ -59,6 +62,8 @@ describe('L1 oracles', () => {
     expect(vfioIrqCount(proc, '90d0000.xgmac')).to.equal(null);
     expect(l1IrqCountOracle(15, 40, 'x')).to.deep.include({ fired: true, count: 25 });
     expect(l1IrqCountOracle(15, 15, 'x').fired).to.equal(false);
+    expect(l1IrqCountOracle(null, 1, 'x'), 'a line registered and fired between the samples').to.deep.include({ fired: true, count: 1 });
+    expect(l1IrqCountOracle(null, null, 'x').fired).to.equal(false);
   });
 });
 
@@ -100,8 +105,8 @@ describe('verdicts', () => {
   });
 
   it('a control counts only when every oracle that can see the hazard fired; otherwise the run is invalid', () => {
-    expect(controlVerdict(all(true))).to.deep.equal({ kind: 'detected' });
-    const v = controlVerdict(all(true).map((o) => (o.oracle === 'l1-smmu-events' ? { ...o, fired: false } : o)));
+    expect(controlVerdict(all(true), MUST_FIRE_IN_CONTROLS)).to.deep.equal({ kind: 'detected' });
+    const v = controlVerdict(all(true).map((o) => (o.oracle === 'l1-smmu-events' ? { ...o, fired: false } : o)), MUST_FIRE_IN_CONTROLS);
     expect(v).to.deep.equal({ kind: 'invalid', reason: 'negative control not detected by l1-smmu-events: those oracles cannot be trusted' });
   });
 
