@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runRawDriver } from './scenarios/raw-driver.ts';
+import { runVm } from './scenarios/vm.ts';
 import type { RunResult } from './scenarios/cycle.ts';
 import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioName } from './scenarios/run-spec.ts';
 import { RAW_DRIVER_TIMING } from './scenarios/raw-driver.ts';
@@ -55,7 +56,7 @@ export async function runCampaign(stack: Stack, cacheRoot: string, request: Camp
     const dir = join(outDir, runId(spec));
     await mkdir(dir, { recursive: true });
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}`);
-    const result = await runRawDriver({ stack, sshKey, dir, spec, progress });
+    const result = await (spec.scenario === 'vm' ? runVm : runRawDriver)({ stack, sshKey, dir, spec, progress });
     await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${'reason' in result.verdict ? ` (${result.verdict.reason})` : ''}`);
     runs.push(result);

@@ -39,7 +39,7 @@ export async function buildStack(store: CacheStore, request: StackRequest, progr
   progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
   const base = await buildDebianBase(store, progress);
   const agents = await buildAgents(store);
-  const l2 = await buildL2Initramfs(store, base, agents);
+  const l2 = await buildL2Initramfs(store, base, agents, kernel);
   const l1Image = await buildL1Image(store, { base, kernel, agents, l2 });
   progress(`L1 image ${l1Image.built ? 'built' : 'from cache'}: ${l1Image.path}`);
   return { qemu, kernel, base, agents, l2, l1Image, buildSeconds: (Date.now() - started) / 1000 };

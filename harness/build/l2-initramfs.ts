@@ -1,9 +1,14 @@
-/** The nested guest's initramfs: static busybox, the L2 agent and an init that starts it. */
+/**
+ * The nested guest's initramfs: static busybox, the L2 agents, Linux's
+ * calxeda xgmac driver (a module of the kernel under test) and an init that
+ * picks the guest's role from the kernel command line.
+ */
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runStep } from './build-step.ts';
 import type { Agents } from './agents.ts';
 import type { DebianBase } from './debian-base.ts';
+import type { KernelArtifact } from './kernel.ts';
 import { fileDigests } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { repoRoot } from '../paths.ts';
@@ -16,10 +21,18 @@ export interface L2Initramfs {
   readonly built: boolean;
 }
 
-export async function buildL2Initramfs(store: CacheStore, base: DebianBase, agents: Agents): Promise<L2Initramfs> {
+const L2_AGENTS = ['l2-agent', 'l2-probe'] as const;
+
+/** Where the kernel installs the XGMAC driver module, relative to its modules tree. */
+export function xgmacModulePath(kernel: KernelArtifact): string {
+  return join(kernel.modulesRoot, 'lib', 'modules', kernel.release, 'kernel', 'drivers', 'net', 'ethernet', 'calxeda', 'xgmac.ko');
+}
+
+export async function buildL2Initramfs(store: CacheStore, base: DebianBase, agents: Agents, kernel: KernelArtifact): Promise<L2Initramfs> {
   const inputs = {
     base: base.key,
     agents: agents.key,
+    kernel: kernel.key,
     files: await fileDigests(repoRoot, [join(L2_DIR, 'init')]),
     recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/l2-initramfs.ts')]),
   };
@@ -31,8 +44,12 @@ export async function buildL2Initramfs(store: CacheStore, base: DebianBase, agen
       await runStep('extracting busybox', 'tar', ['-xf', base.tarball, '-C', staging, './bin/busybox'], { log });
       await copyFile(join(L2_DIR, 'init'), join(staging, 'init'));
       await chmod(join(staging, 'init'), 0o755);
-      await copyFile(join(agents.dir, 'l2-agent'), join(staging, 'bin', 'l2-agent'));
-      await chmod(join(staging, 'bin', 'l2-agent'), 0o755);
+      for (const agent of L2_AGENTS) {
+        await copyFile(join(agents.dir, agent), join(staging, 'bin', agent));
+        await chmod(join(staging, 'bin', agent), 0o755);
+      }
+      await mkdir(join(staging, 'lib', 'modules'), { recursive: true });
+      await copyFile(xgmacModulePath(kernel), join(staging, 'lib', 'modules', 'xgmac.ko'));
       const archive = join(out, 'initramfs.cpio.gz');
       await runStep('packing the L2 initramfs', 'sh', ['-c', `find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > '${archive}'`], { cwd: staging, log });
     } finally {

@@ -8,6 +8,7 @@ export type OracleName =
   | 'l1-vfio-irq-count'
   | 'user2-registers'
   | 'user2-irqs'
+  | 'user2-gic-pending'
   | 'user2-memory';
 
 export interface OracleResult {

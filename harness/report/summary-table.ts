@@ -10,6 +10,7 @@ const COLUMNS: ReadonlyArray<[OracleName, string]> = [
   ['l1-vfio-irq-count', 'L1 IRQ'],
   ['user2-registers', 'regs'],
   ['user2-irqs', 'u2 IRQ'],
+  ['user2-gic-pending', 'u2 GIC'],
   ['user2-memory', 'u2 mem'],
 ];
 

@@ -1,6 +1,6 @@
 /** What one run is: a scenario cycle, optionally under a negative control, with its kill signal and seed. */
 
-export const SCENARIOS = ['raw-driver'] as const;
+export const SCENARIOS = ['raw-driver', 'vm'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**

@@ -43,4 +43,12 @@ describe('vfio-reset CLI input errors', function () {
     expect(stock.exitCode).to.equal(2);
     expect(stock.stderr).to.match(/has no Calxeda XGMAC board option/);
   });
+
+  it('never exits with anything but 0, 1 or 125 from bisect, even for bad input (git bisect run would abort)', async () => {
+    const missing = await run('bisect', '--kernel-tree', '/nonexistent/linux');
+    expect(missing.exitCode).to.equal(125);
+    expect(missing.stderr).to.match(/kernel tree \/nonexistent\/linux does not exist/);
+    const badOption = await run('bisect', '--frobnicate');
+    expect(badOption.exitCode).to.equal(125);
+  });
 });

@@ -1,0 +1,54 @@
+/*
+ * Finds the run's frame payloads (harness/traffic/payload.ts) in memory: a
+ * payload is recognised where the magic, the run id and the SipHash check
+ * under the run's key all match; the filler is not needed, so that a frame
+ * cut short still counts. Pure, so that it is unit-tested on the host.
+ *
+ * Payload layout, little endian:
+ *   0..7    "vfioRST1"
+ *   8..11   run id
+ *   12..15  seq
+ *   16..23  siphash24(key, bytes 8..15)
+ *   24..127 filler: siphash24(key, run id || seq || i) for i = 0, 1, ...
+ */
+#ifndef PAYLOAD_SCAN_H
+#define PAYLOAD_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAYLOAD_MAGIC "vfioRST1"
+#define PAYLOAD_MAGIC_LEN 8
+#define PAYLOAD_LEN 128
+/* The bytes that must be present for a payload to be recognised. */
+#define PAYLOAD_RECOGNISED_LEN 24
+/* What payload_scan_stream keeps of a chunk for the next: a whole payload crossing the boundary is seen in one piece. */
+#define PAYLOAD_OVERLAP (PAYLOAD_LEN - 1)
+
+/*
+ * Calls found (if not NULL) for each payload of run_id under key that starts
+ * in buf[0, len) and whose recognised bytes all lie there, in increasing
+ * offset order; returns how many there are.
+ */
+size_t payload_scan(const uint8_t *buf, size_t len, const uint8_t key[16], uint32_t run_id,
+		    void (*found)(void *ctx, size_t offset, uint32_t seq), void *ctx);
+
+/* Reads len bytes at pos of the stream into dst; returns 0 or an errno value. */
+typedef int (*payload_read_fn)(void *ctx, uint8_t *dst, uint64_t pos, size_t len);
+
+/*
+ * Scans [start, start + len) of a stream read chunk bytes at a time into buf,
+ * which holds chunk + PAYLOAD_OVERLAP bytes: each chunk is scanned after the
+ * last PAYLOAD_OVERLAP bytes of the one before, and each payload is reported
+ * once, by the scan in which it starts before the bytes kept for the next.
+ * found gets the payload's stream position. Returns 0, EINVAL if chunk is
+ * less than PAYLOAD_OVERLAP, or the first error of read, after which it
+ * stops; *count is the payloads reported.
+ */
+int payload_scan_stream(uint64_t start, uint64_t len, uint8_t *buf, size_t chunk,
+			payload_read_fn read, void *read_ctx,
+			const uint8_t key[16], uint32_t run_id,
+			void (*found)(void *ctx, uint64_t pos, uint32_t seq), void *found_ctx,
+			uint64_t *count);
+
+#endif

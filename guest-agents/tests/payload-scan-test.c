@@ -1,0 +1,381 @@
+/*
+ * Host-side unit test of payload-scan.c: payloads built here, in the layout
+ * of harness/traffic/payload.ts, found at any offset and across chunk
+ * boundaries, and near misses not found.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "payload-scan.h"
+#include "siphash.h"
+#include "tap.h"
+
+/*
+ * One payload as harness/traffic/payload.ts builds it, from
+ *   npx tsx -e "import {payloadKey,buildPayload} from './harness/traffic/payload.ts';
+ *     const k=payloadKey('cross-check');
+ *     console.log(k.key.toString('hex'), k.runId, buildPayload(k, 7).toString('hex'))"
+ */
+#define TS_KEY "b492ed2b11858253374b1e09074cb8ea"
+#define TS_RUN_ID 4265458819u
+#define TS_SEQ 7
+#define TS_PAYLOAD \
+	"7666696f5253543183bc3dfe07000000bb1ff93e66f778d3fffb72de3bab436f" \
+	"17ebe137d55b88347f393b72958ff74ea36afe0b89dd843e1d4733b417310fae" \
+	"5f84fb4d368fb2388860a64edf52421ea5dc51ae275bdb52101ca19010efca69" \
+	"d400713862d93977e67657b247087ab3c41b2cbe7c4f6b50743edc64a086e828"
+
+#define MAX_FOUND 64
+
+static const uint8_t key[16] = {
+	0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
+	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+};
+static const uint32_t run_id = 0x5eed1234;
+
+static struct {
+	unsigned int n;
+	uint64_t offset[MAX_FOUND];
+	uint32_t seq[MAX_FOUND];
+} found;
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = v >> (8 * i);
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = v >> (8 * i);
+}
+
+/* The layout of payload.ts's buildPayload(). */
+static void build_payload(uint8_t out[PAYLOAD_LEN], const uint8_t k[16], uint32_t run, uint32_t seq)
+{
+	uint8_t block[12];
+
+	memcpy(out, PAYLOAD_MAGIC, PAYLOAD_MAGIC_LEN);
+	put_le32(out + 8, run);
+	put_le32(out + 12, seq);
+	put_le64(out + 16, siphash24(k, out + 8, 8));
+	put_le32(block, run);
+	put_le32(block + 4, seq);
+	for (uint32_t i = 0; 24 + 8 * i < PAYLOAD_LEN; i++) {
+		put_le32(block + 8, i);
+		put_le64(out + 24 + 8 * i, siphash24(k, block, sizeof(block)));
+	}
+}
+
+static void hex_bytes(uint8_t *out, const char *hex, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned int b;
+
+		sscanf(hex + 2 * i, "%2x", &b);
+		out[i] = b;
+	}
+}
+
+/* Bytes that hold no payload but are not all alike, as memory is. */
+static void noise(uint8_t *buf, size_t len, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = seed >> 16;
+	}
+}
+
+/* Copies the part of a payload at offset that fits in len bytes. */
+static void place(uint8_t *buf, size_t len, size_t offset, uint32_t seq)
+{
+	uint8_t p[PAYLOAD_LEN];
+
+	build_payload(p, key, run_id, seq);
+	memcpy(buf + offset, p, len - offset < PAYLOAD_LEN ? len - offset : PAYLOAD_LEN);
+}
+
+static void on_found(void *ctx, size_t offset, uint32_t seq)
+{
+	(void)ctx;
+	if (found.n < MAX_FOUND) {
+		found.offset[found.n] = offset;
+		found.seq[found.n] = seq;
+	}
+	found.n++;
+}
+
+static void on_stream_found(void *ctx, uint64_t pos, uint32_t seq)
+{
+	on_found(ctx, pos, seq);
+}
+
+static size_t scan(const uint8_t *buf, size_t len)
+{
+	found.n = 0;
+	return payload_scan(buf, len, key, run_id, on_found, NULL);
+}
+
+/*
+ * len bytes that end where an unreadable page starts, so that a scan reading
+ * past the end of its buffer crashes the test instead of passing by chance.
+ */
+static uint8_t *guarded(size_t len)
+{
+	static uint8_t *map;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!map) {
+		map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (map == MAP_FAILED || mprotect(map + page, page, PROT_NONE))
+			return NULL;
+	}
+	return len <= (size_t)page ? map + page - len : NULL;
+}
+
+static void ts_cross_check(void)
+{
+	uint8_t ts_key[16], ts[PAYLOAD_LEN], c[PAYLOAD_LEN], buf[PAYLOAD_LEN + 3];
+
+	hex_bytes(ts_key, TS_KEY, sizeof(ts_key));
+	hex_bytes(ts, TS_PAYLOAD, sizeof(ts));
+	build_payload(c, ts_key, TS_RUN_ID, TS_SEQ);
+	for (size_t i = 0; i < PAYLOAD_LEN; i++)
+		if (!EXPECT_EQ(ts[i], c[i]))
+			printf("# at byte %zu\n", i);
+	/* The TypeScript bytes themselves, at an odd offset. */
+	noise(buf, sizeof(buf), 1);
+	memcpy(buf + 3, ts, sizeof(ts));
+	found.n = 0;
+	EXPECT_EQ(1, payload_scan(buf, sizeof(buf), ts_key, TS_RUN_ID, on_found, NULL));
+	ASSERT_EQ(1, found.n);
+	EXPECT_EQ(3, found.offset[0]);
+	EXPECT_EQ(TS_SEQ, found.seq[0]);
+}
+
+static void several_at_odd_offsets(void)
+{
+	static const size_t at[] = { 1, 333, 1001, 1001 + PAYLOAD_LEN, 3999 };
+	static const uint32_t seq[] = { 0, 5, 0xfffffffe, 6, 77 };
+	uint8_t buf[4096];
+
+	noise(buf, sizeof(buf), 2);
+	for (unsigned int i = 0; i < 5; i++)
+		place(buf, sizeof(buf), at[i], seq[i]);
+	EXPECT_EQ(5, scan(buf, sizeof(buf)));
+	ASSERT_EQ(5, found.n);
+	for (unsigned int i = 0; i < 5; i++) {
+		EXPECT_EQ(at[i], found.offset[i]);
+		EXPECT_EQ(seq[i], found.seq[i]);
+	}
+}
+
+static void no_callback_still_counts(void)
+{
+	uint8_t buf[512];
+
+	noise(buf, sizeof(buf), 3);
+	place(buf, sizeof(buf), 17, 1);
+	place(buf, sizeof(buf), 301, 2);
+	EXPECT_EQ(2, payload_scan(buf, sizeof(buf), key, run_id, NULL, NULL));
+}
+
+/* A frame cut after the check value is recognised; one cut before it is not, and nothing past the end is read. */
+static void cut_at_end_of_buffer(void)
+{
+	uint8_t *buf;
+
+	for (size_t keep = 0; keep <= PAYLOAD_LEN; keep++) {
+		size_t len = 100 + keep;
+
+		buf = guarded(len);
+		ASSERT_EQ(1, buf != NULL);
+		noise(buf, len, 4);
+		place(buf, len, 100, 9);
+		EXPECT_EQ(keep >= PAYLOAD_RECOGNISED_LEN, scan(buf, len));
+		if (keep >= PAYLOAD_RECOGNISED_LEN && found.n == 1) {
+			EXPECT_EQ(100, found.offset[0]);
+			EXPECT_EQ(9, found.seq[0]);
+		}
+	}
+}
+
+static void near_misses_not_reported(void)
+{
+	uint8_t buf[2048], p[PAYLOAD_LEN];
+	uint8_t other_key[16];
+
+	noise(buf, sizeof(buf), 5);
+	/* A bare magic. */
+	memcpy(buf + 10, PAYLOAD_MAGIC, PAYLOAD_MAGIC_LEN);
+	/* Another run's payload under the same key. */
+	build_payload(p, key, run_id + 1, 1);
+	memcpy(buf + 201, p, sizeof(p));
+	/* A payload whose check was altered. */
+	build_payload(p, key, run_id, 2);
+	p[16 + 5] ^= 0x10;
+	memcpy(buf + 403, p, sizeof(p));
+	/* A payload whose seq was altered, so that its check no longer matches. */
+	build_payload(p, key, run_id, 3);
+	p[12] ^= 1;
+	memcpy(buf + 605, p, sizeof(p));
+	/* This run's id under another key. */
+	memcpy(other_key, key, sizeof(key));
+	other_key[15] ^= 0x80;
+	build_payload(p, other_key, run_id, 4);
+	memcpy(buf + 807, p, sizeof(p));
+	/* A magic whose payload is cut before the check. */
+	build_payload(p, key, run_id, 5);
+	memcpy(buf + 1009, p, 20);
+	/* The scan goes on after all of them: a real one at the end is found. */
+	place(buf, sizeof(buf), 1500, 6);
+	EXPECT_EQ(1, scan(buf, sizeof(buf)));
+	ASSERT_EQ(1, found.n);
+	EXPECT_EQ(1500, found.offset[0]);
+	EXPECT_EQ(6, found.seq[0]);
+}
+
+/* A magic right before a real payload's magic: the real one is not skipped. */
+static void magic_then_payload(void)
+{
+	uint8_t buf[256];
+
+	noise(buf, sizeof(buf), 6);
+	memcpy(buf + 3, PAYLOAD_MAGIC, PAYLOAD_MAGIC_LEN);
+	place(buf, sizeof(buf), 3 + PAYLOAD_MAGIC_LEN, 8);
+	EXPECT_EQ(1, scan(buf, sizeof(buf)));
+	EXPECT_EQ(3 + PAYLOAD_MAGIC_LEN, found.offset[0]);
+}
+
+static void empty_and_short_buffers(void)
+{
+	uint8_t *buf = guarded(PAYLOAD_RECOGNISED_LEN - 1);
+
+	ASSERT_EQ(1, buf != NULL);
+	EXPECT_EQ(0, scan(buf, 0));
+	memcpy(buf, PAYLOAD_MAGIC, PAYLOAD_MAGIC_LEN);
+	EXPECT_EQ(0, scan(buf, PAYLOAD_RECOGNISED_LEN - 1));
+}
+
+/* ---- chunked stream ---- */
+
+#define STREAM_BASE 0x40000000ull
+#define STREAM_LEN 1000
+
+static struct {
+	uint8_t mem[STREAM_LEN];
+	uint64_t next;		/* where the next read must start */
+	unsigned int reads;
+	unsigned int fail_at;	/* read that fails with EIO; 0: none */
+	int bad_read;		/* a read was not the next bytes of the stream */
+} stream;
+
+static uint8_t chunk_buf[STREAM_LEN + PAYLOAD_OVERLAP];
+
+static int stream_read(void *ctx, uint8_t *dst, uint64_t pos, size_t len)
+{
+	(void)ctx;
+	if (++stream.reads == stream.fail_at)
+		return EIO;
+	if (pos != stream.next || pos < STREAM_BASE || pos + len > STREAM_BASE + STREAM_LEN ||
+	    dst < chunk_buf || dst + len > chunk_buf + sizeof(chunk_buf))
+		stream.bad_read = 1;
+	else
+		memcpy(dst, stream.mem + (pos - STREAM_BASE), len);
+	stream.next = pos + len;
+	return 0;
+}
+
+static int scan_stream(size_t chunk, uint64_t *count)
+{
+	stream.next = STREAM_BASE;
+	stream.reads = 0;
+	stream.bad_read = 0;
+	found.n = 0;
+	*count = ~0ull;
+	return payload_scan_stream(STREAM_BASE, STREAM_LEN, chunk_buf, chunk, stream_read, NULL,
+				   key, run_id, on_stream_found, NULL, count);
+}
+
+/* One payload at every offset, with chunk boundaries at every distance before and after it: found once. */
+static void stream_payload_anywhere(void)
+{
+	static const size_t chunks[] = { PAYLOAD_OVERLAP, PAYLOAD_LEN, 200, STREAM_LEN - 1, STREAM_LEN };
+	uint64_t count;
+
+	for (unsigned int c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		for (size_t at = 0; at + PAYLOAD_RECOGNISED_LEN <= STREAM_LEN; at++) {
+			noise(stream.mem, STREAM_LEN, 7);
+			place(stream.mem, STREAM_LEN, at, (uint32_t)at);
+			EXPECT_EQ(0, scan_stream(chunks[c], &count));
+			EXPECT_EQ(0, stream.bad_read);
+			EXPECT_EQ(1, count);
+			if (!EXPECT_EQ(1, found.n)) {
+				printf("# chunk %zu, payload at %zu\n", chunks[c], at);
+				return;
+			}
+			EXPECT_EQ(STREAM_BASE + at, found.offset[0]);
+			EXPECT_EQ(at, found.seq[0]);
+		}
+	}
+}
+
+/* Payloads back to back, as a ring of frames would be if its headers were stripped. */
+static void stream_packed_payloads(void)
+{
+	uint64_t count;
+	unsigned int n = 0;
+
+	noise(stream.mem, STREAM_LEN, 8);
+	for (size_t at = 5; at + PAYLOAD_RECOGNISED_LEN <= STREAM_LEN; at += PAYLOAD_LEN, n++)
+		place(stream.mem, STREAM_LEN, at, n);
+	EXPECT_EQ(0, scan_stream(200, &count));
+	EXPECT_EQ(n, count);
+	ASSERT_EQ(n, found.n);
+	for (unsigned int i = 0; i < n; i++) {
+		EXPECT_EQ(STREAM_BASE + 5 + i * PAYLOAD_LEN, found.offset[i]);
+		EXPECT_EQ(i, found.seq[i]);
+	}
+}
+
+static void stream_read_error_stops(void)
+{
+	uint64_t count;
+
+	noise(stream.mem, STREAM_LEN, 9);
+	place(stream.mem, STREAM_LEN, 10, 1);
+	place(stream.mem, STREAM_LEN, 600, 2);
+	stream.fail_at = 3;
+	EXPECT_EQ(EIO, scan_stream(200, &count));
+	stream.fail_at = 0;
+	EXPECT_EQ(3, stream.reads);
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(1, found.n);
+}
+
+static void stream_chunk_too_small(void)
+{
+	uint64_t count;
+
+	EXPECT_EQ(EINVAL, scan_stream(PAYLOAD_OVERLAP - 1, &count));
+	EXPECT_EQ(0, stream.reads);
+	EXPECT_EQ(0, count);
+}
+
+static const struct tap_test tests[] = {
+	{ "ts_cross_check", ts_cross_check },
+	{ "several_at_odd_offsets", several_at_odd_offsets },
+	{ "no_callback_still_counts", no_callback_still_counts },
+	{ "cut_at_end_of_buffer", cut_at_end_of_buffer },
+	{ "near_misses_not_reported", near_misses_not_reported },
+	{ "magic_then_payload", magic_then_payload },
+	{ "empty_and_short_buffers", empty_and_short_buffers },
+	{ "stream_payload_anywhere", stream_payload_anywhere },
+	{ "stream_packed_payloads", stream_packed_payloads },
+	{ "stream_read_error_stops", stream_read_error_stops },
+	{ "stream_chunk_too_small", stream_chunk_too_small },
+};
+
+TAP_MAIN(tests)

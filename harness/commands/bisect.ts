@@ -1,0 +1,64 @@
+/**
+ * `vfio-reset bisect`, for `git bisect run vfio-reset bisect` inside a
+ * kernel tree: build HEAD with the fragments (incrementally), run the
+ * scenario with a negative control, and exit 0 good, 1 regression or 125
+ * skip (build failure, boot failure, invalid run), never anything else.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { CacheStore } from '../cache/store.ts';
+import { cacheRoot } from '../paths.ts';
+import { buildStack } from '../stack.ts';
+import { runCampaign } from '../campaign.ts';
+import { stderrProgress } from '../progress.ts';
+import { EXIT } from '../exit-codes.ts';
+import { treeSource } from '../build/kernel-source.ts';
+import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
+import { artifactDir, listOption, type Command } from './command.ts';
+
+const OPTIONS = {
+  'kernel-tree': { type: 'string' },
+  qemu: { type: 'string' },
+  output: { type: 'string' },
+  scenario: { type: 'string' },
+  controls: { type: 'string' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const bisectCommand: Command = {
+  name: 'bisect',
+  summary: "one 'git bisect run' step in a kernel tree: exit 0 good, 1 regression, 125 skip",
+  inputErrorExit: EXIT.undecided,
+  usage: `usage: git bisect run vfio-reset bisect [options]
+
+Builds HEAD of the kernel tree (the current directory, or --kernel-tree) with
+the project's fragments and patches, incrementally, then runs the scenario and
+a negative control. Exits 0 good, 1 reset regression, 125 skip (the commit
+does not build, does not boot, or the run is invalid), never anything else.
+Artifacts go outside the tree.
+
+  --kernel-tree DIR   the tree (default: the current directory)
+  --scenario LIST     (default raw-driver)
+  --controls LIST     (default device-ignores-reset, which works on any kernel)
+  --qemu PATH, --output DIR, --seed S: as for 'run'
+`,
+  async main(argv) {
+    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+    if (values.help) {
+      process.stdout.write(this.usage);
+      return EXIT.good;
+    }
+    const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', ['raw-driver']);
+    const controls = listOption(values.controls, CONTROLS, 'controls', ['device-ignores-reset']);
+    const store = new CacheStore(cacheRoot());
+    const source = await treeSource(values['kernel-tree'] ?? process.cwd());
+    const outDir = artifactDir(values.output, `bisect-${source.kind === 'tree' ? source.revision.slice(0, 12) : 'x'}`);
+    stderrProgress(`bisect step at ${source.kind === 'tree' ? source.revision : ''}; artifacts: ${outDir}`);
+    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const seed = values.seed ?? randomBytes(8).toString('hex');
+    const result = await runCampaign(stack, store.root, { scenarios, controls, signal: 'KILL', repeat: 1, seed }, outDir, process.argv.slice(1), stderrProgress);
+    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
+    return result.exitCode;
+  },
+};

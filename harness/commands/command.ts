@@ -1,0 +1,53 @@
+/** What every CLI command is: a name, its help, and a main that returns an exit code. */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import { debianSource, treeSource, type KernelSource } from '../build/kernel-source.ts';
+import { InputError } from '../errors.ts';
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  /** `bisect` must never exit with anything but 0, 1 or 125, even for bad input. */
+  readonly inputErrorExit?: number;
+  main(argv: string[]): Promise<number>;
+}
+
+export const KERNEL_OPTIONS = {
+  'kernel-tree': { type: 'string' },
+  qemu: { type: 'string' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const KERNEL_OPTIONS_HELP = `  --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
+  --qemu PATH         a qemu-system-aarch64 for L0 that has the XGMAC board option
+                      (default: the project's patched build, made and cached on first use)
+  --output DIR        where the artifacts go (default: a new directory under
+                      \${XDG_DATA_HOME:-~/.local/share}/vfio-reset/runs)
+  -h, --help          this text`;
+
+/** A new artifact directory outside any kernel tree (a bisect must not dirty the tree it tests). */
+export function artifactDir(output: string | undefined, command: string): string {
+  if (output !== undefined) return resolve(output);
+  const xdg = process.env['XDG_DATA_HOME'];
+  const data = xdg !== undefined && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'share');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return join(data, 'vfio-reset', 'runs', `${stamp}-${command}`);
+}
+
+export function kernelSourceOf(tree: string | undefined): Promise<KernelSource> {
+  return tree !== undefined ? treeSource(tree) : debianSource();
+}
+
+/** A comma-separated option checked against its allowed values; 'none' is the empty list. */
+export function listOption<T extends string>(raw: string | undefined, allowed: readonly T[], name: string, fallback: readonly T[]): T[] {
+  if (raw === undefined) return [...fallback];
+  if (raw === 'none') return [];
+  const items = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) throw new InputError(`--${name} ${item} is unknown; choose from ${allowed.join(', ')}`);
+  }
+  return items as T[];
+}

@@ -1,0 +1,59 @@
+/** `vfio-reset run`: the reset scenarios and their negative controls on one kernel. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { CacheStore } from '../cache/store.ts';
+import { cacheRoot } from '../paths.ts';
+import { buildStack } from '../stack.ts';
+import { runCampaign } from '../campaign.ts';
+import { stderrProgress } from '../progress.ts';
+import { InputError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
+import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
+import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
+
+const OPTIONS = {
+  ...KERNEL_OPTIONS,
+  scenario: { type: 'string' },
+  controls: { type: 'string' },
+  signal: { type: 'string' },
+  repeat: { type: 'string' },
+  seed: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'the reset scenarios and their negative controls; exit 0 good, 1 regression, 125 undecided',
+  usage: `usage: vfio-reset run [options]
+
+  --scenario LIST     scenarios, comma-separated (${SCENARIOS.join(', ')}; default all)
+  --controls LIST     negative controls, comma-separated (${CONTROLS.join(', ')}), or none (default all)
+  --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
+  --repeat N          repetitions of every scenario and control (default 1)
+  --seed S            keys the frame payloads; a report's seed replays its run (default: random)
+${KERNEL_OPTIONS_HELP}
+`,
+  async main(argv) {
+    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+    if (values.help) {
+      process.stdout.write(this.usage);
+      return EXIT.good;
+    }
+    const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
+    if (scenarios.length === 0) throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
+    const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
+    const signal = (values.signal ?? 'KILL').replace(/^SIG/, '');
+    if (!(KILL_SIGNALS as readonly string[]).includes(signal)) throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
+    const repeat = Number(values.repeat ?? '1');
+    if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${values.repeat} must be a whole number of at least 1`);
+    const seed = values.seed ?? randomBytes(8).toString('hex');
+
+    const store = new CacheStore(cacheRoot());
+    const source = await kernelSourceOf(values['kernel-tree']);
+    const outDir = artifactDir(values.output, 'run');
+    stderrProgress(`artifacts: ${outDir}`);
+    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const result = await runCampaign(stack, store.root, { scenarios, controls, signal: signal as KillSignal, repeat, seed }, outDir, process.argv.slice(1), stderrProgress);
+    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
+    return result.exitCode;
+  },
+};

@@ -1,0 +1,36 @@
+/** `vfio-reset smoke`: boot L1 and a nested L2 guest, print phase timings as one JSON line. */
+import { parseArgs } from 'node:util';
+import { CacheStore } from '../cache/store.ts';
+import { cacheRoot } from '../paths.ts';
+import { buildStack } from '../stack.ts';
+import { runSmoke } from '../smoke.ts';
+import { stderrProgress } from '../progress.ts';
+import { EXIT } from '../exit-codes.ts';
+import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+
+export const smokeCommand: Command = {
+  name: 'smoke',
+  summary: 'build what is missing, boot L1 and a nested L2 guest, print phase timings as JSON',
+  usage: `usage: vfio-reset smoke [options]
+
+Boots L1 with the kernel under test, checks /dev/kvm and vfio-platform, boots
+an L2 guest under L1's KVM and prints {"l1_boot_s","ssh_ready_s","l2_boot_s","total_s"}.
+
+${KERNEL_OPTIONS_HELP}
+`,
+  async main(argv) {
+    const { values } = parseArgs({ args: argv, options: KERNEL_OPTIONS, strict: true });
+    if (values.help) {
+      process.stdout.write(this.usage);
+      return EXIT.good;
+    }
+    const store = new CacheStore(cacheRoot());
+    const source = await kernelSourceOf(values['kernel-tree']);
+    const runDir = artifactDir(values.output, 'smoke');
+    stderrProgress(`artifacts: ${runDir}`);
+    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const timings = await runSmoke({ stack, cacheRoot: store.root, runDir }, stderrProgress);
+    process.stdout.write(`${JSON.stringify(timings)}\n`);
+    return EXIT.good;
+  },
+};
