@@ -25,30 +25,33 @@ export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: nu
   };
 }
 
-/** The summed count of the device's vfio IRQ lines in /proc/interrupts (lines ending with "(<device>)"). */
-export function vfioIrqCount(procInterrupts: string, device: string): number | null {
+/**
+ * The shell command that prints the device's interrupt counts in L1: the
+ * per-CPU counts of every IRQ descriptor whose GIC hwirq is one of the
+ * device's (/sys/kernel/irq/N). The counts of a descriptor outlive
+ * free_irq, so they are compared across users, unlike /proc/interrupts
+ * lines, which vanish while no one holds the IRQ.
+ */
+export function irqCountCommand(hwirqs: readonly number[]): string {
+  return `for d in /sys/kernel/irq/*; do case "$(cat $d/hwirq 2>/dev/null)" in ${hwirqs.join('|')}) echo "$(cat $d/chip_name) $(cat $d/per_cpu_count)";; esac; done`;
+}
+
+/** Sums the counts printed by `irqCountCommand` (lines "GICv3 12,3"); null when the device has no IRQ descriptor yet. */
+export function parseIrqCounts(output: string): number | null {
   let total: number | null = null;
-  for (const line of procInterrupts.split('\n')) {
-    if (!line.includes(`vfio-irq`) || !line.includes(`(${device})`)) continue;
-    // "  80:  12  3  GICv3  80 Level  vfio-irq[80](90c0000.xgmac)": per-CPU counts come first, up to the chip name.
-    let sum = 0;
-    for (const field of line.trim().split(/\s+/).slice(1)) {
-      if (!/^\d+$/.test(field)) break;
-      sum += Number(field);
-    }
-    total = (total ?? 0) + sum;
+  for (const line of output.split('\n')) {
+    const m = /^GIC\S*\s+([\d,]+)$/.exec(line.trim());
+    if (m === null) continue;
+    total = (total ?? 0) + m[1]!.split(',').reduce((a, b) => a + Number(b), 0);
   }
   return total;
 }
 
-/**
- * The rise of the vfio IRQ count between two samples taken while user #2
- * held the device. A line not registered yet (null) has counted nothing.
- */
+/** The rise of the device's interrupt count in L1 between user #1's release and a sample taken while user #2 held it. */
 export function l1IrqCountOracle(before: number | null, after: number | null, what: string): OracleResult {
-  const looked = `vfio IRQ count in L1 /proc/interrupts ${what}`;
-  if (after === null) return silent('l1-vfio-irq-count', 'L1', `${looked} (no vfio IRQ line registered)`);
+  const looked = `the device's interrupt count in L1 (/sys/kernel/irq) ${what}`;
+  if (after === null) return silent('l1-vfio-irq-count', 'L1', `${looked} (no IRQ descriptor)`);
   const rise = after - (before ?? 0);
   if (rise <= 0) return silent('l1-vfio-irq-count', 'L1', looked);
-  return { oracle: 'l1-vfio-irq-count', vantage: 'L1', fired: true, count: rise, first: { tRelMs: null, detail: `vfio IRQ count rose from ${before ?? 'no line'} to ${after}` }, looked };
+  return { oracle: 'l1-vfio-irq-count', vantage: 'L1', fired: true, count: rise, first: { tRelMs: null, detail: `interrupt count rose from ${before ?? 0} to ${after}` }, looked };
 }

@@ -27,7 +27,8 @@ export function vm2Oracles(events: readonly AgentEvent[], killAt: number): Oracl
       : { oracle: 'user2-gic-pending', vantage: 'user2', fired: true, count: spis.length, first: { tRelMs: rel(gic!), detail: spis.map((s) => `SPI ${s.spi} (INTID ${s.intid}) ${s.pending ? 'pending' : ''}${s.active ? ' active' : ''}`.trim()).join(', ') }, looked: gicLooked },
   );
 
-  const payloads = events.filter((e) => e.event === 'payload');
+  // The probe's own read buffer can hold a copy of what it just read: those hits are not evidence.
+  const payloads = events.filter((e) => e.event === 'payload' && e['scan_buffer'] !== true);
   const scan = events.find((e) => e.event === 'scan');
   const total = scan !== undefined ? Number(scan['payloads']) : payloads.length;
   const memLooked = `this run's frame payloads in VM #2's RAM (${scan !== undefined ? `${Math.round(Number(scan['bytes']) / 1048576)} MiB scanned` : 'scan did not finish'})`;

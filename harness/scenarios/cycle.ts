@@ -16,7 +16,7 @@ import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
 import { parseTrace } from '../trace/l0-trace.ts';
 import { l0Oracles } from '../oracles/l0-oracle.ts';
-import { l1IrqCountOracle, l1SmmuOracle, vfioIrqCount } from '../oracles/l1-oracle.ts';
+import { irqCountCommand, l1IrqCountOracle, l1SmmuOracle, parseIrqCounts } from '../oracles/l1-oracle.ts';
 import type { OracleName, OracleResult } from '../oracles/finding.ts';
 import { controlVerdict, scenarioVerdict, type Verdict } from '../verdict.ts';
 import { InfrastructureError } from '../errors.ts';
@@ -82,8 +82,8 @@ export interface User1 {
 
 export interface User2Report {
   readonly oracles: readonly OracleResult[];
-  /** /proc/interrupts samples while user #2 held the device without enabling it (null: no vfio IRQ line yet). */
-  readonly interrupts: { readonly before: number | null; readonly during: number | null };
+  /** The device's interrupt count in L1 sampled while user #2 held it without enabling it. */
+  readonly irqCountDuring: number | null;
 }
 
 export interface ScenarioUsers {
@@ -179,9 +179,11 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
       timeline.mark('user1-exit');
     });
 
+    const sampleIrqCount = async () => parseIrqCounts(await ssh.check(irqCountCommand(XGMAC_PROFILE.hwirqs(INSTANCE))));
+    const irqCountAtRelease = await sampleIrqCount();
     await timeline.phase('quiet', CYCLE_TIMING.quietMs + 5000, () => new Promise((r) => setTimeout(r, CYCLE_TIMING.quietMs)));
 
-    const user2 = await timeline.phase('user2', 240_000, () => users.runUser2(env, async () => vfioIrqCount(await ssh.check('cat /proc/interrupts'), device)));
+    const user2 = await timeline.phase('user2', 240_000, () => users.runUser2(env, sampleIrqCount));
     timeline.mark('user2-done');
     source.stop();
 
@@ -194,7 +196,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     const oracles = [
       ...l0Oracles(trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, killAt, from: timeline.marks['user1-exit']!, to: timeline.marks['user2-done']! }),
       l1SmmuOracle(dmesg, uptimeAtKill),
-      l1IrqCountOracle(user2.interrupts.before, user2.interrupts.during, 'while user #2 held the device without enabling it'),
+      l1IrqCountOracle(irqCountAtRelease, user2.irqCountDuring, 'from user #1\'s release to user #2 holding the device without enabling it'),
       ...user2.oracles,
     ];
     return finish(spec.control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, users.mustFireInControls), oracles);

@@ -43,13 +43,12 @@ async function runUser2(env: CycleEnv, sampleIrqCount: () => Promise<number | nu
   const probe = await RemoteAgent.start('user #2 (xgmac-reset-probe)', env.ssh, `${L1_PATHS.agents}/xgmac-reset-probe --device ${env.device} --iova 0x${IOVA.toString(16)} --window-ms ${RAW_DRIVER_TIMING.probeWindowMs}`, join(env.dir, 'user2.jsonl'));
   await probe.waitForEvent('irqs-armed', 15_000);
   env.timeline.mark('user2-armed');
-  const before = await sampleIrqCount();
   await probe.waitForEvent('registers', 15_000);
   await new Promise((r) => setTimeout(r, RAW_DRIVER_TIMING.probeWindowMs / 2));
   const during = await sampleIrqCount();
   await probe.waitForEvent('done', RAW_DRIVER_TIMING.probeWindowMs + 15_000);
   await probe.waitUntil(() => probe.exited, 10_000, 'exit');
-  return { oracles: user2Oracles(probe.events, env.key, env.timeline.marks['kill']!), interrupts: { before, during } };
+  return { oracles: user2Oracles(probe.events, env.key, env.timeline.marks['kill']!), irqCountDuring: during };
 }
 
 export const RAW_DRIVER_USERS: ScenarioUsers = {

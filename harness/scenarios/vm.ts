@@ -54,7 +54,6 @@ async function startUser1(env: CycleEnv): Promise<User1> {
 
 async function runUser2(env: CycleEnv, sampleIrqCount: () => Promise<number | null>): Promise<User2Report> {
   env.progress(`${env.id}: user #2 (fresh VM, probe first) booting`);
-  const before = await sampleIrqCount();
   const vm = await RemoteAgent.start('user #2 (VM #2)', env.ssh, vmCommand(env, 'user2'), join(env.dir, 'vm2.console.log'));
   const device = await vm.waitForEvent('device', 120_000);
   if (device['driver_bound'] === true) throw new InfrastructureError('VM #2: an xgmac driver was bound before the probe ran; its checks are not valid', vm.tail());
@@ -64,7 +63,7 @@ async function runUser2(env: CycleEnv, sampleIrqCount: () => Promise<number | nu
   await vm.waitUntil(() => vm.exited, 30_000, 'power-off');
   const errors = vm.ofEvent('error');
   if (errors.length > 0) throw new InfrastructureError(`VM #2's probe failed: ${JSON.stringify(errors[0])}`, vm.tail());
-  return { oracles: vm2Oracles(vm.events, env.timeline.marks['kill']!), interrupts: { before, during } };
+  return { oracles: vm2Oracles(vm.events, env.timeline.marks['kill']!), irqCountDuring: during };
 }
 
 export const VM_USERS: ScenarioUsers = {

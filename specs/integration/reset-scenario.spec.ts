@@ -11,25 +11,24 @@ import { join } from 'node:path';
 import { defaultStack, store } from './stack-fixture.ts';
 import { runCampaign, type CampaignResult } from '../../harness/campaign.ts';
 import { RAW_DRIVER_USERS } from '../../harness/scenarios/raw-driver.ts';
-
-const MUST_FIRE_IN_CONTROLS = RAW_DRIVER_USERS.mustFireInControls;
+import { VM_USERS } from '../../harness/scenarios/vm.ts';
 import { stderrProgress } from '../../harness/progress.ts';
 
-describe('reset scenario: raw VFIO driver killed, device reassigned (integration)', function () {
+describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (integration)', function () {
   this.timeout(30 * 60 * 1000);
   let outDir: string;
   let result: CampaignResult;
 
   before(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'vfio-reset-scenario-'));
-    result = await runCampaign(await defaultStack(), store.root, { scenarios: ['raw-driver'], controls: ['kernel-no-reset', 'device-ignores-reset'], signal: 'KILL', repeat: 1, seed: `spec-${Date.now()}` }, outDir, ['spec'], stderrProgress);
+    result = await runCampaign(await defaultStack(), store.root, { scenarios: ['raw-driver', 'vm'], controls: ['kernel-no-reset', 'device-ignores-reset'], signal: 'KILL', repeat: 1, seed: `spec-${Date.now()}` }, outDir, ['spec'], stderrProgress);
     process.stderr.write(`${result.summary}\n`);
   });
 
-  const run = (control: string) => result.runs.find((r) => r.spec.control === control)!;
+  const run = (scenario: string, control: string) => result.runs.find((r) => r.spec.scenario === scenario && r.spec.control === control)!;
 
-  it('passes on the default kernel: user #1 had live DMA and IRQs, then no oracle saw anything after the release', () => {
-    const r = run('none');
+  it('raw-driver passes on the default kernel: user #1 had live DMA and IRQs, then no oracle saw anything after the release', () => {
+    const r = run('raw-driver', 'none');
     expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'pass' });
     expect(r.user1!.frames).to.be.at.least(50);
     expect(r.user1!.irqs).to.be.greaterThan(0);
@@ -38,17 +37,26 @@ describe('reset scenario: raw VFIO driver killed, device reassigned (integration
     expect(r.notes).to.include('L1 logged the vfio-platform reset');
   });
 
-  for (const control of ['kernel-no-reset', 'device-ignores-reset'] as const) {
-    it(`detects the ${control} control with every oracle that can see it`, () => {
-      const r = run(control);
-      expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'detected' });
-      for (const name of MUST_FIRE_IN_CONTROLS) {
-        const o = r.oracles.find((x) => x.oracle === name)!;
-        expect(o.fired, name).to.equal(true);
-        expect(o.first, name).to.not.equal(null);
-      }
-      expect(r.oracles.find((o) => o.oracle === 'l0-dma-after-release')!.count, 'DMA accesses after the release').to.be.greaterThan(100);
-    });
+  it('vm passes on the default kernel: VM #1\'s driver had traffic and IRQs, VM #2 saw nothing pending and no payload', () => {
+    const r = run('vm', 'none');
+    expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'pass' });
+    expect(r.user1!.frames).to.be.at.least(50);
+    expect(r.user1!.irqs).to.be.greaterThan(0);
+    expect(r.oracles.map((o) => o.oracle)).to.include.members(['user2-gic-pending', 'user2-memory']);
+  });
+
+  for (const [scenario, users] of [['raw-driver', RAW_DRIVER_USERS], ['vm', VM_USERS]] as const) {
+    for (const control of ['kernel-no-reset', 'device-ignores-reset'] as const) {
+      it(`${scenario}: detects the ${control} control with every oracle that can see it`, () => {
+        const r = run(scenario, control);
+        expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'detected' });
+        for (const name of users.mustFireInControls) {
+          const o = r.oracles.find((x) => x.oracle === name)!;
+          expect(o.fired, name).to.equal(true);
+        }
+        expect(r.oracles.find((o) => o.oracle === 'l0-dma-after-release')!.count, 'DMA accesses after the release').to.be.greaterThan(100);
+      });
+    }
   }
 
   it('exits 0 and writes report.json (with everything needed to rerun), junit.xml and every run\'s artifacts', async () => {
@@ -59,9 +67,10 @@ describe('reset scenario: raw VFIO driver killed, device reassigned (integration
     expect(report.provenance.kernel.source.kind).to.equal('debian-package');
     expect(report.provenance.kernel.fragments).to.have.property('vfio-platform.config');
     expect(report.runs.map((r: { spec: { seed: string } }) => r.spec.seed).every((s: string) => s.length > 0)).to.equal(true);
-    expect(await readFile(join(outDir, 'junit.xml'), 'utf8')).to.match(/<testsuites name="vfio-reset" tests="3" failures="0" errors="0"/);
+    expect(await readFile(join(outDir, 'junit.xml'), 'utf8')).to.match(/<testsuites name="vfio-reset" tests="6" failures="0" errors="0"/);
     for (const r of result.runs) {
-      for (const artifact of ['l1.console.log', 'l1.cmdline', 'l0-trace.log', 'user1.jsonl', 'user2.jsonl', 'dmesg.txt', 'result.json']) {
+      const agents = r.spec.scenario === 'vm' ? ['vm1.console.log', 'vm2.console.log'] : ['user1.jsonl', 'user2.jsonl'];
+      for (const artifact of ['l1.console.log', 'l1.cmdline', 'l0-trace.log', ...agents, 'dmesg.txt', 'result.json']) {
         expect((await readFile(join(r.dir, artifact))).length, `${r.id}/${artifact}`).to.be.greaterThan(0);
       }
     }
