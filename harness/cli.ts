@@ -11,8 +11,10 @@ import type { Command } from './commands/command.ts';
 import { bisectCommand } from './commands/bisect.ts';
 import { runCommand } from './commands/run.ts';
 import { smokeCommand } from './commands/smoke.ts';
+import { imagesCommand } from './commands/images.ts';
+import { doctorCommand } from './commands/doctor.ts';
 
-const COMMANDS: readonly Command[] = [runCommand, bisectCommand, smokeCommand];
+const COMMANDS: readonly Command[] = [runCommand, bisectCommand, smokeCommand, imagesCommand, doctorCommand];
 
 const USAGE = `usage: vfio-reset <command> [options]
 

@@ -5,7 +5,7 @@
  * sha256) and renamed into place, so a reader sees a whole entry or none.
  * An entry whose files do not match its manifest is removed and rebuilt.
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile, lstat, readlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile, lstat, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { canonicalJson, sha256, sha256File } from './digest.ts';
@@ -38,6 +38,24 @@ export type EntryProblem =
   | { readonly kind: 'missing' }
   | { readonly kind: 'corrupt'; readonly detail: string };
 
+export interface StoreEntryInfo {
+  readonly name: string;
+  readonly dir: string;
+  readonly state: 'ok' | EntryProblem['kind'];
+  readonly bytes: number;
+  readonly lastUsed: Date;
+  readonly manifest: Manifest | null;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class CacheStore {
   constructor(readonly root: string) {}
 
@@ -54,7 +72,12 @@ export class CacheStore {
     const key = this.keyOf(kind, inputs);
     const dir = this.entryDir(kind, key);
     const found = await this.verify(dir);
-    if ('manifest' in found) return { dir, manifest: found.manifest, built: false };
+    if ('manifest' in found) {
+      // The directory's mtime records the last use, for `images prune`.
+      const now = new Date();
+      await utimes(dir, now, now);
+      return { dir, manifest: found.manifest, built: false };
+    }
     if (found.kind === 'corrupt') {
       process.stderr.write(`cache: ${kind}-${key} is corrupt (${found.detail}); rebuilding\n`);
       await rm(dir, { recursive: true, force: true });
@@ -128,17 +151,39 @@ export class CacheStore {
     return { manifest };
   }
 
-  /** Every entry in the store, with its verification state. */
-  async list(): Promise<Array<{ name: string; dir: string; state: 'ok' | EntryProblem['kind'] }>> {
+  /** Every entry in the store, with its verification state, size and last use. */
+  async list(): Promise<StoreEntryInfo[]> {
     const storeDir = join(this.root, 'store');
     const names = await readdir(storeDir).catch(() => [] as string[]);
-    const out = [];
+    const out: StoreEntryInfo[] = [];
     for (const name of names.sort()) {
       const dir = join(storeDir, name);
       const state = await this.verify(dir);
-      out.push({ name, dir, state: 'manifest' in state ? ('ok' as const) : state.kind });
+      const lastUsed = (await stat(dir)).mtime;
+      const bytes = 'manifest' in state ? Object.values(state.manifest.files).reduce((s, f) => s + f.size, 0) : 0;
+      out.push({ name, dir, state: 'manifest' in state ? 'ok' : state.kind, bytes, lastUsed, manifest: 'manifest' in state ? state.manifest : null });
     }
     return out;
+  }
+
+  /** Removes corrupt entries, entries unused for `olderThanMs`, and temporary directories of builds that died. */
+  async prune(olderThanMs: number): Promise<string[]> {
+    const removed: string[] = [];
+    const cutoff = Date.now() - olderThanMs;
+    for (const entry of await this.list()) {
+      if (entry.state !== 'ok' || entry.lastUsed.getTime() < cutoff) {
+        await rm(entry.dir, { recursive: true, force: true });
+        removed.push(entry.name);
+      }
+    }
+    const tmp = join(this.root, 'tmp');
+    for (const name of await readdir(tmp).catch(() => [] as string[])) {
+      const pid = Number(/\.(\d+)\.[0-9a-f]+(\.\w+)?$/.exec(name)?.[1]);
+      if (Number.isInteger(pid) && processAlive(pid)) continue;
+      await rm(join(tmp, name), { recursive: true, force: true });
+      removed.push(`tmp/${name}`);
+    }
+    return removed;
   }
 }
 

@@ -5,6 +5,7 @@
  * skip (build failure, boot failure, invalid run), never anything else.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../paths.ts';
@@ -41,7 +42,8 @@ Artifacts go outside the tree.
   --kernel-tree DIR   the tree (default: the current directory)
   --scenario LIST     (default raw-driver)
   --controls LIST     (default device-ignores-reset, which works on any kernel)
-  --qemu PATH, --output DIR, --seed S: as for 'run'
+  --output DIR        each step's artifacts go to DIR/bisect-<commit>
+  --qemu PATH, --seed S: as for 'run'
 `,
   async main(argv) {
     const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
@@ -53,7 +55,9 @@ Artifacts go outside the tree.
     const controls = listOption(values.controls, CONTROLS, 'controls', ['device-ignores-reset']);
     const store = new CacheStore(cacheRoot());
     const source = await treeSource(values['kernel-tree'] ?? process.cwd());
-    const outDir = artifactDir(values.output, `bisect-${source.kind === 'tree' ? source.revision.slice(0, 12) : 'x'}`);
+    const step = `bisect-${source.kind === 'tree' ? source.revision.slice(0, 12) : 'tree'}`;
+    // One directory per step, so that a whole bisection's artifacts sit side by side under --output.
+    const outDir = values.output !== undefined ? join(resolve(values.output), step) : artifactDir(undefined, step);
     stderrProgress(`bisect step at ${source.kind === 'tree' ? source.revision : ''}; artifacts: ${outDir}`);
     const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
     const seed = values.seed ?? randomBytes(8).toString('hex');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,5 +183,40 @@ describe('CacheStore', () => {
         [bad.dir, 'corrupt'],
       ].sort(),
     );
+  });
+});
+
+describe('CacheStore.prune', () => {
+  it('removes entries unused for longer than the cutoff and the temp dirs of dead builds, and keeps the rest', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfio-reset-prune-'));
+    try {
+      const store = new CacheStore(root);
+      const old = await store.obtain('thing', { n: 1 }, async (out) => writeFile(join(out, 'a'), 'a'));
+      const fresh = await store.obtain('thing', { n: 2 }, async (out) => writeFile(join(out, 'b'), 'b'));
+      const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+      await utimes(old.dir, longAgo, longAgo);
+      await mkdir(join(root, 'tmp', 'thing-dead.999999.abcd1234'), { recursive: true });
+      await mkdir(join(root, 'tmp', `thing-live.${process.pid}.abcd1234`), { recursive: true });
+      const removed = await store.prune(30 * 24 * 3600 * 1000);
+      expect(removed.sort()).to.deep.equal([`thing-${old.manifest.key}`, 'tmp/thing-dead.999999.abcd1234']);
+      expect(existsSync(fresh.dir)).to.equal(true);
+      expect(existsSync(join(root, 'tmp', `thing-live.${process.pid}.abcd1234`))).to.equal(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('marks an entry as used when it is found again, so that prune keeps it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfio-reset-prune-'));
+    try {
+      const store = new CacheStore(root);
+      const entry = await store.obtain('thing', { n: 1 }, async (out) => writeFile(join(out, 'a'), 'a'));
+      const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+      await utimes(entry.dir, longAgo, longAgo);
+      await store.obtain('thing', { n: 1 }, async () => expect.fail('must not rebuild'));
+      expect(await store.prune(30 * 24 * 3600 * 1000)).to.deep.equal([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

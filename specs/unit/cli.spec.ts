@@ -52,3 +52,27 @@ describe('vfio-reset CLI input errors', function () {
     expect(badOption.exitCode).to.equal(125);
   });
 });
+
+describe('vfio-reset doctor and images', function () {
+  this.timeout(60_000);
+
+  it('doctor checks the host and says how to fix each problem', async () => {
+    const r = await run('doctor');
+    expect(r.stdout).to.match(/aarch64-linux-gnu-gcc/);
+    expect(r.stdout).to.match(/\d+ ok, \d+ to fix/);
+    for (const line of r.stdout.split('\n').filter((l) => l.startsWith('FAIL'))) expect(line).to.match(/FAIL {2}.+: .+/);
+    expect(r.exitCode === 0 || /fix: /.test(r.stdout)).to.equal(true);
+  });
+
+  it('images list names every entry with its state; images without an action prints its usage', async () => {
+    const list = await run('images', 'list');
+    expect(list.exitCode).to.equal(0);
+    expect(list.stdout).to.match(/\d+ entries, [\d.]+ MiB in /);
+    const bare = await run('images');
+    expect(bare.exitCode).to.equal(2);
+    expect(bare.stdout).to.match(/usage: vfio-reset images build/);
+    const bad = await run('images', 'frobnicate');
+    expect(bad.exitCode).to.equal(2);
+    expect(bad.stderr).to.match(/unknown images action 'frobnicate'/);
+  });
+});

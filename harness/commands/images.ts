@@ -1,0 +1,75 @@
+/** `vfio-reset images build|list|prune`: the content-addressed cache of built artifacts. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CacheStore } from '../cache/store.ts';
+import { cacheRoot } from '../paths.ts';
+import { buildStack } from '../stack.ts';
+import { stderrProgress } from '../progress.ts';
+import { InputError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
+import { kernelSourceOf, type Command } from './command.ts';
+
+const OPTIONS = {
+  'kernel-tree': { type: 'string' },
+  qemu: { type: 'string' },
+  'older-than-days': { type: 'string' },
+  all: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+export const imagesCommand: Command = {
+  name: 'images',
+  summary: 'build, list and prune the cache of built artifacts',
+  usage: `usage: vfio-reset images build [--kernel-tree DIR] [--qemu PATH]
+       vfio-reset images list
+       vfio-reset images prune [--older-than-days N | --all]
+
+build   builds (or finds) every artifact a run needs and prints their cache keys
+list    every cache entry: kind and key, state (ok, corrupt), size, last use
+prune   removes corrupt entries, entries unused for N days (default 30; --all:
+        every entry) and the temporary directories of builds that died
+The cache: ${cacheRoot()}
+`,
+  async main(argv) {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+    const [action, ...extra] = positionals;
+    if (values.help || action === undefined) {
+      process.stdout.write(this.usage);
+      return values.help ? EXIT.good : EXIT.usage;
+    }
+    if (extra.length > 0) throw new InputError(`unexpected arguments: ${extra.join(' ')}`);
+    const store = new CacheStore(cacheRoot());
+    switch (action) {
+      case 'build': {
+        const stack = await buildStack(store, { source: await kernelSourceOf(values['kernel-tree']), extraPatches: [], qemu: values.qemu }, stderrProgress);
+        const rows = [
+          ['qemu', stack.qemu.binary],
+          ['kernel', stack.kernel.dir],
+          ['debian-base', stack.base.tarball],
+          ['agents', stack.agents.dir],
+          ['l2-initramfs', stack.l2.path],
+          ['l1-image', stack.l1Image.path],
+        ];
+        process.stdout.write(`${rows.map(([k, v]) => `${k!.padEnd(13)} ${v}`).join('\n')}\nbuilt in ${stack.buildSeconds.toFixed(0)} s\n`);
+        return EXIT.good;
+      }
+      case 'list': {
+        const entries = await store.list();
+        for (const e of entries) process.stdout.write(`${e.state.padEnd(8)} ${mib(e.bytes).padStart(11)}  ${e.lastUsed.toISOString().slice(0, 16)}  ${e.name}\n`);
+        process.stdout.write(`${entries.length} entries, ${mib(entries.reduce((s, e) => s + e.bytes, 0))} in ${store.root}\n`);
+        return EXIT.good;
+      }
+      case 'prune': {
+        const days = values.all ? 0 : Number(values['older-than-days'] ?? '30');
+        if (!Number.isFinite(days) || days < 0) throw new InputError(`--older-than-days ${values['older-than-days']} must be a number of days`);
+        const removed = await store.prune(days * 24 * 3600 * 1000);
+        for (const name of removed) process.stdout.write(`removed ${name}\n`);
+        process.stdout.write(`${removed.length} removed\n`);
+        return EXIT.good;
+      }
+      default:
+        throw new InputError(`unknown images action '${action}'; use build, list or prune`);
+    }
+  },
+};

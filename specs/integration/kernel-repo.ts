@@ -1,0 +1,52 @@
+/**
+ * A local kernel git repository for the bisect demo: Debian's
+ * linux-source-6.12 as the first commit, then a few commits of which one
+ * breaks the Calxeda XGMAC reset handler (it stops clearing the RX DMA
+ * start bit, so the device keeps receiving into the old user's buffers).
+ */
+import { execa } from 'execa';
+import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEBIAN_SOURCE_TARBALL } from '../../harness/build/kernel-source.ts';
+
+export interface KernelRepo {
+  readonly dir: string;
+  readonly good: string;
+  readonly bad: string;
+  readonly head: string;
+}
+
+const HANDLER = 'drivers/vfio/platform/reset/vfio_platform_calxedaxgmac.c';
+
+async function git(dir: string, ...args: string[]): Promise<string> {
+  const r = await execa('git', ['-C', dir, '-c', 'user.name=Bisect Demo', '-c', 'user.email=demo@localhost', ...args]);
+  return r.stdout.trim();
+}
+
+async function commit(dir: string, message: string): Promise<string> {
+  await git(dir, 'commit', '-q', '-a', '-m', message);
+  return git(dir, 'rev-parse', 'HEAD');
+}
+
+export async function makeKernelRepo(dir: string): Promise<KernelRepo> {
+  await mkdir(dir, { recursive: true });
+  await execa('tar', ['-xJf', DEBIAN_SOURCE_TARBALL, '-C', dir, '--strip-components=1']);
+  await git(dir, 'init', '-q');
+  // Debian's tarball ignores everything (/* in .gitignore): add by force.
+  await git(dir, 'add', '-A', '-f');
+  await git(dir, 'commit', '-q', '-m', 'linux-source-6.12 (Debian)');
+  const good = await git(dir, 'rev-parse', 'HEAD');
+  await appendFile(join(dir, 'Documentation/driver-api/vfio.rst'), '\n.. A harmless documentation change.\n');
+  await commit(dir, 'docs: vfio: a harmless change');
+  const handler = join(dir, HANDLER);
+  const text = await readFile(handler, 'utf8');
+  const broken = text.replace('value &= ~(DMA_CONTROL_ST | DMA_CONTROL_SR);', 'value &= ~DMA_CONTROL_ST;');
+  if (broken === text) throw new Error(`${HANDLER} no longer has the line the demo breaks`);
+  await writeFile(handler, broken);
+  const bad = await commit(dir, 'vfio/platform: calxedaxgmac: only stop the TX DMA engine on reset');
+  await appendFile(join(dir, 'Documentation/driver-api/vfio.rst'), '\n.. Another harmless change.\n');
+  await commit(dir, 'docs: vfio: another harmless change');
+  await appendFile(join(dir, 'MAINTAINERS'), '\n');
+  const head = await commit(dir, 'MAINTAINERS: a harmless change');
+  return { dir, good, bad, head };
+}
