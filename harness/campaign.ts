@@ -11,7 +11,7 @@ import type { RunResult } from './scenarios/cycle.ts';
 import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioName } from './scenarios/run-spec.ts';
 import { RAW_DRIVER_TIMING } from './scenarios/raw-driver.ts';
 import { CYCLE_TIMING } from './scenarios/cycle.ts';
-import { provenanceOf } from './report/provenance.ts';
+import { provenanceOf, type Provenance } from './report/provenance.ts';
 import { junitXml } from './report/junit.ts';
 import { summaryTable } from './report/summary-table.ts';
 import { exitCodeOf } from './verdict.ts';
@@ -44,6 +44,7 @@ export interface CampaignResult {
   readonly runs: readonly RunResult[];
   readonly exitCode: number;
   readonly summary: string;
+  readonly provenance: Provenance;
 }
 
 export async function runCampaign(stack: Stack, cacheRoot: string, request: CampaignRequest, outDir: string, argv: readonly string[], progress: Progress): Promise<CampaignResult> {
@@ -67,5 +68,5 @@ export async function runCampaign(stack: Stack, cacheRoot: string, request: Camp
   await writeFile(join(outDir, 'junit.xml'), junitXml('vfio-reset', runs));
   const summary = summaryTable(runs);
   await writeFile(join(outDir, 'summary.txt'), `${summary}\n`);
-  return { runs, exitCode, summary };
+  return { runs, exitCode, summary, provenance };
 }

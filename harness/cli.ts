@@ -13,8 +13,9 @@ import { runCommand } from './commands/run.ts';
 import { smokeCommand } from './commands/smoke.ts';
 import { imagesCommand } from './commands/images.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { qualifyCommand } from './commands/qualify.ts';
 
-const COMMANDS: readonly Command[] = [runCommand, bisectCommand, smokeCommand, imagesCommand, doctorCommand];
+const COMMANDS: readonly Command[] = [runCommand, bisectCommand, qualifyCommand, smokeCommand, imagesCommand, doctorCommand];
 
 const USAGE = `usage: vfio-reset <command> [options]
 

@@ -48,6 +48,8 @@ export interface RunResult {
   readonly user1: User1Evidence | null;
   /** Instants relative to the kill (ms). */
   readonly timeline: Record<string, number>;
+  /** Wall-clock ms of the kill (the L0 trace's clock), null if the run never got there. */
+  readonly killWallClock: number | null;
   readonly phases: ReadonlyArray<{ name: string; seconds: number }>;
   readonly dir: string;
   readonly seconds: number;
@@ -125,6 +127,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     oracles,
     user1: user1Evidence,
     timeline: timeline.relativeTo('kill'),
+    killWallClock: timeline.marks['kill'] ?? null,
     phases: timeline.phases,
     dir,
     seconds: Math.round((Date.now() - started) / 100) / 10,

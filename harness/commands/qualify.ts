@@ -1,0 +1,54 @@
+/** `vfio-reset qualify`: N repetitions of every scenario and control, with a report for a vendor. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CacheStore } from '../cache/store.ts';
+import { cacheRoot } from '../paths.ts';
+import { buildStack } from '../stack.ts';
+import { runCampaign } from '../campaign.ts';
+import { groupStats, qualificationHtml } from '../report/qualification.ts';
+import { stderrProgress } from '../progress.ts';
+import { InputError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
+import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
+import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+
+const OPTIONS = { ...KERNEL_OPTIONS, repeat: { type: 'string' }, seed: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+export const qualifyCommand: Command = {
+  name: 'qualify',
+  summary: 'N repetitions of every scenario and control; JUnit, JSON and one HTML page for a vendor',
+  usage: `usage: vfio-reset qualify [--repeat N] [options]
+
+Runs every scenario (${SCENARIOS.join(', ')}) and every control (${CONTROLS.join(', ')}) N times
+(default 5) and writes qualification.html (verdicts, flake statistics,
+environment and hashes, an event timeline around the kill), qualification.json,
+report.json and junit.xml. Exit 0 qualified, 1 regression, 125 undecided.
+
+  --repeat N          repetitions (default 5)
+  --seed S            as for 'run'
+${KERNEL_OPTIONS_HELP}
+`,
+  async main(argv) {
+    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+    if (values.help) {
+      process.stdout.write(this.usage);
+      return EXIT.good;
+    }
+    const repeat = Number(values.repeat ?? '5');
+    if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${values.repeat} must be a whole number of at least 1`);
+    const store = new CacheStore(cacheRoot());
+    const source = await kernelSourceOf(values['kernel-tree']);
+    const outDir = artifactDir(values.output, 'qualify');
+    stderrProgress(`artifacts: ${outDir}`);
+    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const seed = values.seed ?? randomBytes(8).toString('hex');
+    const result = await runCampaign(stack, store.root, { scenarios: SCENARIOS, controls: CONTROLS, signal: 'KILL', repeat, seed }, outDir, process.argv.slice(1), stderrProgress);
+    const stats = groupStats(result.runs);
+    await writeFile(join(outDir, 'qualification.json'), `${JSON.stringify({ exitCode: result.exitCode, repeat, groups: stats }, null, 2)}\n`);
+    await writeFile(join(outDir, 'qualification.html'), await qualificationHtml(result.runs, result.provenance, result.exitCode));
+    process.stdout.write(`\n${result.summary}\n\n${stats.map((g) => `${g.scenario}${g.control === 'none' ? '' : `+${g.control}`}: ${g.runs - g.misclassified}/${g.runs} as expected${g.flaky ? ' (FLAKY)' : ''}`).join('\n')}\n\nreport: ${join(outDir, 'qualification.html')}\n`);
+    return result.exitCode;
+  },
+};

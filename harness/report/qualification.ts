@@ -1,0 +1,97 @@
+/**
+ * A vendor's qualification report: verdicts per scenario and control over
+ * N repetitions with flake statistics, the environment and its hashes, and
+ * for each scenario and control an event timeline around the kill, as one
+ * self-contained HTML page (inline SVG, no external resources).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunResult } from '../scenarios/cycle.ts';
+import type { Provenance } from './provenance.ts';
+import { parseTrace } from '../trace/l0-trace.ts';
+import { timelineSvg } from './timeline-svg.ts';
+
+export interface GroupStats {
+  readonly scenario: string;
+  readonly control: string;
+  readonly runs: number;
+  readonly expected: 'pass' | 'detected';
+  readonly counts: Record<'pass' | 'detected' | 'regression' | 'invalid', number>;
+  /** Runs whose verdict is not the expected one. */
+  readonly misclassified: number;
+  /** True when the same scenario and control gave different verdicts. */
+  readonly flaky: boolean;
+  readonly meanSeconds: number;
+}
+
+export function groupStats(runs: readonly RunResult[]): GroupStats[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const key = `${r.spec.scenario}|${r.spec.control}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.entries()].map(([key, rs]) => {
+    const [scenario = '', control = ''] = key.split('|');
+    const counts = { pass: 0, detected: 0, regression: 0, invalid: 0 };
+    for (const r of rs) counts[r.verdict.kind]++;
+    const expected = control === 'none' ? 'pass' : 'detected';
+    return {
+      scenario,
+      control,
+      runs: rs.length,
+      expected,
+      counts,
+      misclassified: rs.length - counts[expected],
+      flaky: Object.values(counts).filter((c) => c > 0).length > 1,
+      meanSeconds: Math.round((rs.reduce((s, r) => s + r.seconds, 0) / rs.length) * 10) / 10,
+    };
+  });
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  return `<table><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
+}
+
+export async function qualificationHtml(runs: readonly RunResult[], provenance: Provenance, exitCode: number): Promise<string> {
+  const stats = groupStats(runs);
+  const verdict = exitCode === 0 ? 'QUALIFIED: the reset works and every control was detected' : exitCode === 1 ? 'NOT QUALIFIED: reset regression' : 'UNDECIDED: invalid runs (see below)';
+  const sections: string[] = [];
+  for (const g of stats) {
+    const first = runs.find((r) => r.spec.scenario === g.scenario && r.spec.control === g.control)!;
+    const trace = parseTrace(await readFile(join(first.dir, 'l0-trace.log'), 'utf8').catch(() => ''));
+    const marks = Object.fromEntries(Object.entries(first.timeline).filter(([k]) => ['kill', 'user1-exit', 'user2-done', 'user2-armed'].includes(k)));
+    const killWall = first.killWallClock;
+    const svg = killWall !== null ? timelineSvg(trace, { killAt: killWall, marks }) : '<p>no kill in this run</p>';
+    sections.push(`<h3>${esc(first.id)}: ${esc(first.verdict.kind)}</h3>${svg}${table(
+      ['oracle', 'vantage', 'fired', 'count', 'first (ms after kill)', 'looked at'],
+      first.oracles.map((o) => [esc(o.oracle), o.vantage, o.fired ? '<b>yes</b>' : 'no', String(o.count), o.first ? `${o.first.tRelMs ?? '?'}: ${esc(o.first.detail)}` : '', esc(o.looked)]),
+    )}`);
+  }
+  const envRows: Array<[string, string]> = [
+    ['harness revision', `${provenance.harness.revision}${provenance.harness.dirty ? ' (dirty)' : ''}`],
+    ['host', `${provenance.host.hostname}, Linux ${provenance.host.kernel}, ${provenance.host.arch}, Node ${provenance.host.node}`],
+    ['L0 QEMU', `${provenance.l0Qemu.version}${provenance.l0Qemu.origin.kind === 'built' ? ` (Debian qemu ${provenance.l0Qemu.origin.sourceVersion} + ${Object.keys(provenance.l0Qemu.origin.patches).length} patches)` : ' (given with --qemu)'}`],
+    ['kernel', `${provenance.kernel.release} from ${JSON.stringify(provenance.kernel.source)}`],
+    ['kernel fragments', Object.entries(provenance.kernel.fragments).map(([n, h]) => `${n} ${h.slice(0, 12)}`).join(', ')],
+    ['kernel patches', Object.entries(provenance.kernel.patches).map(([n, h]) => `${n} ${h.slice(0, 12)}`).join(', ')],
+    ['L1 packages', Object.entries(provenance.images.debianBase.packages).map(([p, v]) => `${p} ${v}`).join(', ')],
+    ['image keys', `L1 ${provenance.images.l1Image}, L2 ${provenance.images.l2Initramfs}, agents ${provenance.images.agents}`],
+  ];
+  return `<!doctype html><html><head><meta charset="utf-8"><title>vfio-reset qualification</title><style>
+body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#212529}table{border-collapse:collapse;margin:.5em 0 1.5em}
+td,th{border:1px solid #dee2e6;padding:3px 8px;font-size:13px;text-align:left;vertical-align:top}th{background:#f1f3f5}
+.ok{color:#2b8a3e}.bad{color:#c92a2a}</style></head><body>
+<h1>VFIO platform reset qualification</h1>
+<p class="${exitCode === 0 ? 'ok' : 'bad'}"><b>${esc(verdict)}</b> (exit ${exitCode}), ${runs.length} runs, ${esc(new Date().toISOString())}</p>
+<h2>Verdicts</h2>${table(
+    ['scenario', 'control', 'runs', 'expected', 'pass', 'detected', 'regression', 'invalid', 'misclassified', 'flaky', 'mean time'],
+    stats.map((g) => [esc(g.scenario), esc(g.control), String(g.runs), g.expected, String(g.counts.pass), String(g.counts.detected), String(g.counts.regression), String(g.counts.invalid), g.misclassified ? `<b class="bad">${g.misclassified}</b>` : '0', g.flaky ? '<b class="bad">yes</b>' : 'no', `${g.meanSeconds} s`]),
+  )}
+<h2>Environment</h2>${table(['what', 'value'], envRows.map(([k, v]) => [esc(k), esc(v)]))}
+<h2>Timelines around the kill</h2><p>L0 trace of the first run of each scenario and control: DMA accesses (blue translated, red faulted), the IRQ line, SMMU faults.</p>
+${sections.join('\n')}
+</body></html>
+`;
+}
