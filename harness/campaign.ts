@@ -19,15 +19,38 @@ import { harnessKey } from './machines/ssh.ts';
 import type { Stack } from './stack.ts';
 import type { Progress } from './progress.ts';
 
+export interface Shard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+}
+
 export interface CampaignRequest {
   readonly scenarios: readonly ScenarioName[];
   readonly controls: readonly ControlName[];
   readonly signal: KillSignal;
   readonly repeat: number;
   readonly seed: string;
+  /** Run only every count-th run of the plan, starting at index (CI matrices). */
+  readonly shard?: Shard;
+}
+
+/** Parses "K/N" (1 <= K <= N). */
+export function parseShard(text: string): Shard | null {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (m === null) return null;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return index >= 1 && index <= count ? { index, count } : null;
 }
 
 export function planRuns(request: CampaignRequest): RunSpec[] {
+  const all = planAllRuns(request);
+  const shard = request.shard;
+  return shard === undefined ? all : all.filter((_, i) => i % shard.count === shard.index - 1);
+}
+
+function planAllRuns(request: CampaignRequest): RunSpec[] {
   const specs: RunSpec[] = [];
   for (let repetition = 1; repetition <= request.repeat; repetition++) {
     for (const scenario of request.scenarios) {
@@ -62,11 +85,28 @@ export async function runCampaign(stack: Stack, cacheRoot: string, request: Camp
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${'reason' in result.verdict ? ` (${result.verdict.reason})` : ''}`);
     runs.push(result);
   }
-  const exitCode = exitCodeOf(runs.map((r) => r.verdict));
-  const report = { format: 'vfio-reset-report/1', created: new Date().toISOString(), request, timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING }, provenance, exitCode, runs };
+  const report: CampaignReport = { format: REPORT_FORMAT, created: new Date().toISOString(), request, timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING }, provenance, exitCode: exitCodeOf(runs.map((r) => r.verdict)), runs };
+  return writeCampaignReport(outDir, report);
+}
+
+export const REPORT_FORMAT = 'vfio-reset-report/1';
+
+export interface CampaignReport {
+  readonly format: typeof REPORT_FORMAT;
+  readonly created: string;
+  readonly request: CampaignRequest | { readonly merged: readonly string[] };
+  readonly timing: unknown;
+  readonly provenance: Provenance;
+  readonly exitCode: number;
+  readonly runs: readonly RunResult[];
+}
+
+/** report.json, junit.xml and summary.txt of a set of runs. */
+export async function writeCampaignReport(outDir: string, report: CampaignReport): Promise<CampaignResult> {
+  await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(outDir, 'junit.xml'), junitXml('vfio-reset', runs));
-  const summary = summaryTable(runs);
+  await writeFile(join(outDir, 'junit.xml'), junitXml('vfio-reset', report.runs));
+  const summary = summaryTable(report.runs);
   await writeFile(join(outDir, 'summary.txt'), `${summary}\n`);
-  return { runs, exitCode, summary, provenance };
+  return { runs: report.runs, exitCode: report.exitCode, summary, provenance: report.provenance };
 }

@@ -14,8 +14,9 @@ import { smokeCommand } from './commands/smoke.ts';
 import { imagesCommand } from './commands/images.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { qualifyCommand } from './commands/qualify.ts';
+import { mergeCommand } from './commands/merge.ts';
 
-const COMMANDS: readonly Command[] = [runCommand, bisectCommand, qualifyCommand, smokeCommand, imagesCommand, doctorCommand];
+const COMMANDS: readonly Command[] = [runCommand, bisectCommand, qualifyCommand, mergeCommand, smokeCommand, imagesCommand, doctorCommand];
 
 const USAGE = `usage: vfio-reset <command> [options]
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../paths.ts';
 import { buildStack } from '../stack.ts';
-import { runCampaign } from '../campaign.ts';
+import { parseShard, runCampaign } from '../campaign.ts';
 import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -18,6 +18,7 @@ const OPTIONS = {
   signal: { type: 'string' },
   repeat: { type: 'string' },
   seed: { type: 'string' },
+  shard: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const runCommand: Command = {
@@ -30,6 +31,8 @@ export const runCommand: Command = {
   --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
   --repeat N          repetitions of every scenario and control (default 1)
   --seed S            keys the frame payloads; a report's seed replays its run (default: random)
+  --shard K/N         run only the K-th of N interleaved slices of the plan (CI matrices;
+                      give every shard the same --seed, then 'vfio-reset merge')
 ${KERNEL_OPTIONS_HELP}
 `,
   async main(argv) {
@@ -46,13 +49,15 @@ ${KERNEL_OPTIONS_HELP}
     const repeat = Number(values.repeat ?? '1');
     if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${values.repeat} must be a whole number of at least 1`);
     const seed = values.seed ?? randomBytes(8).toString('hex');
+    const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+    if (shard === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
 
     const store = new CacheStore(cacheRoot());
     const source = await kernelSourceOf(values['kernel-tree']);
     const outDir = artifactDir(values.output, 'run');
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
-    const result = await runCampaign(stack, store.root, { scenarios, controls, signal: signal as KillSignal, repeat, seed }, outDir, process.argv.slice(1), stderrProgress);
+    const result = await runCampaign(stack, store.root, { scenarios, controls, signal: signal as KillSignal, repeat, seed, ...(shard !== undefined ? { shard } : {}) }, outDir, process.argv.slice(1), stderrProgress);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },

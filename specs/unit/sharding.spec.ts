@@ -1,0 +1,71 @@
+/** Sharding a campaign over CI runners and merging the shards' reports. */
+import { expect } from 'chai';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseShard, planRuns, REPORT_FORMAT, type CampaignRequest } from '../../harness/campaign.ts';
+import { mergeReports } from '../../harness/commands/merge.ts';
+import { runId } from '../../harness/scenarios/run-spec.ts';
+import { InputError } from '../../harness/errors.ts';
+import { rejectionOf } from '../support.ts';
+
+const REQUEST: CampaignRequest = { scenarios: ['raw-driver', 'vm'], controls: ['kernel-no-reset', 'device-ignores-reset'], signal: 'KILL', repeat: 3, seed: 'seed' };
+
+describe('sharding', () => {
+  it('parses K/N and refuses anything else', () => {
+    expect(parseShard('2/4')).to.deep.equal({ index: 2, count: 4 });
+    expect(parseShard('0/4')).to.equal(null);
+    expect(parseShard('5/4')).to.equal(null);
+    expect(parseShard('two')).to.equal(null);
+  });
+
+  it('splits the plan into disjoint shards that together are the whole plan, with the same seeds', () => {
+    const all = planRuns(REQUEST);
+    expect(all).to.have.length(2 * 3 * 3);
+    const shards = [1, 2, 3, 4].map((index) => planRuns({ ...REQUEST, shard: { index, count: 4 } }));
+    const ids = shards.flat().map(runId).sort();
+    expect(ids).to.deep.equal(all.map(runId).sort());
+    expect(new Set(ids).size).to.equal(ids.length);
+    expect(shards.flat().find((s) => runId(s) === runId(all[5]!))?.seed).to.equal(all[5]!.seed);
+  });
+});
+
+describe('merging shard reports', () => {
+  let dir: string;
+  const provenance = { l0Qemu: { origin: { kind: 'given' } }, kernel: { cacheKey: 'k1' }, images: { l1Image: 'i' } };
+  const run = (id: string, kind: string) => ({ id, spec: { scenario: 'raw-driver', control: 'none' }, verdict: kind === 'regression' ? { kind, reason: 'r' } : { kind }, oracles: [], seconds: 1, dir: '/x' });
+  async function shard(name: string, runs: unknown[], kernel = 'k1'): Promise<string> {
+    const d = join(dir, name);
+    await mkdir(d, { recursive: true });
+    await writeFile(join(d, 'report.json'), JSON.stringify({ format: REPORT_FORMAT, provenance: { ...provenance, kernel: { cacheKey: kernel } }, exitCode: 0, runs, timing: {} }));
+    return d;
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vfio-reset-merge-'));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it('concatenates the runs and recomputes the exit code over all of them', async () => {
+    const merged = await mergeReports([await shard('a', [run('r1', 'pass')]), await shard('b', [run('r2', 'regression')])]);
+    expect(merged.runs.map((r) => r.id)).to.deep.equal(['r1', 'r2']);
+    expect(merged.exitCode).to.equal(1);
+  });
+
+  it('refuses shards of different stacks, the same shard twice, and a directory without a report', async () => {
+    const a = await shard('a', [run('r1', 'pass')]);
+    const other = await shard('b', [run('r2', 'pass')], 'k2');
+    expect((await rejectionOf(mergeReports([a, other]))).message).to.match(/different kernels/);
+    expect((await rejectionOf(mergeReports([a, a]))).message).to.match(/appears in two shards/);
+    const missing = await rejectionOf(mergeReports([join(dir, 'nope')]));
+    expect(missing).to.be.instanceOf(InputError);
+    expect(missing.message).to.match(/report\.json does not exist/);
+  });
+
+  it('leaves the shards untouched', async () => {
+    const a = await shard('a', [run('r1', 'pass')]);
+    const before = await readFile(join(a, 'report.json'), 'utf8');
+    await mergeReports([a]);
+    expect(await readFile(join(a, 'report.json'), 'utf8')).to.equal(before);
+  });
+});
