@@ -15,8 +15,9 @@ import { imagesCommand } from './commands/images.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { qualifyCommand } from './commands/qualify.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { shellCommand } from './commands/shell.ts';
 
-const COMMANDS: readonly Command[] = [runCommand, bisectCommand, qualifyCommand, mergeCommand, smokeCommand, imagesCommand, doctorCommand];
+const COMMANDS: readonly Command[] = [runCommand, bisectCommand, qualifyCommand, mergeCommand, smokeCommand, shellCommand, imagesCommand, doctorCommand];
 
 const USAGE = `usage: vfio-reset <command> [options]
 

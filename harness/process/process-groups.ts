@@ -67,6 +67,20 @@ export function startGroup<O extends GroupOptions>(file: string, args: readonly 
   return child;
 }
 
+/**
+ * Records a process group started elsewhere (node-pty puts its child in a
+ * session of its own), so that every exit path kills it too.
+ */
+export function adoptGroup(pid: number, exited: Promise<unknown>): void {
+  installHandlers();
+  liveGroups.add(pid);
+  const forget = () => {
+    killGroup(pid, 'SIGKILL');
+    liveGroups.delete(pid);
+  };
+  exited.then(forget, forget);
+}
+
 /** Sends `signal` to the whole group led by `pid`. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   if (liveGroups.has(pid)) killGroup(pid, signal);

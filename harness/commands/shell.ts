@@ -1,0 +1,84 @@
+/**
+ * `vfio-reset shell`: boots L1 (with one XGMAC, as the scenarios do) and
+ * attaches its serial console to this terminal through node-pty, for
+ * manual debugging. Ctrl-] detaches and stops the machine.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawn } from 'node-pty';
+import { CacheStore } from '../cache/store.ts';
+import { cacheRoot } from '../paths.ts';
+import { buildStack } from '../stack.ts';
+import { harnessKey } from '../machines/ssh.ts';
+import { freeLoopbackPort } from '../machines/free-port.ts';
+import { l1Invocation } from '../machines/l1-host.ts';
+import { shellQuote } from '../machines/qemu-machine.ts';
+import { adoptGroup } from '../process/process-groups.ts';
+import { FrameSource } from '../traffic/frame-source.ts';
+import { payloadKey } from '../traffic/payload.ts';
+import { stderrProgress } from '../progress.ts';
+import { EXIT } from '../exit-codes.ts';
+import { InputError } from '../errors.ts';
+import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+
+const OPTIONS = { ...KERNEL_OPTIONS, append: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const DETACH = '\x1d';
+
+export const shellCommand: Command = {
+  name: 'shell',
+  summary: "boot L1 and attach its serial console here (Ctrl-] to leave)",
+  usage: `usage: vfio-reset shell [options]
+
+Boots L1 as the scenarios do (one XGMAC behind the SMMUv3, its L0 trace in the
+artifact directory) and attaches its serial console to this terminal. Also
+prints the SSH command for a second terminal. Ctrl-] leaves and stops L1.
+
+  --append ARGS       extra kernel parameters for L1
+${KERNEL_OPTIONS_HELP}
+`,
+  async main(argv) {
+    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+    if (values.help) {
+      process.stdout.write(this.usage);
+      return EXIT.good;
+    }
+    if (!process.stdin.isTTY) throw new InputError('shell needs a terminal on standard input; run it interactively');
+    const store = new CacheStore(cacheRoot());
+    const stack = await buildStack(store, { source: await kernelSourceOf(values['kernel-tree']), extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const runDir = artifactDir(values.output, 'shell');
+    await mkdir(runDir, { recursive: true });
+    const key = await harnessKey(store.root);
+    const source = await FrameSource.open(payloadKey('shell'), await freeLoopbackPort());
+    const sshPort = await freeLoopbackPort();
+    const invocation = l1Invocation({
+      qemuBinary: stack.qemu.binary,
+      kernel: stack.kernel.image,
+      rootImage: stack.l1Image.path,
+      memoryMiB: 2048,
+      cpus: 2,
+      sshPort,
+      qmpSocket: join(runDir, 'l1.qmp'),
+      authorizedKeysFile: key.publicKeyFile,
+      extraKernelArgs: values.append?.split(' ').filter((a) => a !== '') ?? [],
+      devices: { xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }], traceFile: join(runDir, 'l0-trace.log'), globals: [] },
+    });
+    process.stderr.write(`${shellQuote([invocation.binary, ...invocation.args])}\n\nssh -p ${sshPort} -i ${join(store.root, 'ssh', 'id_ed25519')} root@127.0.0.1\nCtrl-] leaves.\n\n`);
+    const pty = spawn(invocation.binary, [...invocation.args], { name: 'xterm', cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24, cwd: runDir, env: process.env as Record<string, string> });
+    const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
+    adoptGroup(pty.pid, exited);
+    pty.onData((data) => process.stdout.write(data));
+    process.stdin.setRawMode(true);
+    process.stdin.resume();
+    process.stdin.on('data', (data: Buffer) => {
+      if (data.includes(DETACH)) pty.kill('SIGTERM');
+      else pty.write(data.toString('binary'));
+    });
+    await exited;
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+    source.close();
+    process.stderr.write(`\nL1 stopped; artifacts: ${runDir}\n`);
+    return EXIT.good;
+  },
+};
