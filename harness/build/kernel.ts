@@ -13,6 +13,7 @@ import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts'
 import { prepareSourceTree, sourceLabel, type KernelSource, type Patch } from './kernel-source.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
+import { recordBuildTime } from '../cache/build-times.ts';
 import { InfrastructureError, InputError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 
@@ -85,6 +86,8 @@ export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onPro
     onProgress(`building kernel from ${recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball} (log: ${log})`);
     const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log);
     const build = join(workDir, 'build');
+    const cold = !existsSync(join(build, '.config'));
+    const started = Date.now();
     await mkdir(build, { recursive: true });
     const fragmentDir = join(workDir, 'fragments');
     await mkdir(fragmentDir, { recursive: true });
@@ -121,6 +124,7 @@ export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onPro
     await copyFile(join(build, '.config'), join(out, 'config'));
     await copyFile(join(build, 'System.map'), join(out, 'System.map'));
     await writeFile(join(out, 'release'), `${release}\n`);
+    await recordBuildTime(store.root, 'kernel', cold, (Date.now() - started) / 1000);
   });
   const release = (await readFile(join(entry.dir, 'release'), 'utf8')).trim();
   const image = join(entry.dir, 'Image');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
+import { recordBuildTime } from '../cache/build-times.ts';
 import { InfrastructureError, InputError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 import type { Progress } from '../progress.ts';
@@ -126,17 +127,26 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
       await runStep('recording the pristine source', 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${version}`), { log });
       await writeFile(pristineStamp, `${version}\n`);
     }
-    // Back to pristine: only files a previous patch set touched are rewritten (and so rebuilt).
-    await runStep('restoring the pristine source', 'git', git(src, 'reset', '-q', '--hard'), { log });
-    await runStep('restoring the pristine source', 'git', git(src, 'clean', '-q', '-fdx'), { log });
-    for (const patch of patches) {
-      const name = patch.slice(QEMU_PATCH_DIR.length + 1);
-      try {
-        await runStep(`applying ${name}`, 'git', git(src, 'apply', '--whitespace=nowarn', patch), { log });
-      } catch {
-        throw new InputError(`QEMU patch ${name} does not apply to Debian qemu ${version}; rebase it (log: ${log})`);
+    // The source already carries exactly these patches: leave it alone, so that ninja rebuilds nothing.
+    const patchStamp = join(versionDir, 'patches.stamp');
+    const wanted = sha256(JSON.stringify(patchDigests));
+    if ((await readFile(patchStamp, 'utf8').catch(() => '')) !== wanted) {
+      await rm(patchStamp, { force: true });
+      // Back to pristine: only files a previous patch set touched are rewritten (and so rebuilt).
+      await runStep('restoring the pristine source', 'git', git(src, 'reset', '-q', '--hard'), { log });
+      await runStep('restoring the pristine source', 'git', git(src, 'clean', '-q', '-fdx'), { log });
+      for (const patch of patches) {
+        const name = patch.slice(QEMU_PATCH_DIR.length + 1);
+        try {
+          await runStep(`applying ${name}`, 'git', git(src, 'apply', '--whitespace=nowarn', patch), { log });
+        } catch {
+          throw new InputError(`QEMU patch ${name} does not apply to Debian qemu ${version}; rebase it (log: ${log})`);
+        }
       }
+      await writeFile(patchStamp, wanted);
     }
+    const cold = !existsSync(join(build, 'build.ninja'));
+    const started = Date.now();
     const configureStamp = join(build, 'vfio-reset-configure.stamp');
     const flagsDigest = sha256(QEMU_CONFIGURE_FLAGS.join(' '));
     if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
@@ -148,6 +158,7 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
     await runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], { log, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
     await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
     await writeFile(join(out, 'source-version'), `${version}\n`);
+    await recordBuildTime(store.root, 'qemu', cold, (Date.now() - started) / 1000);
   });
   const binary = join(entry.dir, 'qemu-system-aarch64');
   return { binary, sourceVersion: version, patches: patchDigests, key: entry.manifest.key, built: entry.built, buildSeconds: entry.manifest.buildSeconds };

@@ -37,6 +37,8 @@ export interface L1Boot {
   /** Kernel parameters a scenario adds (e.g. vfio_platform.reset_required=0). */
   readonly extraKernelArgs: readonly string[];
   readonly devices: L0Devices | null;
+  /** A shell command L1's init runs at once, then powers off (no SSH needed). */
+  readonly autorun?: string;
 }
 
 function deviceArgs(devices: L0Devices | null): { machine: string; args: string[] } {
@@ -89,6 +91,7 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
     '-device', 'virtio-net-device,netdev=mgmt',
     '-fw_cfg', `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
     ...devices.args,
+    ...(boot.autorun !== undefined ? ['-fw_cfg', `name=opt/vfio-reset/autorun,string=${boot.autorun}`] : []),
   ];
   return { name: 'l1', binary: boot.qemuBinary, args, qmpSocket: boot.qmpSocket };
 }

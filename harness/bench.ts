@@ -1,0 +1,86 @@
+/**
+ * `npm run bench`: where the time goes. The harness's smoke phases next to
+ * the raw floor measured in the same run (L0 -> L1 -> L2 -> off with no
+ * harness logic: L1's init starts the L2 guest itself), as ratios; the
+ * phases of one raw-driver cycle; the cold build times recorded in the
+ * cache and the warm (all cached) build time measured now.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CacheStore } from './cache/store.ts';
+import { cacheRoot } from './paths.ts';
+import { debianSource } from './build/kernel-source.ts';
+import { buildStack } from './stack.ts';
+import { runSmoke } from './smoke.ts';
+import { QemuMachine, shellQuote } from './machines/qemu-machine.ts';
+import { l1Invocation } from './machines/l1-host.ts';
+import { l2CommandLine } from './machines/l2-guest.ts';
+import { harnessKey } from './machines/ssh.ts';
+import { freeLoopbackPort } from './machines/free-port.ts';
+import { runCampaign } from './campaign.ts';
+import { killAllGroups } from './process/process-groups.ts';
+import { readBuildTimes } from './cache/build-times.ts';
+
+const quiet = () => {};
+const s = (ms: number) => Math.round(ms / 10) / 100;
+
+async function rawFloor(store: CacheStore, stack: Awaited<ReturnType<typeof buildStack>>): Promise<{ l1_s: number; l2_s: number; total_s: number }> {
+  const runDir = await mkdtemp(join(tmpdir(), 'vfio-reset-bench-floor-'));
+  const key = await harnessKey(store.root);
+  const machine = new QemuMachine(
+    l1Invocation({
+      qemuBinary: stack.qemu.binary,
+      kernel: stack.kernel.image,
+      rootImage: stack.l1Image.path,
+      memoryMiB: 2048,
+      cpus: 2,
+      sshPort: await freeLoopbackPort(),
+      qmpSocket: join(runDir, 'l1.qmp'),
+      authorizedKeysFile: key.publicKeyFile,
+      extraKernelArgs: [],
+      devices: null,
+      autorun: shellQuote(l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: [] })),
+    }),
+    runDir,
+  );
+  const started = Date.now();
+  await machine.launch();
+  await machine.console.waitFor(/vfio-reset: L1 ready/, { timeoutMs: 120_000 });
+  const l1 = Date.now();
+  await machine.console.waitFor(/"event":"up"/, { timeoutMs: 180_000 });
+  const l2 = Date.now();
+  await machine.exited;
+  return { l1_s: s(l1 - started), l2_s: s(l2 - l1), total_s: s(Date.now() - started) };
+}
+
+const store = new CacheStore(cacheRoot());
+const source = await debianSource();
+const warmStart = Date.now();
+const stack = await buildStack(store, { source, extraPatches: [], qemu: undefined }, quiet);
+const warmBuild = s(Date.now() - warmStart);
+const floor = await rawFloor(store, stack);
+const smoke = await runSmoke({ stack, cacheRoot: store.root, runDir: await mkdtemp(join(tmpdir(), 'vfio-reset-bench-smoke-')) }, quiet);
+const campaign = await runCampaign(stack, store.root, { scenarios: ['raw-driver', 'vm'], controls: [], signal: 'KILL', repeat: 1, seed: 'bench' }, await mkdtemp(join(tmpdir(), 'vfio-reset-bench-run-')), ['bench'], quiet);
+
+const times = await readBuildTimes(store.root);
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+const lines = [
+  'boot: harness vs raw floor (same run)',
+  `  L0 -> L1 userspace   harness ${smoke.l1_boot_s.toFixed(2)} s   floor ${floor.l1_s.toFixed(2)} s   ratio ${ratio(smoke.l1_boot_s, floor.l1_s)}`,
+  `  L1 -> L2 userspace   harness ${smoke.l2_boot_s.toFixed(2)} s   floor ${floor.l2_s.toFixed(2)} s   ratio ${ratio(smoke.l2_boot_s, floor.l2_s)}`,
+  `  whole smoke          harness ${smoke.total_s.toFixed(2)} s   floor ${floor.total_s.toFixed(2)} s   ratio ${ratio(smoke.total_s, floor.total_s)}`,
+  '',
+  'one reset cycle per scenario (phases, s)',
+  ...campaign.runs.map((r) => `  ${r.id.padEnd(24)} ${r.seconds.toFixed(1).padStart(5)} s   ${r.phases.map((p) => `${p.name} ${p.seconds}`).join(', ')}   verdict ${r.verdict.kind}`),
+  '',
+  'builds (cold and incremental: the last measured on this machine; warm: everything from the cache, now)',
+  ...(['qemu', 'kernel'] as const).map((kind) => {
+    const t = times[kind];
+    const show = (b: { seconds: number; at: string } | undefined) => (b ? `${b.seconds} s (${b.at.slice(0, 10)})` : 'not measured yet');
+    return `  ${kind.padEnd(8)} cold ${show(t?.cold)}   incremental ${show(t?.incremental)}`;
+  }),
+  `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ${ratio(times['kernel']?.cold?.seconds ?? 0, warmBuild)}`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+killAllGroups();
