@@ -15,10 +15,11 @@ import { stderrProgress } from '../progress.ts';
 import { EXIT } from '../exit-codes.ts';
 import { treeSource } from '../build/kernel-source.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
-import { artifactDir, listOption, type Command } from './command.ts';
+import { artifactDir, extraPatchesOf, listOption, type Command } from './command.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
+  patches: { type: 'string' },
   qemu: { type: 'string' },
   output: { type: 'string' },
   scenario: { type: 'string' },
@@ -43,7 +44,7 @@ Artifacts go outside the tree.
   --scenario LIST     (default raw-driver)
   --controls LIST     (default device-ignores-reset, which works on any kernel)
   --output DIR        each step's artifacts go to DIR/bisect-<commit>
-  --qemu PATH, --seed S: as for 'run'
+  --patches, --qemu PATH, --seed S: as for 'run'
 `,
   async main(argv) {
     const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
@@ -59,7 +60,7 @@ Artifacts go outside the tree.
     // One directory per step, so that a whole bisection's artifacts sit side by side under --output.
     const outDir = values.output !== undefined ? join(resolve(values.output), step) : artifactDir(undefined, step);
     stderrProgress(`bisect step at ${source.kind === 'tree' ? source.revision : ''}; artifacts: ${outDir}`);
-    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(store, { source, extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
     const seed = values.seed ?? randomBytes(8).toString('hex');
     const result = await runCampaign(stack, store.root, { scenarios, controls, signal: 'KILL', repeat: 1, seed }, outDir, process.argv.slice(1), stderrProgress);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);

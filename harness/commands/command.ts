@@ -1,8 +1,9 @@
 /** What every CLI command is: a name, its help, and a main that returns an exit code. */
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { debianSource, treeSource, type KernelSource } from '../build/kernel-source.ts';
+import { debianSource, treeSource, type KernelSource, type Patch } from '../build/kernel-source.ts';
 import { InputError } from '../errors.ts';
 
 export interface Command {
@@ -16,12 +17,15 @@ export interface Command {
 
 export const KERNEL_OPTIONS = {
   'kernel-tree': { type: 'string' },
+  patches: { type: 'string' },
   qemu: { type: 'string' },
   output: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const KERNEL_OPTIONS_HELP = `  --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
+  --patches DIR|MBOX  extra kernel patches applied on top (a directory of *.patch, or a
+                      series as one mbox, e.g. posted for review)
   --qemu PATH         a qemu-system-aarch64 for L0 that has the XGMAC board option
                       (default: the project's patched build, made and cached on first use)
   --output DIR        where the artifacts go (default: a new directory under
@@ -50,4 +54,18 @@ export function listOption<T extends string>(raw: string | undefined, allowed: r
     if (!(allowed as readonly string[]).includes(item)) throw new InputError(`--${name} ${item} is unknown; choose from ${allowed.join(', ')}`);
   }
   return items as T[];
+}
+
+/** --patches: a directory of *.patch files (applied in name order) or one mbox of a series, applied on top of the project's. */
+export async function extraPatchesOf(path: string | undefined): Promise<Patch[]> {
+  if (path === undefined) return [];
+  const full = resolve(path);
+  const info = await stat(full).catch(() => null);
+  if (info === null) throw new InputError(`--patches ${full} does not exist; give a directory of *.patch files or an mbox file`);
+  if (info.isDirectory()) {
+    const names = (await readdir(full)).filter((n) => n.endsWith('.patch')).sort();
+    if (names.length === 0) throw new InputError(`--patches ${full} holds no *.patch file`);
+    return Promise.all(names.map(async (name) => ({ name: `extra/${name}`, text: await readFile(join(full, name), 'utf8') })));
+  }
+  return [{ name: `extra/${basename(full)}`, text: await readFile(full, 'utf8') }];
 }

@@ -6,10 +6,11 @@ import { buildStack } from '../stack.ts';
 import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
-import { kernelSourceOf, type Command } from './command.ts';
+import { extraPatchesOf, kernelSourceOf, type Command } from './command.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
+  patches: { type: 'string' },
   qemu: { type: 'string' },
   'older-than-days': { type: 'string' },
   all: { type: 'boolean' },
@@ -42,7 +43,7 @@ The cache: ${cacheRoot()}
     const store = new CacheStore(cacheRoot());
     switch (action) {
       case 'build': {
-        const stack = await buildStack(store, { source: await kernelSourceOf(values['kernel-tree']), extraPatches: [], qemu: values.qemu }, stderrProgress);
+        const stack = await buildStack(store, { source: await kernelSourceOf(values['kernel-tree']), extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
         const rows = [
           ['qemu', stack.qemu.binary],
           ['kernel', stack.kernel.dir],

@@ -12,7 +12,7 @@ import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
-import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, extraPatchesOf, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
 
 const OPTIONS = { ...KERNEL_OPTIONS, repeat: { type: 'string' }, seed: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 
@@ -42,7 +42,7 @@ ${KERNEL_OPTIONS_HELP}
     const source = await kernelSourceOf(values['kernel-tree']);
     const outDir = artifactDir(values.output, 'qualify');
     stderrProgress(`artifacts: ${outDir}`);
-    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(store, { source, extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
     const seed = values.seed ?? randomBytes(8).toString('hex');
     const result = await runCampaign(stack, store.root, { scenarios: SCENARIOS, controls: CONTROLS, signal: 'KILL', repeat, seed }, outDir, process.argv.slice(1), stderrProgress);
     const stats = groupStats(result.runs);

@@ -9,7 +9,7 @@ import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
-import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
+import { artifactDir, extraPatchesOf, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
 
 const OPTIONS = {
   ...KERNEL_OPTIONS,
@@ -56,7 +56,7 @@ ${KERNEL_OPTIONS_HELP}
     const source = await kernelSourceOf(values['kernel-tree']);
     const outDir = artifactDir(values.output, 'run');
     stderrProgress(`artifacts: ${outDir}`);
-    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(store, { source, extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
     const result = await runCampaign(stack, store.root, { scenarios, controls, signal: signal as KillSignal, repeat, seed, ...(shard !== undefined ? { shard } : {}) }, outDir, process.argv.slice(1), stderrProgress);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;

@@ -6,7 +6,7 @@ import { buildStack } from '../stack.ts';
 import { runSmoke } from '../smoke.ts';
 import { stderrProgress } from '../progress.ts';
 import { EXIT } from '../exit-codes.ts';
-import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, extraPatchesOf, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
 
 export const smokeCommand: Command = {
   name: 'smoke',
@@ -28,7 +28,7 @@ ${KERNEL_OPTIONS_HELP}
     const source = await kernelSourceOf(values['kernel-tree']);
     const runDir = artifactDir(values.output, 'smoke');
     stderrProgress(`artifacts: ${runDir}`);
-    const stack = await buildStack(store, { source, extraPatches: [], qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(store, { source, extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
     const timings = await runSmoke({ stack, cacheRoot: store.root, runDir }, stderrProgress);
     process.stdout.write(`${JSON.stringify(timings)}\n`);
     return EXIT.good;

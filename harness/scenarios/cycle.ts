@@ -54,6 +54,8 @@ export interface RunResult {
   readonly dir: string;
   readonly seconds: number;
   readonly notes: readonly string[];
+  /** For a run that failed on the way: the tail of the log or console that shows why. */
+  readonly errorTail: string | null;
 }
 
 export interface RunContext {
@@ -120,6 +122,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
   const source = await FrameSource.open(key, await freeLoopbackPort());
   let session: L1Session | undefined;
   let user1Evidence: User1Evidence | null = null;
+  let errorTail: string | null = null;
   const finish = (verdict: Verdict, oracles: readonly OracleResult[]): RunResult => ({
     id,
     spec,
@@ -132,6 +135,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     dir,
     seconds: Math.round((Date.now() - started) / 100) / 10,
     notes,
+    errorTail,
   });
   try {
     session = await timeline.phase('boot', 180_000, () =>
@@ -207,6 +211,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     if (error instanceof InfrastructureError || error instanceof PhaseTimeout) {
       const tail = error instanceof InfrastructureError && error.tail !== '' ? `\n${error.tail}` : '';
       await writeFile(join(dir, 'error.txt'), `${error.message}${tail}\n`);
+      errorTail = error instanceof InfrastructureError && error.tail !== '' ? error.tail : null;
       return finish({ kind: 'invalid', reason: error.message }, []);
     }
     throw error;

@@ -29,6 +29,7 @@ function run(scenario: 'raw-driver' | 'vm', control: RunResult['spec']['control'
     dir,
     seconds: 7,
     notes: [],
+    errorTail: null,
   };
 }
 
