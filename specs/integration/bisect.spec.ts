@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeKernelRepo, type KernelRepo } from './kernel-repo.ts';
@@ -35,5 +35,42 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
     process.stderr.write(`bisect took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     expect(result.all, result.all).to.include(`${repo.bad} is the first bad commit`);
     expect(result.all).to.not.match(/exited with error code (?!1\b)\d+/);
+    await execa('git', ['-C', repo.dir, 'bisect', 'reset']);
+  });
+
+  /** Commits a change on a branch from the good commit and runs one bisect step there. */
+  async function stepOn(branch: string, change: () => Promise<void>, ...extra: string[]) {
+    await execa('git', ['-C', repo.dir, 'checkout', '-q', '-B', branch, repo.good]);
+    await change();
+    await execa('git', ['-C', repo.dir, '-c', 'user.name=Demo', '-c', 'user.email=demo@localhost', 'commit', '-q', '-a', '-m', branch]);
+    return execa('node', [CLI, 'bisect', '--kernel-tree', repo.dir, '--output', join(work, 'artifacts'), ...extra], { reject: false });
+  }
+
+  it('skips (125) a tree without VFIO_PLATFORM, saying exactly that', async () => {
+    const r = await stepOn('no-vfio-platform', () => editFile(join(repo.dir, 'drivers/vfio/platform/Kconfig'), (t) => t.replace(/config VFIO_PLATFORM\n(\t.*\n|\n\t.*\n)*/, '')));
+    expect(r.exitCode, r.stderr).to.equal(125);
+    expect(r.stderr).to.match(/dropped options the fragments ask for: .*CONFIG_VFIO_PLATFORM \(vfio-platform\.config asks y, got not set\)/);
+  });
+
+  it('skips (125) when a --patches patch does not apply, naming the patch', async () => {
+    const bad = join(work, 'does-not-apply.patch');
+    await writeFile(bad, '--- a/MAINTAINERS\n+++ b/MAINTAINERS\n@@ -1,1 +1,1 @@\n-this line is not there\n+nor this one\n');
+    const r = await stepOn('bad-patch', async () => editFile(join(repo.dir, 'MAINTAINERS'), (t) => `${t}\n`), '--patches', bad);
+    expect(r.exitCode, r.stderr).to.equal(125);
+    expect(r.stderr).to.match(/patch extra\/does-not-apply\.patch does not apply/);
+  });
+
+  it('skips (125) a kernel that panics at boot, with the console tail', async () => {
+    const r = await stepOn('panics', () => editFile(join(repo.dir, 'drivers/vfio/platform/vfio_platform.c'), (t) => t.replace('static int vfio_platform_probe(', 'static int __init vfio_reset_demo_panic(void)\n{\n\tpanic("vfio-reset demo: this kernel panics at boot");\n}\nlate_initcall(vfio_reset_demo_panic);\n\nstatic int vfio_platform_probe(')));
+    expect(r.exitCode, r.stderr).to.equal(125);
+    expect(r.stdout).to.match(/L1 did not boot: .*Kernel panic - not syncing: vfio-reset demo/);
+    expect(r.stdout).to.match(/--- last lines ---/);
   });
 });
+
+async function editFile(path: string, edit: (text: string) => string): Promise<void> {
+  const before = await readFile(path, 'utf8');
+  const after = edit(before);
+  if (after === before) throw new Error(`the demo's edit of ${path} changed nothing`);
+  await writeFile(path, after);
+}
