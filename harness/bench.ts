@@ -5,6 +5,7 @@
  * phases of one raw-driver cycle; the cold build times recorded in the
  * cache and the warm (all cached) build time measured now.
  */
+import { shortSocketPath } from './machines/socket-path.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,8 @@ async function rawFloor(store: CacheStore, stack: Awaited<ReturnType<typeof buil
       memoryMiB: 2048,
       cpus: 2,
       sshPort: await freeLoopbackPort(),
-      qmpSocket: join(runDir, 'l1.qmp'),
+      qmpSocket: shortSocketPath('l1-qmp'),
+      pidFile: join(runDir, 'l1.pid'),
       authorizedKeysFile: key.publicKeyFile,
       extraKernelArgs: [],
       devices: null,

@@ -3,6 +3,7 @@
  * attaches its serial console to this terminal through node-pty, for
  * manual debugging. Ctrl-] detaches and stops the machine.
  */
+import { shortSocketPath } from '../machines/socket-path.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,7 +59,8 @@ ${KERNEL_OPTIONS_HELP}
       memoryMiB: 2048,
       cpus: 2,
       sshPort,
-      qmpSocket: join(runDir, 'l1.qmp'),
+      qmpSocket: shortSocketPath('l1-qmp'),
+      pidFile: join(runDir, 'l1.pid'),
       authorizedKeysFile: key.publicKeyFile,
       extraKernelArgs: values.append?.split(' ').filter((a) => a !== '') ?? [],
       devices: { xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }], traceFile: join(runDir, 'l0-trace.log'), globals: [] },

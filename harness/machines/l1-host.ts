@@ -33,6 +33,8 @@ export interface L1Boot {
   readonly cpus: number;
   readonly sshPort: number;
   readonly qmpSocket: string;
+  /** QEMU writes its pid here; it also names the run directory on the command line, for ps. */
+  readonly pidFile: string;
   readonly authorizedKeysFile: string;
   /** Kernel parameters a scenario adds (e.g. vfio_platform.reset_required=0). */
   readonly extraKernelArgs: readonly string[];
@@ -82,6 +84,7 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
     '-chardev', 'stdio,id=console,signal=off',
     '-serial', 'chardev:console',
     '-qmp', `unix:${boot.qmpSocket},server=on,wait=off`,
+    '-pidfile', boot.pidFile,
     '-no-reboot',
     '-kernel', boot.kernel,
     '-append', [...L1_KERNEL_ARGS, ...boot.extraKernelArgs].join(' '),

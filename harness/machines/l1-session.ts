@@ -3,6 +3,7 @@
  * Boot waits name success (L1's init announcing itself) and failure (a
  * panic, QEMU exiting), so a broken kernel fails at once with its console.
  */
+import { shortSocketPath } from './socket-path.ts';
 import { join } from 'node:path';
 import { QemuMachine } from './qemu-machine.ts';
 import { l1Invocation, type L0Devices } from './l1-host.ts';
@@ -45,7 +46,8 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
       memoryMiB: 2048,
       cpus: 2,
       sshPort,
-      qmpSocket: join(options.runDir, 'l1.qmp'),
+      qmpSocket: shortSocketPath('l1-qmp'),
+      pidFile: join(options.runDir, 'l1.pid'),
       authorizedKeysFile: options.key.publicKeyFile,
       extraKernelArgs: options.extraKernelArgs ?? [],
       devices: options.devices ?? null,

@@ -4,7 +4,7 @@
  * first byte, QMP on a unix socket, stopped cleanly or killed.
  */
 import { existsSync } from 'node:fs';
-import { writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
@@ -65,8 +65,9 @@ export class QemuMachine {
       this.stderrText += chunk.toString();
       void appendFile(stderrLog, chunk);
     });
-    this.exitPromise = child.then((r) => {
+    this.exitPromise = child.then(async (r) => {
       this.exitValue = { code: r.exitCode, signal: r.signal };
+      await rm(this.invocation.qmpSocket, { force: true });
       this.console.close(`QEMU exited (${r.signal ?? `code ${r.exitCode}`})`);
       this.qmp?.close();
       return this.exitValue;

@@ -52,7 +52,8 @@ function invocationInputs(): L1Boot {
     memoryMiB: 2048,
     cpus: 2,
     sshPort: 10022,
-    qmpSocket: '/run/vfio-reset/run-1/l1.qmp',
+    qmpSocket: '/tmp/vfio-reset-1-abcdef-l1-qmp.sock',
+    pidFile: '/run/vfio-reset/run-1/l1.pid',
     authorizedKeysFile: '/run/vfio-reset/run-1/authorized_keys',
     extraKernelArgs: ['vfio_platform.reset_required=0'],
     devices: {
