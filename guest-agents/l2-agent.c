@@ -9,19 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "json-line.h"
-
-static double uptime_seconds(void)
-{
-	double up = -1;
-	FILE *f = fopen("/proc/uptime", "r");
-
-	if (f) {
-		if (fscanf(f, "%lf", &up) != 1)
-			up = -1;
-		fclose(f);
-	}
-	return up;
-}
+#include "uptime.h"
 
 int main(void)
 {

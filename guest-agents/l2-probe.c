@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "json-line.h"
+#include "uptime.h"
 #include "payload-scan.h"
 
 #define XGMAC_COMPATIBLE "calxeda,hb-xgmac"
@@ -67,19 +68,6 @@ static _Noreturn void fail(const char *step, int err)
 {
 	json_line("error", "\"step\":\"%s\",\"errno\":%d,\"message\":\"%s\"", step, err, strerror(err));
 	exit(2);
-}
-
-static double uptime_seconds(void)
-{
-	double up = -1;
-	FILE *f = fopen("/proc/uptime", "r");
-
-	if (f) {
-		if (fscanf(f, "%lf", &up) != 1)
-			up = -1;
-		fclose(f);
-	}
-	return up;
 }
 
 static double mono_seconds(void)

@@ -24,6 +24,7 @@
 #include "changed-ranges.h"
 #include "json-line.h"
 #include "vfio-platform.h"
+#include "parse-num.h"
 #include "xgmac-regs.h"
 #include "xgmac-ring.h"
 
@@ -50,19 +51,6 @@ struct probe {
 	struct pollfd *fds;
 	uint8_t *dma;
 };
-
-static unsigned long long parse_num(const char *s, int base, unsigned long long min,
-				    unsigned long long max, const char *step)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || end == s || *end || v < min || v > max)
-		vfio_fail(step, errno ? errno : EINVAL);
-	return v;
-}
 
 /* All checked before the device is opened, since opening it already makes the kernel reset it. */
 static void parse_args(struct probe *p, int argc, char **argv)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "json-line.h"
 #include "vfio-platform.h"
+#include "parse-num.h"
 #include "xgmac-regs.h"
 #include "xgmac-ring.h"
 
@@ -44,19 +45,6 @@ struct agent {
 	struct xgmac_ring ring;
 	unsigned long frames, irqs;
 };
-
-static unsigned long long parse_num(const char *s, int base, unsigned long long min,
-				    unsigned long long max, const char *step)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || end == s || *end || v < min || v > max)
-		vfio_fail(step, errno ? errno : EINVAL);
-	return v;
-}
 
 static void parse_args(struct agent *a, int argc, char **argv)
 {
