@@ -76,7 +76,8 @@ const lines = [
   'one reset cycle per scenario (phases, s)',
   ...campaign.runs.map((r) => `  ${r.id.padEnd(24)} ${r.seconds.toFixed(1).padStart(5)} s   ${r.phases.map((p) => `${p.name} ${p.seconds}`).join(', ')}   verdict ${r.verdict.kind}`),
   '',
-  'builds (cold and incremental: the last measured on this machine; warm: everything from the cache, now)',
+  'builds (last measured on this machine; cold: no work tree to start from, though ccache may be warm;',
+  '        incremental: the work tree was there; warm: everything from the cache, now)',
   ...(['qemu', 'kernel'] as const).map((kind) => {
     const t = times[kind];
     const show = (b: { seconds: number; at: string } | undefined) => (b ? `${b.seconds} s (${b.at.slice(0, 10)})` : 'not measured yet');

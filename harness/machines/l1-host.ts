@@ -94,7 +94,8 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
     '-device', 'virtio-net-device,netdev=mgmt',
     '-fw_cfg', `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
     ...devices.args,
-    ...(boot.autorun !== undefined ? ['-fw_cfg', `name=opt/vfio-reset/autorun,string=${boot.autorun}`] : []),
+    // QEMU's option syntax escapes a comma inside a value by doubling it.
+    ...(boot.autorun !== undefined ? ['-fw_cfg', `name=opt/vfio-reset/autorun,string=${boot.autorun.replace(/,/g, ',,')}`] : []),
   ];
   return { name: 'l1', binary: boot.qemuBinary, args, qmpSocket: boot.qmpSocket };
 }

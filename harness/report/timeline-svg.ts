@@ -21,11 +21,11 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 export function timelineSvg(trace: readonly TraceEvent[], t: TimelineMarks, instance = 0): string {
   const from = -2000;
-  const to = Math.max(2000, ...Object.values(t.marks)) + 500;
+  const to = Math.max(2000, ...Object.values(t.marks)) + 1500;
   const x = (rel: number) => LEFT + ((rel - from) / (to - from)) * (W - LEFT - 10);
   const rel = (e: TraceEvent) => e.t - t.killAt;
   const inRange = (e: TraceEvent) => rel(e) >= from && rel(e) <= to;
-  const height = ROWS.length * ROW + 40;
+  const height = ROWS.length * ROW + 56;
   const parts: string[] = [];
   ROWS.forEach((label, i) => {
     parts.push(`<text x="4" y="${i * ROW + 22}" font-size="12">${label}</text>`);
@@ -52,13 +52,14 @@ export function timelineSvg(trace: readonly TraceEvent[], t: TimelineMarks, inst
   }
   path.push(`L${x(to).toFixed(1)},${y(level)}`);
   parts.push(`<path d="${path.join(' ')}" fill="none" stroke="#862e9c" stroke-width="1.5"/>`);
-  for (const [name, at] of Object.entries(t.marks)) {
+  // Marks close together (the kill and user #1's exit) get their labels on alternate lines.
+  for (const [i, [name, at]] of Object.entries(t.marks).sort(([, a], [, b]) => a - b).entries()) {
     if (at < from || at > to) continue;
     parts.push(`<line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="4" y2="${ROWS.length * ROW + 8}" stroke="${name === 'kill' ? '#c92a2a' : '#495057'}" stroke-dasharray="${name === 'kill' ? '' : '3,3'}"/>`);
-    parts.push(`<text x="${(x(at) + 3).toFixed(1)}" y="${ROWS.length * ROW + 20}" font-size="10">${esc(name)} ${at >= 0 ? '+' : ''}${at} ms</text>`);
+    parts.push(`<text x="${(x(at) + 3).toFixed(1)}" y="${ROWS.length * ROW + 18 + (i % 2) * 12}" font-size="10">${esc(name)} ${at >= 0 ? '+' : ''}${at} ms</text>`);
   }
   for (const tick of [from, 0, Math.round(to / 2000) * 1000, to]) {
-    parts.push(`<text x="${x(tick).toFixed(1)}" y="${ROWS.length * ROW + 34}" font-size="10" fill="#868e96">${(tick / 1000).toFixed(1)} s</text>`);
+    parts.push(`<text x="${x(tick).toFixed(1)}" y="${ROWS.length * ROW + 50}" font-size="10" fill="#868e96">${(tick / 1000).toFixed(1)} s</text>`);
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">${parts.join('')}</svg>`;
 }

@@ -1,0 +1,34 @@
+/** `vfio-reset qualify` for real, one repetition: the vendor's report is written, complete and readable. */
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../harness/paths.ts';
+import { defaultStack } from './stack-fixture.ts';
+
+const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
+
+describe('vfio-reset qualify (integration)', function () {
+  this.timeout(30 * 60 * 1000);
+
+  before(async () => {
+    await defaultStack();
+  });
+
+  it('runs every scenario and control, exits 0, and writes qualification.html/json, report.json and junit.xml', async () => {
+    const output = await mkdtemp(join(tmpdir(), 'vfio-reset-qualify-'));
+    const r = await execa('node', [CLI, 'qualify', '--repeat', '1', '--output', output], { reject: false, stderr: 'inherit' });
+    expect(r.exitCode, r.stdout).to.equal(0);
+    expect(r.stdout).to.match(/raw-driver: 1\/1 as expected/);
+    expect(r.stdout).to.match(/vm\+device-ignores-reset: 1\/1 as expected/);
+    const stats = JSON.parse(await readFile(join(output, 'qualification.json'), 'utf8'));
+    expect(stats.groups).to.have.length(6);
+    expect(stats.groups.every((g: { misclassified: number }) => g.misclassified === 0)).to.equal(true);
+    const html = await readFile(join(output, 'qualification.html'), 'utf8');
+    expect(html).to.include('QUALIFIED');
+    expect(html.match(/<svg/g)).to.have.length(6);
+    expect(html).to.match(/Debian qemu 1:10\.0\./);
+    expect(await readFile(join(output, 'junit.xml'), 'utf8')).to.match(/tests="6" failures="0" errors="0"/);
+  });
+});
