@@ -6,7 +6,7 @@
  * directory, so a bisect step recompiles only what changed.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts';
@@ -80,8 +80,10 @@ export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onPro
     ]),
   };
   const workDir = join(store.root, 'work', 'kernel', sourceLabel(recipe.source));
+  await mkdir(workDir, { recursive: true });
+  // The work tree's mtime records its last use, for `images prune`.
+  await utimes(workDir, new Date(), new Date());
   const entry = await store.obtain('kernel', inputs, async (out) => {
-    await mkdir(workDir, { recursive: true });
     const log = join(out, 'build.log');
     onProgress(`building kernel from ${recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball} (log: ${log})`);
     const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log);

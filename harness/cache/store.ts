@@ -176,6 +176,17 @@ export class CacheStore {
         removed.push(entry.name);
       }
     }
+    // Work trees (kernel and QEMU sources and build directories) are only accelerators.
+    for (const kind of await readdir(join(this.root, 'work')).catch(() => [] as string[])) {
+      for (const name of await readdir(join(this.root, 'work', kind)).catch(() => [] as string[])) {
+        const dir = join(this.root, 'work', kind, name);
+        const info = await stat(dir);
+        if (info.isDirectory() && info.mtime.getTime() < cutoff) {
+          await rm(dir, { recursive: true, force: true });
+          removed.push(`work/${kind}/${name}`);
+        }
+      }
+    }
     const tmp = join(this.root, 'tmp');
     for (const name of await readdir(tmp).catch(() => [] as string[])) {
       const pid = Number(/\.(\d+)\.[0-9a-f]+(\.\w+)?$/.exec(name)?.[1]);

@@ -28,8 +28,9 @@ export const imagesCommand: Command = {
 
 build   builds (or finds) every artifact a run needs and prints their cache keys
 list    every cache entry: kind and key, state (ok, corrupt), size, last use
-prune   removes corrupt entries, entries unused for N days (default 30; --all:
-        every entry) and the temporary directories of builds that died
+prune   removes corrupt entries, entries and work trees (kernel and QEMU sources and
+        build directories) unused for N days (default 30; --all: every one), and the
+        temporary directories of builds that died
 The cache: ${cacheRoot()}
 `,
   async main(argv) {

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeKernelRepo, type KernelRepo } from './kernel-repo.ts';
@@ -20,7 +20,10 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
   let repo: KernelRepo;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'vfio-reset-bisect-'));
+    // A fixed path: the harness keeps one work tree per kernel tree path, so a
+    // later run of this spec on the same machine starts from it.
+    work = join(tmpdir(), 'vfio-reset-bisect-demo');
+    await rm(work, { recursive: true, force: true });
     repo = await makeKernelRepo(join(work, 'linux'));
   });
 
