@@ -75,4 +75,33 @@ describe('vfio-reset doctor and images', function () {
     expect(bad.exitCode).to.equal(2);
     expect(bad.stderr).to.match(/unknown images action 'frobnicate'/);
   });
+
+  it('qualify, merge and shell refuse bad input with one line and exit 2', async () => {
+    const qualify = await run('qualify', '--repeat', '0');
+    expect(qualify.exitCode).to.equal(2);
+    expect(qualify.stderr).to.match(/--repeat 0 must be a whole number of at least 1/);
+    const merge = await run('merge', '/nonexistent/shard');
+    expect(merge.exitCode).to.equal(2);
+    expect(merge.stderr).to.match(/merge needs --output DIR/);
+    const mergeMissing = await run('merge', '--output', '/tmp/vfio-reset-merge-out', '/nonexistent/shard');
+    expect(mergeMissing.exitCode).to.equal(2);
+    expect(mergeMissing.stderr).to.match(/\/nonexistent\/shard\/report\.json does not exist/);
+    const shell = await run('shell');
+    expect(shell.exitCode).to.equal(2);
+    expect(shell.stderr).to.match(/shell needs a terminal on standard input/);
+  });
+
+  it('run refuses an unknown scenario, control, signal, repeat count or shard', async () => {
+    for (const [args, message] of [
+      [['--scenario', 'nope'], /--scenario nope is unknown; choose from raw-driver, vm/],
+      [['--controls', 'nope'], /--controls nope is unknown/],
+      [['--signal', 'HUP'], /--signal HUP is not one of KILL, SEGV, ABRT/],
+      [['--repeat', 'x'], /--repeat x must be a whole number/],
+      [['--shard', '5/4'], /--shard 5\/4 must be K\/N/],
+    ] as const) {
+      const r = await run('run', ...args);
+      expect(r.exitCode, args.join(' ')).to.equal(2);
+      expect(r.stderr).to.match(message);
+    }
+  });
 });
