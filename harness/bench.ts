@@ -59,7 +59,7 @@ async function rawFloor(store: CacheStore, stack: Awaited<ReturnType<typeof buil
 const store = new CacheStore(cacheRoot());
 const source = await debianSource();
 const warmStart = Date.now();
-const stack = await buildStack(store, { source, extraPatches: [], qemu: undefined }, quiet);
+const stack = await buildStack(store, { kernel: { kind: 'build', source, extraPatches: [] }, qemu: undefined }, quiet);
 const warmBuild = s(Date.now() - warmStart);
 const floor = await rawFloor(store, stack);
 const smoke = await runSmoke({ stack, cacheRoot: store.root, runDir: await mkdtemp(join(tmpdir(), 'vfio-reset-bench-smoke-')) }, quiet);

@@ -6,6 +6,7 @@ import { buildAgents, type Agents } from './build/agents.ts';
 import { buildDebianBase, type DebianBase } from './build/debian-base.ts';
 import { buildKernel, defaultRecipe, type KernelArtifact } from './build/kernel.ts';
 import type { KernelSource, Patch } from './build/kernel-source.ts';
+import { prebuiltKernel } from './build/kernel-image.ts';
 import { buildL1Image, type L1Image } from './build/l1-image.ts';
 import { buildL2Initramfs, type L2Initramfs } from './build/l2-initramfs.ts';
 import { resolveL0Qemu, type L0Qemu } from './build/l0-qemu.ts';
@@ -23,19 +24,23 @@ export interface Stack {
   readonly buildSeconds: number;
 }
 
+/** Where the kernel under test comes from: built from source with the fragments, or a prebuilt Image. */
+export type KernelRequest =
+  | { readonly kind: 'build'; readonly source: KernelSource; readonly extraPatches: readonly Patch[] }
+  | { readonly kind: 'prebuilt'; readonly image: string; readonly modules: string | undefined };
+
 export interface StackRequest {
-  readonly source: KernelSource;
-  readonly extraPatches: readonly Patch[];
+  readonly kernel: KernelRequest;
   /** --qemu: a user's L0 QEMU instead of the project's patched build. */
   readonly qemu: string | undefined;
 }
 
 export async function buildStack(store: CacheStore, request: StackRequest, progress: Progress): Promise<Stack> {
-  const { source, extraPatches } = request;
   const started = Date.now();
   // QEMU first: a bad --qemu fails in a second, not after a kernel build.
   const qemu = await resolveL0Qemu(store, request.qemu, progress);
-  const kernel = await buildKernel(store, await defaultRecipe(source, extraPatches), progress);
+  const k = request.kernel;
+  const kernel = k.kind === 'prebuilt' ? await prebuiltKernel(store, k.image, k.modules) : await buildKernel(store, await defaultRecipe(k.source, k.extraPatches), progress);
   progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
   const base = await buildDebianBase(store, progress);
   const agents = await buildAgents(store);

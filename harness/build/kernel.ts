@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts';
 import { prepareSourceTree, sourceLabel, type KernelSource, type Patch } from './kernel-source.ts';
+import type { PrebuiltKernel } from './kernel-image.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { recordBuildTime } from '../cache/build-times.ts';
@@ -34,13 +35,14 @@ export interface KernelArtifact {
   /** INSTALL_MOD_PATH tree: lib/modules/<release>/... */
   readonly modulesRoot: string;
   readonly release: string;
-  readonly configPath: string;
+  /** null for a prebuilt Image given without its config. */
+  readonly configPath: string | null;
   readonly key: string;
   readonly built: boolean;
   readonly buildSeconds: number;
   /** What it was built from, for reports: the source and the sha256 of each fragment and patch. */
   readonly recipe: {
-    readonly source: KernelSource;
+    readonly source: KernelSource | PrebuiltKernel;
     readonly fragmentDigests: Record<string, string>;
     readonly patchDigests: Record<string, string>;
   };

@@ -4,6 +4,7 @@
  * the kernel and initramfs that L1 gives its nested guests, and L1's init.
  * Booted with snapshot=on, so the cached image is never written.
  */
+import { existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
@@ -51,7 +52,10 @@ export async function buildL1Image(store: CacheStore, parts: { base: DebianBase;
     await mkdir(root, { recursive: true });
     try {
       await runStep('extracting the Debian base', 'tar', ['-xf', parts.base.tarball, '-C', root], { log });
-      await cp(join(parts.kernel.modulesRoot, 'lib', 'modules'), join(root, 'lib', 'modules'), { recursive: true });
+      // A prebuilt Image may come without modules (then everything it needs is built in).
+      if (existsSync(join(parts.kernel.modulesRoot, 'lib', 'modules'))) {
+        await cp(join(parts.kernel.modulesRoot, 'lib', 'modules'), join(root, 'lib', 'modules'), { recursive: true });
+      }
       await mkdir(join(root, 'boot'), { recursive: true });
       await copyFile(parts.kernel.image, join(root, L1_PATHS.l2Kernel));
       await copyFile(parts.l2.path, join(root, L1_PATHS.l2Initramfs));

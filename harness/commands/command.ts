@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../build/kernel-source.ts';
 import { InputError } from '../errors.ts';
+import type { KernelRequest } from '../stack.ts';
 
 export interface Command {
   readonly name: string;
@@ -18,6 +19,8 @@ export interface Command {
 export const KERNEL_OPTIONS = {
   'kernel-tree': { type: 'string' },
   patches: { type: 'string' },
+  'kernel-image': { type: 'string' },
+  'kernel-modules': { type: 'string' },
   qemu: { type: 'string' },
   output: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -26,6 +29,9 @@ export const KERNEL_OPTIONS = {
 export const KERNEL_OPTIONS_HELP = `  --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
   --patches DIR|MBOX  extra kernel patches applied on top (a directory of *.patch, or a
                       series as one mbox, e.g. posted for review)
+  --kernel-image FILE a prebuilt arm64 Image instead of a build (no fragments, no patches),
+  --kernel-modules DIR  with its modules (INSTALL_MOD_PATH tree); the scenarios need the
+                      reset module and the xgmac driver from there unless they are built in
   --qemu PATH         a qemu-system-aarch64 for L0 that has the XGMAC board option
                       (default: the project's patched build, made and cached on first use)
   --output DIR        where the artifacts go (default: a new directory under
@@ -43,6 +49,16 @@ export function artifactDir(output: string | undefined, command: string): string
 
 export function kernelSourceOf(tree: string | undefined): Promise<KernelSource> {
   return tree !== undefined ? treeSource(tree) : debianSource();
+}
+
+/** The kernel options of a command, as a request for the stack. */
+export async function kernelRequestOf(values: { 'kernel-tree'?: string | undefined; patches?: string | undefined; 'kernel-image'?: string | undefined; 'kernel-modules'?: string | undefined }): Promise<KernelRequest> {
+  if (values['kernel-image'] !== undefined) {
+    if (values['kernel-tree'] !== undefined || values.patches !== undefined) throw new InputError('--kernel-image is a prebuilt kernel: it cannot be combined with --kernel-tree or --patches');
+    return { kind: 'prebuilt', image: values['kernel-image'], modules: values['kernel-modules'] };
+  }
+  if (values['kernel-modules'] !== undefined) throw new InputError('--kernel-modules goes with --kernel-image');
+  return { kind: 'build', source: await kernelSourceOf(values['kernel-tree']), extraPatches: await extraPatchesOf(values.patches) };
 }
 
 /** A comma-separated option checked against its allowed values; 'none' is the empty list. */

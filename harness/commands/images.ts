@@ -6,11 +6,13 @@ import { buildStack } from '../stack.ts';
 import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
-import { extraPatchesOf, kernelSourceOf, type Command } from './command.ts';
+import { kernelRequestOf, type Command } from './command.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
   patches: { type: 'string' },
+  'kernel-image': { type: 'string' },
+  'kernel-modules': { type: 'string' },
   qemu: { type: 'string' },
   'older-than-days': { type: 'string' },
   all: { type: 'boolean' },
@@ -44,7 +46,8 @@ The cache: ${cacheRoot()}
     const store = new CacheStore(cacheRoot());
     switch (action) {
       case 'build': {
-        const stack = await buildStack(store, { source: await kernelSourceOf(values['kernel-tree']), extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
+        const kernel = await kernelRequestOf(values);
+        const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
         const rows = [
           ['qemu', stack.qemu.binary],
           ['kernel', stack.kernel.dir],

@@ -12,7 +12,7 @@ import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
-import { artifactDir, extraPatchesOf, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
 
 const OPTIONS = { ...KERNEL_OPTIONS, repeat: { type: 'string' }, seed: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 
@@ -39,10 +39,11 @@ ${KERNEL_OPTIONS_HELP}
     const repeat = Number(values.repeat ?? '5');
     if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${values.repeat} must be a whole number of at least 1`);
     const store = new CacheStore(cacheRoot());
-    const source = await kernelSourceOf(values['kernel-tree']);
+    // Bad kernel options fail here, before anything is printed or built.
+    const kernel = await kernelRequestOf(values);
     const outDir = artifactDir(values.output, 'qualify');
     stderrProgress(`artifacts: ${outDir}`);
-    const stack = await buildStack(store, { source, extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const seed = values.seed ?? randomBytes(8).toString('hex');
     const result = await runCampaign(stack, store.root, { scenarios: SCENARIOS, controls: CONTROLS, signal: 'KILL', repeat, seed }, outDir, process.argv.slice(1), stderrProgress);
     const stats = groupStats(result.runs);

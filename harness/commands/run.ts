@@ -9,7 +9,7 @@ import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
-import { artifactDir, extraPatchesOf, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
 
 const OPTIONS = {
   ...KERNEL_OPTIONS,
@@ -53,10 +53,11 @@ ${KERNEL_OPTIONS_HELP}
     if (shard === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
 
     const store = new CacheStore(cacheRoot());
-    const source = await kernelSourceOf(values['kernel-tree']);
+    // Bad kernel options fail here, before anything is printed or built.
+    const kernel = await kernelRequestOf(values);
     const outDir = artifactDir(values.output, 'run');
     stderrProgress(`artifacts: ${outDir}`);
-    const stack = await buildStack(store, { source, extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const result = await runCampaign(stack, store.root, { scenarios, controls, signal: signal as KillSignal, repeat, seed, ...(shard !== undefined ? { shard } : {}) }, outDir, process.argv.slice(1), stderrProgress);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;

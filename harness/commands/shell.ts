@@ -21,7 +21,7 @@ import { payloadKey } from '../traffic/payload.ts';
 import { stderrProgress } from '../progress.ts';
 import { EXIT } from '../exit-codes.ts';
 import { InputError } from '../errors.ts';
-import { artifactDir, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
 
 const OPTIONS = { ...KERNEL_OPTIONS, append: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const DETACH = '\x1d';
@@ -46,7 +46,9 @@ ${KERNEL_OPTIONS_HELP}
     }
     if (!process.stdin.isTTY) throw new InputError('shell needs a terminal on standard input; run it interactively');
     const store = new CacheStore(cacheRoot());
-    const stack = await buildStack(store, { source: await kernelSourceOf(values['kernel-tree']), extraPatches: [], qemu: values.qemu }, stderrProgress);
+    // Bad kernel options fail here, before anything is printed or built.
+    const kernel = await kernelRequestOf(values);
+    const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const runDir = artifactDir(values.output, 'shell');
     await mkdir(runDir, { recursive: true });
     const key = await harnessKey(store.root);

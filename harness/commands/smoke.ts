@@ -6,7 +6,7 @@ import { buildStack } from '../stack.ts';
 import { runSmoke } from '../smoke.ts';
 import { stderrProgress } from '../progress.ts';
 import { EXIT } from '../exit-codes.ts';
-import { artifactDir, extraPatchesOf, kernelSourceOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
 
 export const smokeCommand: Command = {
   name: 'smoke',
@@ -25,10 +25,11 @@ ${KERNEL_OPTIONS_HELP}
       return EXIT.good;
     }
     const store = new CacheStore(cacheRoot());
-    const source = await kernelSourceOf(values['kernel-tree']);
+    // Bad kernel options fail here, before anything is printed or built.
+    const kernel = await kernelRequestOf(values);
     const runDir = artifactDir(values.output, 'smoke');
     stderrProgress(`artifacts: ${runDir}`);
-    const stack = await buildStack(store, { source, extraPatches: await extraPatchesOf(values.patches), qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const timings = await runSmoke({ stack, cacheRoot: store.root, runDir }, stderrProgress);
     process.stdout.write(`${JSON.stringify(timings)}\n`);
     return EXIT.good;

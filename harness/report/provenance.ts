@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { arch, hostname, release } from 'node:os';
 import type { KernelSource } from '../build/kernel-source.ts';
+import type { PrebuiltKernel } from '../build/kernel-image.ts';
 import type { Stack } from '../stack.ts';
 import { repoRoot } from '../paths.ts';
 
@@ -10,7 +11,7 @@ export interface Provenance {
   readonly host: { readonly hostname: string; readonly kernel: string; readonly arch: string; readonly node: string };
   readonly l0Qemu: Stack['qemu'];
   readonly kernel: {
-    readonly source: KernelSource;
+    readonly source: KernelSource | PrebuiltKernel;
     readonly release: string;
     readonly cacheKey: string;
     readonly fragments: Record<string, string>;

@@ -10,6 +10,6 @@ let stack: Promise<Stack> | undefined;
 export const store = new CacheStore(cacheRoot());
 
 export function defaultStack(): Promise<Stack> {
-  stack ??= debianSource().then((source) => buildStack(store, { source, extraPatches: [], qemu: undefined }, stderrProgress));
+  stack ??= debianSource().then((source) => buildStack(store, { kernel: { kind: 'build', source, extraPatches: [] }, qemu: undefined }, stderrProgress));
   return stack;
 }

@@ -105,3 +105,19 @@ describe('vfio-reset doctor and images', function () {
     }
   });
 });
+
+describe('--kernel-image', function () {
+  this.timeout(60_000);
+
+  it('refuses a file that is not an arm64 Image, and combinations that make no sense', async () => {
+    const notImage = await run('smoke', '--kernel-image', '/bin/true');
+    expect(notImage.exitCode).to.equal(2);
+    expect(notImage.stderr).to.match(/is not an arm64 Image \(no "ARMd" magic at 0x38\)/);
+    const both = await run('smoke', '--kernel-image', '/bin/true', '--kernel-tree', '/tmp');
+    expect(both.exitCode).to.equal(2);
+    expect(both.stderr).to.match(/cannot be combined with --kernel-tree or --patches/);
+    const modulesAlone = await run('smoke', '--kernel-modules', '/tmp');
+    expect(modulesAlone.exitCode).to.equal(2);
+    expect(modulesAlone.stderr).to.match(/--kernel-modules goes with --kernel-image/);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * A kernel the user built elsewhere (--kernel-image FILE, optionally
+ * --kernel-modules DIR, an INSTALL_MOD_PATH tree): checked to be an arm64
+ * Image, its release read from its banner, and stored in the cache like a
+ * kernel the harness built, so that everything downstream is the same.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, cp, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { capture } from './build-step.ts';
+import { sha256 } from '../cache/digest.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { InputError } from '../errors.ts';
+import type { KernelArtifact } from './kernel.ts';
+
+/** arm64 Image header: "ARM\x64" at offset 0x38 (Documentation/arch/arm64/booting.rst). */
+const ARM64_MAGIC = 0x644d5241;
+
+export interface PrebuiltKernel {
+  readonly kind: 'prebuilt-image';
+  readonly image: string;
+  readonly imageSha256: string;
+  readonly modules: string | null;
+}
+
+export function releaseFromBanner(image: Buffer): string | null {
+  const at = image.indexOf('Linux version ');
+  if (at === -1) return null;
+  return /^Linux version (\S+)/.exec(image.subarray(at, at + 200).toString('latin1'))?.[1] ?? null;
+}
+
+export async function prebuiltKernel(store: CacheStore, imageArg: string, modulesArg: string | undefined): Promise<KernelArtifact> {
+  const imagePath = resolve(imageArg);
+  const image = await readFile(imagePath).catch(() => {
+    throw new InputError(`--kernel-image ${imagePath} does not exist; give an arm64 Image (arch/arm64/boot/Image)`);
+  });
+  if (image.length < 64 || image.readUInt32LE(0x38) !== ARM64_MAGIC) {
+    throw new InputError(`--kernel-image ${imagePath} is not an arm64 Image (no "ARMd" magic at 0x38); give arch/arm64/boot/Image, not a vmlinux or a compressed image`);
+  }
+  const release = releaseFromBanner(image);
+  if (release === null) throw new InputError(`--kernel-image ${imagePath} has no "Linux version" banner; is it compressed?`);
+  const modules = modulesArg === undefined ? null : resolve(modulesArg);
+  if (modules !== null && !existsSync(join(modules, 'lib', 'modules', release))) {
+    throw new InputError(`--kernel-modules ${modules} has no lib/modules/${release}; give the INSTALL_MOD_PATH of 'make modules_install' for this Image`);
+  }
+  const modulesDigest = modules === null ? null : sha256(await capture('sh', ['-c', `cd '${modules}' && find lib/modules -type f | LC_ALL=C sort | xargs -r sha256sum`]));
+  const source: PrebuiltKernel = { kind: 'prebuilt-image', image: imagePath, imageSha256: sha256(image), modules };
+  const entry = await store.obtain('kernel-prebuilt', { source, modulesDigest }, async (out) => {
+    await copyFile(imagePath, join(out, 'Image'));
+    if (modules !== null) await cp(join(modules, 'lib'), join(out, 'modules', 'lib'), { recursive: true });
+    await writeFile(join(out, 'release'), `${release}\n`);
+  });
+  return {
+    dir: entry.dir,
+    image: join(entry.dir, 'Image'),
+    modulesRoot: join(entry.dir, 'modules'),
+    release,
+    configPath: null,
+    key: entry.manifest.key,
+    built: entry.built,
+    buildSeconds: entry.manifest.buildSeconds,
+    recipe: { source, fragmentDigests: {}, patchDigests: {} },
+  };
+}
