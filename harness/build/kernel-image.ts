@@ -29,7 +29,8 @@ export function releaseFromBanner(image: Buffer): string | null {
   return /^Linux version (\S+)/.exec(image.subarray(at, at + 200).toString('latin1'))?.[1] ?? null;
 }
 
-export async function prebuiltKernel(store: CacheStore, imageArg: string, modulesArg: string | undefined): Promise<KernelArtifact> {
+/** Checks a prebuilt Image (and its modules) without building anything; returns its release. */
+export async function checkPrebuiltImage(imageArg: string, modulesArg: string | undefined): Promise<{ image: Buffer; imagePath: string; release: string; modules: string | null }> {
   const imagePath = resolve(imageArg);
   const image = await readFile(imagePath).catch(() => {
     throw new InputError(`--kernel-image ${imagePath} does not exist; give an arm64 Image (arch/arm64/boot/Image)`);
@@ -43,6 +44,11 @@ export async function prebuiltKernel(store: CacheStore, imageArg: string, module
   if (modules !== null && !existsSync(join(modules, 'lib', 'modules', release))) {
     throw new InputError(`--kernel-modules ${modules} has no lib/modules/${release}; give the INSTALL_MOD_PATH of 'make modules_install' for this Image`);
   }
+  return { image, imagePath, release, modules };
+}
+
+export async function prebuiltKernel(store: CacheStore, imageArg: string, modulesArg: string | undefined): Promise<KernelArtifact> {
+  const { image, imagePath, release, modules } = await checkPrebuiltImage(imageArg, modulesArg);
   const modulesDigest = modules === null ? null : sha256(await capture('sh', ['-c', `cd '${modules}' && find lib/modules -type f | LC_ALL=C sort | xargs -r sha256sum`]));
   const source: PrebuiltKernel = { kind: 'prebuilt-image', image: imagePath, imageSha256: sha256(image), modules };
   const entry = await store.obtain('kernel-prebuilt', { source, modulesDigest }, async (out) => {

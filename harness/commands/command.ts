@@ -6,6 +6,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../build/kernel-source.ts';
 import { InputError } from '../errors.ts';
 import type { KernelRequest } from '../stack.ts';
+import { checkPrebuiltImage } from '../build/kernel-image.ts';
 
 export interface Command {
   readonly name: string;
@@ -55,6 +56,7 @@ export function kernelSourceOf(tree: string | undefined): Promise<KernelSource> 
 export async function kernelRequestOf(values: { 'kernel-tree'?: string | undefined; patches?: string | undefined; 'kernel-image'?: string | undefined; 'kernel-modules'?: string | undefined }): Promise<KernelRequest> {
   if (values['kernel-image'] !== undefined) {
     if (values['kernel-tree'] !== undefined || values.patches !== undefined) throw new InputError('--kernel-image is a prebuilt kernel: it cannot be combined with --kernel-tree or --patches');
+    await checkPrebuiltImage(values['kernel-image'], values['kernel-modules']);
     return { kind: 'prebuilt', image: values['kernel-image'], modules: values['kernel-modules'] };
   }
   if (values['kernel-modules'] !== undefined) throw new InputError('--kernel-modules goes with --kernel-image');
