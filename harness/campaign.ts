@@ -12,6 +12,7 @@ import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioNa
 import { RAW_DRIVER_TIMING } from './scenarios/raw-driver.ts';
 import { CYCLE_TIMING } from './scenarios/cycle.ts';
 import { provenanceOf, type Provenance } from './report/provenance.ts';
+import { InputError } from './errors.ts';
 import { junitXml } from './report/junit.ts';
 import { summaryTable } from './report/summary-table.ts';
 import { exitCodeOf } from './verdict.ts';
@@ -44,11 +45,20 @@ export function parseShard(text: string): Shard | null {
   return index >= 1 && index <= count ? { index, count } : null;
 }
 
+/**
+ * The runs of a campaign, or of one shard of it. A shard takes whole
+ * groups (one scenario and all its controls, one repetition), so that
+ * every shard that passes a scenario also shows its controls detected.
+ */
 export function planRuns(request: CampaignRequest): RunSpec[] {
   const all = planAllRuns(request);
   const shard = request.shard;
-  return shard === undefined ? all : all.filter((_, i) => i % shard.count === shard.index - 1);
+  if (shard === undefined) return all;
+  const groups = [...new Set(all.map(groupOf))];
+  return all.filter((spec) => groups.indexOf(groupOf(spec)) % shard.count === shard.index - 1);
 }
+
+const groupOf = (spec: RunSpec) => `${spec.scenario}/r${spec.repetition}`;
 
 function planAllRuns(request: CampaignRequest): RunSpec[] {
   const specs: RunSpec[] = [];
@@ -75,6 +85,7 @@ export async function runCampaign(stack: Stack, cacheRoot: string, request: Camp
   const sshKey = await harnessKey(cacheRoot);
   const runs: RunResult[] = [];
   const specs = planRuns(request);
+  if (specs.length === 0) throw new InputError(`shard ${request.shard?.index}/${request.shard?.count} has no runs: the plan has fewer groups (scenario x repetition) than shards`);
   const provenance = await provenanceOf(stack, argv);
   for (const [i, spec] of specs.entries()) {
     const dir = join(outDir, runId(spec));

@@ -6,7 +6,7 @@
  */
 import { InfrastructureError, InputError } from './errors.ts';
 import { EXIT } from './exit-codes.ts';
-import { killAllGroups } from './process/process-groups.ts';
+import { installExitHandlers, killAllGroups } from './process/process-groups.ts';
 import type { Command } from './commands/command.ts';
 import { bisectCommand } from './commands/bisect.ts';
 import { runCommand } from './commands/run.ts';
@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+installExitHandlers();
 const code = await main(process.argv.slice(2));
 killAllGroups();
 process.exit(code);

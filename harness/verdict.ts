@@ -35,6 +35,8 @@ export function controlVerdict(oracles: readonly OracleResult[], mustFire: reado
 /** One exit code for a set of runs: a regression is evidence on its own; otherwise any invalid run means "could not decide". */
 export function exitCodeOf(verdicts: readonly Verdict[]): number {
   if (verdicts.some((v) => v.kind === 'regression')) return EXIT.regression;
+  // Nothing ran, or every pass is unconfirmed by any detected control: nothing was decided.
+  if (verdicts.length === 0 || (verdicts.some((v) => v.kind === 'pass') && !verdicts.some((v) => v.kind === 'detected'))) return EXIT.undecided;
   if (verdicts.some((v) => v.kind === 'invalid')) return EXIT.undecided;
   return EXIT.good;
 }

@@ -5,7 +5,7 @@
  * trusted as an artifact (the cache entries are).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { sha256, sha256File } from '../cache/digest.ts';
@@ -50,8 +50,11 @@ export async function treeSource(dirArg: string): Promise<KernelSource> {
     throw new InputError(`kernel tree ${dir} is not a git checkout; the harness identifies trees by their git revision (run 'git init && git add -A && git commit' there)`);
   }
   const revision = (await capture('git', ['-C', dir, 'rev-parse', 'HEAD'])).trim();
-  const status = await capture('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']);
-  const dirtyDigest = status.trim() === '' ? null : sha256(await capture('git', ['-C', dir, 'diff', 'HEAD']));
+  // Uncommitted changes and untracked (not ignored) files are built too, so they are part of the identity.
+  const diff = await capture('git', ['-C', dir, 'diff', 'HEAD']);
+  const untracked = (await capture('git', ['-C', dir, 'ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter((f) => f !== '').sort();
+  const untrackedDigests = await Promise.all(untracked.map(async (f) => `${f} ${sha256(await readFile(join(dir, f)).catch(() => Buffer.alloc(0)))}`));
+  const dirtyDigest = diff === '' && untracked.length === 0 ? null : sha256(`${diff}\0${untrackedDigests.join('\n')}`);
   return { kind: 'tree', dir, revision, dirtyDigest };
 }
 
@@ -88,6 +91,19 @@ export async function prepareSourceTree(source: KernelSource, patches: readonly 
       throw new InputError(`patch ${patch.name} does not apply to ${source.kind === 'tree' ? source.dir : source.tarball}; rebase it or drop it (log: ${log})`);
     }
   }
+  // tar and rsync restore a file's original mtime: a file that an earlier patch set changed
+  // would look older than its object and not be rebuilt. Touch every file either set touches.
+  const listPath = join(workDir, 'patched-files.json');
+  const previous = JSON.parse(await readFile(listPath, 'utf8').catch(() => '[]')) as string[];
+  const current = [...new Set(patches.flatMap((p) => patchedFiles(p.text)))];
+  const touchedAt = new Date();
+  for (const file of new Set([...previous, ...current])) await utimes(join(src, file), touchedAt, touchedAt).catch(() => {});
+  await writeFile(listPath, JSON.stringify(current));
   await writeFile(stampPath, stamp);
   return src;
+}
+
+/** The files a unified diff changes (its "+++ b/..." lines). */
+export function patchedFiles(diff: string): string[] {
+  return [...diff.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]!);
 }

@@ -118,7 +118,8 @@ export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onPro
     const resolved = await readFile(join(build, '.config'), 'utf8');
     const dropped = droppedOptions(requestsOf(recipe.fragments), resolved);
     if (dropped.length > 0) {
-      throw new InputError(`kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; the tree lacks them or their dependencies`);
+      // A property of the kernel under test, not of the command line: undecided (125), not a usage error.
+      throw new InfrastructureError(`kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; the tree lacks them or their dependencies`, '', log);
     }
     onProgress('compiling kernel Image and modules');
     await runStep('compiling the kernel', 'make', [...make, `-j${Math.max(1, (await import('node:os')).availableParallelism())}`, 'Image', 'modules'], { env, log });

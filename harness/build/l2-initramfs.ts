@@ -53,7 +53,7 @@ export async function buildL2Initramfs(store: CacheStore, base: DebianBase, agen
       // Without the module (a prebuilt Image given without modules), VM #1's init says so and its run is invalid.
       if (existsSync(xgmacModulePath(kernel))) await copyFile(xgmacModulePath(kernel), join(staging, 'lib', 'modules', 'xgmac.ko'));
       const archive = join(out, 'initramfs.cpio.gz');
-      await runStep('packing the L2 initramfs', 'sh', ['-c', `find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > '${archive}'`], { cwd: staging, log });
+      await runStep('packing the L2 initramfs', 'bash', ['-o', 'pipefail', '-c', `find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > '${archive}'`], { cwd: staging, log });
     } finally {
       await rm(staging, { recursive: true, force: true });
     }

@@ -63,7 +63,12 @@ async function trixieApt(root: string, log: string): Promise<AptPrivate> {
   const options = ['-o', `Dir::Etc::SourceList=${sources}`, '-o', 'Dir::Etc::SourceParts=/dev/null', '-o', `Dir::State::Lists=${lists}`];
   const fresh = await stat(join(lists, 'lock')).then((s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS, () => false);
   const have = (await readdir(lists)).some((n) => n.endsWith('_Sources'));
-  if (!fresh || !have) await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log });
+  if (!fresh || !have) {
+    // Offline with lists already fetched: keep using them (the cache key still names the exact version).
+    await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log }).catch((error: unknown) => {
+      if (!have) throw error;
+    });
+  }
   return { options };
 }
 

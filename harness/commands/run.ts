@@ -27,12 +27,13 @@ export const runCommand: Command = {
   usage: `usage: vfio-reset run [options]
 
   --scenario LIST     scenarios, comma-separated (${SCENARIOS.join(', ')}; default all)
-  --controls LIST     negative controls, comma-separated (${CONTROLS.join(', ')}), or none (default all)
+  --controls LIST     negative controls, comma-separated (${CONTROLS.join(', ')}), or none (default all;
+                      with none, nothing shows that the oracles can see a hazard, so a pass exits 125)
   --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
   --repeat N          repetitions of every scenario and control (default 1)
   --seed S            keys the frame payloads; a report's seed replays its run (default: random)
-  --shard K/N         run only the K-th of N interleaved slices of the plan (CI matrices;
-                      give every shard the same --seed, then 'vfio-reset merge')
+  --shard K/N         run only the K-th of N slices of the plan, each a scenario with all its
+                      controls (CI matrices; give every shard the same --seed, then 'vfio-reset merge')
 ${KERNEL_OPTIONS_HELP}
 `,
   async main(argv) {

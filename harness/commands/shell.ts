@@ -12,7 +12,7 @@ import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../paths.ts';
 import { buildStack } from '../stack.ts';
 import { harnessKey } from '../machines/ssh.ts';
-import { freeLoopbackPort } from '../machines/free-port.ts';
+import { freeLoopbackPort, freeLoopbackUdpPort } from '../machines/free-port.ts';
 import { l1Invocation } from '../machines/l1-host.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { adoptGroup } from '../process/process-groups.ts';
@@ -52,7 +52,7 @@ ${KERNEL_OPTIONS_HELP}
     const runDir = artifactDir(values.output, 'shell');
     await mkdir(runDir, { recursive: true });
     const key = await harnessKey(store.root);
-    const source = await FrameSource.open(payloadKey('shell'), await freeLoopbackPort());
+    const source = await FrameSource.open(payloadKey('shell'), await freeLoopbackUdpPort());
     const sshPort = await freeLoopbackPort();
     const invocation = l1Invocation({
       qemuBinary: stack.qemu.binary,

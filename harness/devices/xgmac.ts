@@ -66,6 +66,11 @@ export const XGMAC_PROFILE = {
   hwirqs: (instance: number) => [0, 1, 2].map((k) => 32 + SPI_BASE + 3 * instance + k),
   /** Linux's platform device name of instance i. */
   deviceName: (instance: number) => `${(MMIO_BASE + instance * MMIO_STRIDE).toString(16)}.xgmac`,
+  /**
+   * The reset handler's first quiescing write (DMA_INTR_ENA = 0), which
+   * marks the release in the L0 trace; no driver writes it while in use.
+   */
+  isReleaseWrite: (e: { readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }) => e.op === 'write' && e.offset === XGMAC_REGS.DMA_INTR_ENA && e.value === 0,
   /** The reset module that quiesces it. */
   resetModule: 'vfio-platform-calxedaxgmac',
   l2Driver: 'xgmac',

@@ -63,6 +63,9 @@ export class SshSession {
           client.once('error', reject);
           client.connect({ host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, readyTimeout: 5000, keepaliveInterval: 5000 });
         });
+        // After the handshake an SSH error (the guest died, the connection dropped) fails the
+        // commands in flight through their channels; it must not become an uncaught exception.
+        client.on('error', () => {});
         return new SshSession(client, port);
       },
       {

@@ -21,7 +21,9 @@ export interface L0Window {
 const rel = (t: number, w: L0Window) => Math.round(t - w.killAt);
 const hex = (v: number) => `0x${v.toString(16)}`;
 
-export function l0Oracles(trace: readonly TraceEvent[], w: L0Window): OracleResult[] {
+export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleResult[] {
+  // Lines from QEMU's threads can interleave slightly out of order.
+  const trace = [...unsorted].sort((a, b) => a.t - b.t);
   const inWindow = trace.filter((e) => e.t >= w.from && e.t <= w.to);
   const span = `${rel(w.from, w)}..${rel(w.to, w)} ms after the kill`;
 

@@ -26,7 +26,8 @@ export function liveGroupCount(): number {
   return liveGroups.size;
 }
 
-function installHandlers(): void {
+/** Kills every group on exit, signals and crashes; idempotent, and also done by the first startGroup. */
+export function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on('exit', killAllGroups);
@@ -52,7 +53,7 @@ export type GroupOptions = Omit<Options, 'detached' | 'cleanup'>;
  * earlier.
  */
 export function startGroup<O extends GroupOptions>(file: string, args: readonly string[], options: O): ResultPromise<O> {
-  installHandlers();
+  installExitHandlers();
   const child = execa(file, args, { ...options, detached: true, cleanup: false } as O) as unknown as ResultPromise<O>;
   const pid = child.pid;
   if (pid !== undefined) {
@@ -72,7 +73,7 @@ export function startGroup<O extends GroupOptions>(file: string, args: readonly 
  * session of its own), so that every exit path kills it too.
  */
 export function adoptGroup(pid: number, exited: Promise<unknown>): void {
-  installHandlers();
+  installExitHandlers();
   liveGroups.add(pid);
   const forget = () => {
     killGroup(pid, 'SIGKILL');

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootL1, shutdownL1, type L1Session } from '../machines/l1-session.ts';
 import type { KeyPair, SshSession } from '../machines/ssh.ts';
-import { freeLoopbackPort } from '../machines/free-port.ts';
+import { freeLoopbackUdpPort } from '../machines/free-port.ts';
 import { bindToVfioPlatform, dmesgLineCount, dmesgSince } from '../machines/l1-vfio.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
@@ -119,7 +119,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
   const device = XGMAC_PROFILE.deviceName(INSTANCE);
   const traceFile = join(dir, 'l0-trace.log');
   const setup = controlSetup(spec);
-  const source = await FrameSource.open(key, await freeLoopbackPort());
+  const source = await FrameSource.open(key, await freeLoopbackUdpPort());
   let session: L1Session | undefined;
   let user1Evidence: User1Evidence | null = null;
   let errorTail: string | null = null;
@@ -138,7 +138,8 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     errorTail,
   });
   try {
-    session = await timeline.phase('boot', 180_000, () =>
+    // Longer than bootL1's own waits (QMP, console 120 s, SSH 60 s), so that it never outlives the phase.
+    session = await timeline.phase('boot', 240_000, () =>
       bootL1(
         {
           qemuBinary: ctx.stack.qemu.binary,
@@ -163,8 +164,13 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
       return bindToVfioPlatform(ssh, device);
     });
     if (!bound.bound) {
-      if (spec.control === 'none') return finish({ kind: 'regression', reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bound.kernelSays}` }, []);
-      return finish({ kind: 'invalid', reason: `control ${spec.control} could not be set up: vfio-platform refused ${device}: ${bound.kernelSays}` }, []);
+      if (spec.control !== 'none') return finish({ kind: 'invalid', reason: `control ${spec.control} could not be set up: vfio-platform refused ${device}: ${bound.kernelSays}` }, []);
+      // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides nothing.
+      const moduleShipped = (await ssh.exec(`find /lib/modules/$(uname -r) -name 'vfio-platform-calxedaxgmac.ko*' | grep -q .`)).code === 0;
+      if (/no reset function found/i.test(bound.kernelSays) && moduleShipped) {
+        return finish({ kind: 'regression', reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bound.kernelSays}` }, []);
+      }
+      return finish({ kind: 'invalid', reason: `vfio-platform did not bind ${device}${moduleShipped ? '' : ' (the kernel ships no reset module)'}: ${bound.kernelSays}` }, []);
     }
     const handlerLoaded = (await ssh.exec('grep -q "^vfio_platform_calxedaxgmac " /proc/modules')).code === 0;
     notes.push(`reset module ${handlerLoaded ? 'loaded' : 'not loaded'} after bind`);
@@ -200,21 +206,30 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     if (dmesg.some((l) => /: reset$/.test(l.trim()))) notes.push('L1 logged the vfio-platform reset');
     const trace = parseTrace(await readFile(traceFile, 'utf8'));
     const killAt = timeline.marks['kill']!;
+    const doneAt = timeline.marks['user2-done']!;
+    // The L0 oracles can only be silent for a reason if the trace was live and frames kept reaching the device.
+    const dmaBeforeKill = trace.some((e) => e.kind === 'dma' && e.instance === INSTANCE && e.t < killAt);
+    const framesInWindow = trace.some((e) => e.kind === 'rx-frame' && e.instance === INSTANCE && e.t > killAt && e.t < doneAt);
+    if (!dmaBeforeKill || !framesInWindow) {
+      return finish({ kind: 'invalid', reason: `the L0 trace ${!dmaBeforeKill ? 'shows no DMA of user #1 before the kill' : 'shows no frame reaching the device after the kill'}: its oracles would be blind` }, []);
+    }
+    // The window opens at the release: the reset handler's first quiescing write if there is one, else when user #1 was seen gone.
+    const releaseWrite = trace.find((e) => e.kind === 'mmio' && e.instance === INSTANCE && e.t > killAt && XGMAC_PROFILE.isReleaseWrite(e));
+    const from = Math.min(timeline.marks['user1-exit']!, releaseWrite?.t ?? Infinity);
+    if (releaseWrite !== undefined) timeline.mark('release-write', releaseWrite.t);
     const oracles = [
-      ...l0Oracles(trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, killAt, from: timeline.marks['user1-exit']!, to: timeline.marks['user2-done']! }),
+      ...l0Oracles(trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, killAt, from, to: doneAt }),
       l1SmmuOracle(dmesg, uptimeAtKill),
       l1IrqCountOracle(irqCountAtRelease, user2.irqCountDuring, 'from user #1\'s release to user #2 holding the device without enabling it'),
       ...user2.oracles,
     ];
     return finish(spec.control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, users.mustFireInControls), oracles);
   } catch (error) {
-    if (error instanceof InfrastructureError || error instanceof PhaseTimeout) {
-      const tail = error instanceof InfrastructureError && error.tail !== '' ? `\n${error.tail}` : '';
-      await writeFile(join(dir, 'error.txt'), `${error.message}${tail}\n`);
-      errorTail = error instanceof InfrastructureError && error.tail !== '' ? error.tail : null;
-      return finish({ kind: 'invalid', reason: error.message }, []);
-    }
-    throw error;
+    // Whatever went wrong, this run decided nothing; the campaign goes on with the next one.
+    const message = error instanceof InfrastructureError || error instanceof PhaseTimeout ? error.message : `harness error: ${(error as Error).stack ?? String(error)}`;
+    errorTail = error instanceof InfrastructureError && error.tail !== '' ? error.tail : null;
+    await writeFile(join(dir, 'error.txt'), `${message}${errorTail !== null ? `\n${errorTail}` : ''}\n`);
+    return finish({ kind: 'invalid', reason: message.split('\n')[0] ?? message }, []);
   } finally {
     source.close();
     if (session !== undefined) await shutdownL1(session);

@@ -63,6 +63,11 @@ async function runUser2(env: CycleEnv, sampleIrqCount: () => Promise<number | nu
   await vm.waitUntil(() => vm.exited, 30_000, 'power-off');
   const errors = vm.ofEvent('error');
   if (errors.length > 0) throw new InfrastructureError(`VM #2's probe failed: ${JSON.stringify(errors[0])}`, vm.tail());
+  // A scan that could not read most of the RAM saw nothing for want of looking (e.g. a kernel with STRICT_DEVMEM).
+  const scan = vm.ofEvent('scan')[0];
+  const bytes = Number(scan?.['bytes'] ?? 0);
+  const unreadable = Number(scan?.['unreadable_bytes'] ?? 0);
+  if (scan === undefined || bytes === 0 || unreadable > bytes / 10) throw new InfrastructureError(`VM #2's RAM scan was blind (${unreadable} of ${bytes} bytes unreadable)`, vm.tail());
   return { oracles: vm2Oracles(vm.events, env.timeline.marks['kill']!), irqCountDuring: during };
 }
 

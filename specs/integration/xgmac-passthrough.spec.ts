@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { defaultStack, store } from './stack-fixture.ts';
 import { bootL1, shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
 import { harnessKey } from '../../harness/machines/ssh.ts';
-import { freeLoopbackPort } from '../../harness/machines/free-port.ts';
+import { freeLoopbackUdpPort } from '../../harness/machines/free-port.ts';
 import { RemoteAgent } from '../../harness/machines/remote-process.ts';
 import { compatibleOf, devicesCompatibleWith, dmesgSince, iommuGroupOf, requireVfioPlatform } from '../../harness/machines/l1-vfio.ts';
 import { L1_PATHS } from '../../harness/build/l1-image.ts';
@@ -38,7 +38,7 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
     const stack = await defaultStack();
     runDir = await mkdtemp(join(tmpdir(), 'vfio-reset-xgmac-'));
     traceFile = join(runDir, 'l0-trace.log');
-    sources = [await FrameSource.open(key, await freeLoopbackPort()), await FrameSource.open(key, await freeLoopbackPort())];
+    sources = [await FrameSource.open(key, await freeLoopbackUdpPort()), await FrameSource.open(key, await freeLoopbackUdpPort())];
     session = await bootL1(
       {
         qemuBinary: stack.qemu.binary,
