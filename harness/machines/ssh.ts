@@ -4,7 +4,7 @@
  * timeout, and long-running commands whose output arrives line by line.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import ssh2 from 'ssh2';
@@ -16,16 +16,34 @@ export interface KeyPair {
   readonly publicKeyFile: string;
 }
 
-/** The harness's SSH identity, made once per cache and reused. */
+/**
+ * A new ed25519 pair that ssh2 itself can parse again. ssh2's generator
+ * drops a leading zero byte of the public key (about one key in 256, seen
+ * here on a fresh machine: "Malformed OpenSSH private key"), so a pair is
+ * only kept once both halves parse.
+ */
+function generateUsableKeyPair(): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vfio-reset harness' });
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+}
+
+/** The harness's SSH identity, made once per cache and reused; replaced if it does not parse. */
 export async function harnessKey(cacheRoot: string): Promise<KeyPair> {
   const dir = join(cacheRoot, 'ssh');
   const priv = join(dir, 'id_ed25519');
   const pub = `${priv}.pub`;
-  if (!existsSync(priv) || !existsSync(pub)) {
+  const usable = existsSync(priv) && existsSync(pub) && !(ssh2.utils.parseKey(await readFile(priv, 'utf8')) instanceof Error) && !(ssh2.utils.parseKey(await readFile(pub, 'utf8')) instanceof Error);
+  if (!usable) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vfio-reset harness' });
-    await writeFile(priv, pair.private, { mode: 0o600 });
-    await writeFile(pub, `${pair.public}\n`);
+    const pair = generateUsableKeyPair();
+    // Written aside and renamed, so that a concurrent harness never reads half a key.
+    const suffix = `.${process.pid}.tmp`;
+    await writeFile(`${priv}${suffix}`, pair.private, { mode: 0o600 });
+    await writeFile(`${pub}${suffix}`, `${pair.public}\n`);
+    await rename(`${priv}${suffix}`, priv);
+    await rename(`${pub}${suffix}`, pub);
   }
   return { privateKey: await readFile(priv, 'utf8'), publicKeyFile: pub };
 }
