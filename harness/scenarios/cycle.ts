@@ -33,6 +33,9 @@ export const CYCLE_TIMING = {
 
 export const INSTANCE = 0;
 
+/** How long after the reset handler's first write the L0 window opens: ample for its few register writes. */
+export const RELEASE_SETTLE_MS = 10;
+
 export interface User1Evidence {
   readonly frames: number;
   readonly irqs: number;
@@ -213,9 +216,11 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     if (!dmaBeforeKill || !framesInWindow) {
       return finish({ kind: 'invalid', reason: `the L0 trace ${!dmaBeforeKill ? 'shows no DMA of user #1 before the kill' : 'shows no frame reaching the device after the kill'}: its oracles would be blind` }, []);
     }
-    // The window opens at the release: the reset handler's first quiescing write if there is one, else when user #1 was seen gone.
+    // The window opens at the release: once the reset handler's writes have landed (its first
+    // quiescing write plus RELEASE_SETTLE_MS; the whole sequence takes about 60 us here), else
+    // when user #1 was seen gone. Until then the dying user #1 may still legitimately use the device.
     const releaseWrite = trace.find((e) => e.kind === 'mmio' && e.instance === INSTANCE && e.t > killAt && XGMAC_PROFILE.isReleaseWrite(e));
-    const from = Math.min(timeline.marks['user1-exit']!, releaseWrite?.t ?? Infinity);
+    const from = Math.min(timeline.marks['user1-exit']!, (releaseWrite?.t ?? Infinity) + RELEASE_SETTLE_MS);
     if (releaseWrite !== undefined) timeline.mark('release-write', releaseWrite.t);
     const oracles = [
       ...l0Oracles(trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, killAt, from, to: doneAt }),
