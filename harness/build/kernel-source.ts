@@ -5,7 +5,7 @@
  * trusted as an artifact (the cache entries are).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile, stat, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { sha256, sha256File } from '../cache/digest.ts';
@@ -64,26 +64,35 @@ export function sourceLabel(source: KernelSource): string {
 }
 
 /**
- * Makes `workDir/src` hold the source with `patches` applied. Debian's
- * tarball is unpacked once per (tarball, patches); a user tree is mirrored
- * with rsync (unchanged files keep their timestamps, so make stays
- * incremental) and the patches reapplied.
+ * Makes `workDir/src` hold the source with `patches` applied. The source
+ * (Debian's tarball, unpacked once into `pristine/`, or the user's tree) is
+ * mirrored into `src/` by content: a file whose content differs is copied
+ * and gets a new mtime, so make rebuilds exactly what changed, whatever the
+ * old mtimes say (tar and a checked-out tree carry arbitrary ones: a file
+ * restored to an older content would otherwise keep its stale object).
  */
 export async function prepareSourceTree(source: KernelSource, patches: readonly Patch[], workDir: string, log: string): Promise<string> {
   const src = join(workDir, 'src');
   const stampPath = join(workDir, 'src.stamp');
   const stamp = sha256(JSON.stringify({ source, patches }));
+  if ((await readFile(stampPath, 'utf8').catch(() => '')) === stamp && existsSync(src)) return src;
+  await rm(stampPath, { force: true });
+  let from: string;
   if (source.kind === 'debian-package') {
-    if ((await readFile(stampPath, 'utf8').catch(() => '')) === stamp && existsSync(src)) return src;
-    await rm(src, { recursive: true, force: true });
-    await rm(stampPath, { force: true });
-    await mkdir(src, { recursive: true });
-    await runStep('unpacking the kernel source', 'tar', ['-xJf', source.tarball, '-C', src, '--strip-components=1'], { log });
+    from = join(workDir, 'pristine');
+    const pristineStamp = join(workDir, 'pristine.stamp');
+    if ((await readFile(pristineStamp, 'utf8').catch(() => '')) !== source.tarballSha256) {
+      await rm(from, { recursive: true, force: true });
+      await mkdir(from, { recursive: true });
+      await runStep('unpacking the kernel source', 'tar', ['-xJf', source.tarball, '-C', from, '--strip-components=1'], { log });
+      await writeFile(pristineStamp, source.tarballSha256);
+    }
   } else {
-    await mkdir(src, { recursive: true });
-    await rm(stampPath, { force: true });
-    await runStep('mirroring the kernel tree', 'rsync', ['-a', '--delete', '--exclude=/.git', `${source.dir}/`, `${src}/`], { log });
+    from = source.dir;
   }
+  await mkdir(src, { recursive: true });
+  // -a without -t: times are not copied, and --checksum compares contents.
+  await runStep('mirroring the kernel source', 'rsync', ['-rlpgoD', '--checksum', '--delete', '--exclude=/.git', `${from}/`, `${src}/`], { log });
   for (const patch of patches) {
     try {
       await runStep(`applying ${patch.name}`, 'patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-d', src], { log, input: patch.text });
@@ -91,19 +100,6 @@ export async function prepareSourceTree(source: KernelSource, patches: readonly 
       throw new InputError(`patch ${patch.name} does not apply to ${source.kind === 'tree' ? source.dir : source.tarball}; rebase it or drop it (log: ${log})`);
     }
   }
-  // tar and rsync restore a file's original mtime: a file that an earlier patch set changed
-  // would look older than its object and not be rebuilt. Touch every file either set touches.
-  const listPath = join(workDir, 'patched-files.json');
-  const previous = JSON.parse(await readFile(listPath, 'utf8').catch(() => '[]')) as string[];
-  const current = [...new Set(patches.flatMap((p) => patchedFiles(p.text)))];
-  const touchedAt = new Date();
-  for (const file of new Set([...previous, ...current])) await utimes(join(src, file), touchedAt, touchedAt).catch(() => {});
-  await writeFile(listPath, JSON.stringify(current));
   await writeFile(stampPath, stamp);
   return src;
-}
-
-/** The files a unified diff changes (its "+++ b/..." lines). */
-export function patchedFiles(diff: string): string[] {
-  return [...diff.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]!);
 }
