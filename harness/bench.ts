@@ -15,7 +15,7 @@ import { debianSource } from './build/kernel-source.ts';
 import { buildStack } from './stack.ts';
 import { runSmoke } from './smoke.ts';
 import { QemuMachine, shellQuote } from './machines/qemu-machine.ts';
-import { l1Invocation } from './machines/l1-host.ts';
+import { L1_SIZE, l1Invocation } from './machines/l1-host.ts';
 import { l2CommandLine } from './machines/l2-guest.ts';
 import { harnessKey } from './machines/ssh.ts';
 import { freeLoopbackPort } from './machines/free-port.ts';
@@ -34,8 +34,7 @@ async function rawFloor(store: CacheStore, stack: Awaited<ReturnType<typeof buil
       qemuBinary: stack.qemu.binary,
       kernel: stack.kernel.image,
       rootImage: stack.l1Image.path,
-      memoryMiB: 2048,
-      cpus: 2,
+      ...L1_SIZE,
       sshPort: await freeLoopbackPort(),
       qmpSocket: shortSocketPath('l1-qmp'),
       pidFile: join(runDir, 'l1.pid'),

@@ -87,3 +87,10 @@ export async function extraPatchesOf(path: string | undefined): Promise<Patch[]>
   }
   return [{ name: `extra/${basename(full)}`, text: await readFile(full, 'utf8') }];
 }
+
+/** --repeat N: a whole number of at least 1. */
+export function repeatOption(raw: string | undefined, fallback: number): number {
+  const repeat = Number(raw ?? String(fallback));
+  if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${raw} must be a whole number of at least 1`);
+  return repeat;
+}

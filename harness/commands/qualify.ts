@@ -9,10 +9,9 @@ import { buildStack } from '../stack.ts';
 import { runCampaign } from '../campaign.ts';
 import { groupStats, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../progress.ts';
-import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
-import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, repeatOption, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
 
 const OPTIONS = { ...KERNEL_OPTIONS, repeat: { type: 'string' }, seed: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 
@@ -36,8 +35,7 @@ ${KERNEL_OPTIONS_HELP}
       process.stdout.write(this.usage);
       return EXIT.good;
     }
-    const repeat = Number(values.repeat ?? '5');
-    if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${values.repeat} must be a whole number of at least 1`);
+    const repeat = repeatOption(values.repeat, 5);
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
     const kernel = await kernelRequestOf(values);

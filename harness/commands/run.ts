@@ -9,7 +9,7 @@ import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
-import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, repeatOption, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
 
 const OPTIONS = {
   ...KERNEL_OPTIONS,
@@ -47,8 +47,7 @@ ${KERNEL_OPTIONS_HELP}
     const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
     const signal = (values.signal ?? 'KILL').replace(/^SIG/, '');
     if (!(KILL_SIGNALS as readonly string[]).includes(signal)) throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
-    const repeat = Number(values.repeat ?? '1');
-    if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${values.repeat} must be a whole number of at least 1`);
+    const repeat = repeatOption(values.repeat, 1);
     const seed = values.seed ?? randomBytes(8).toString('hex');
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     if (shard === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);

@@ -13,7 +13,7 @@ import { cacheRoot } from '../paths.ts';
 import { buildStack } from '../stack.ts';
 import { harnessKey } from '../machines/ssh.ts';
 import { freeLoopbackPort, freeLoopbackUdpPort } from '../machines/free-port.ts';
-import { l1Invocation } from '../machines/l1-host.ts';
+import { L1_SIZE, l1Invocation } from '../machines/l1-host.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { adoptGroup } from '../process/process-groups.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
@@ -58,8 +58,7 @@ ${KERNEL_OPTIONS_HELP}
       qemuBinary: stack.qemu.binary,
       kernel: stack.kernel.image,
       rootImage: stack.l1Image.path,
-      memoryMiB: 2048,
-      cpus: 2,
+      ...L1_SIZE,
       sshPort,
       qmpSocket: shortSocketPath('l1-qmp'),
       pidFile: join(runDir, 'l1.pid'),

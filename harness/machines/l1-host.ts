@@ -58,6 +58,9 @@ function deviceArgs(devices: L0Devices | null): { machine: string; args: string[
   };
 }
 
+/** L1's size: room for its QEMU and one 192-256 MiB nested guest, one vCPU per host core. */
+export const L1_SIZE = { memoryMiB: 2048, cpus: 2 } as const;
+
 /** Kernel parameters every L1 boot needs; see each comment for why. */
 export const L1_KERNEL_ARGS = [
   'console=ttyAMA0',

@@ -6,7 +6,7 @@
 import { shortSocketPath } from './socket-path.ts';
 import { join } from 'node:path';
 import { QemuMachine } from './qemu-machine.ts';
-import { l1Invocation, type L0Devices } from './l1-host.ts';
+import { L1_SIZE, l1Invocation, type L0Devices } from './l1-host.ts';
 import { freeLoopbackPort } from './free-port.ts';
 import { SshSession, type KeyPair } from './ssh.ts';
 import { ConsoleWaitError } from './console.ts';
@@ -43,8 +43,7 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
       qemuBinary: options.qemuBinary,
       kernel: options.kernel,
       rootImage: options.rootImage,
-      memoryMiB: 2048,
-      cpus: 2,
+      ...L1_SIZE,
       sshPort,
       qmpSocket: shortSocketPath('l1-qmp'),
       pidFile: join(options.runDir, 'l1.pid'),

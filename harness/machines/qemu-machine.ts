@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
 import { ConsoleLog } from './console.ts';
 import { QmpClient } from './qmp.ts';
@@ -31,7 +30,6 @@ export class QemuMachine {
   readonly console: ConsoleLog;
   private stderrText = '';
   private pid: number | undefined;
-  private input: Writable | null = null;
   private exitPromise: Promise<Exit> | undefined;
   private exitValue: Exit | undefined;
   qmp: QmpClient | undefined;
@@ -59,7 +57,6 @@ export class QemuMachine {
     const stderrLog = join(this.runDir, `${name}.stderr.log`);
     const child = startGroup(binary, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
     this.pid = child.pid;
-    this.input = child.stdin;
     child.stdout?.on('data', (chunk: Buffer) => this.console.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrText += chunk.toString();
@@ -93,12 +90,6 @@ export class QemuMachine {
     const { name, binary } = this.invocation;
     const why = lastLines(this.stderrText, 5).trim() || `exit ${this.exitValue?.code ?? '?'}`;
     return new InfrastructureError(`${name}: ${binary} exited at start: ${why}`, lastLines(this.stderrText, 20));
-  }
-
-  /** Writes to the serial console, as if typed. */
-  type(text: string): void {
-    if (this.input === null) throw new Error(`${this.invocation.name} was never launched`);
-    this.input.write(text);
   }
 
   /** Sends `signal` to QEMU's process group. */
