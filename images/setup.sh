@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash images/host-setup.sh
 stamp=node_modules/.vfio-reset-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
+# Native addons (node-pty, ssh2's) are built for one Node: a new Node reinstalls them.
+want=$( (cat package-lock.json; node --version) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	npm ci --no-audit --no-fund --loglevel=error
 	echo "$want" > "$stamp"

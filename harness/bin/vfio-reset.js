@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-// The package's bin: loads the TypeScript CLI through tsx.
-import { register } from 'tsx/esm/api';
+// SPDX-License-Identifier: GPL-2.0-only
+// The package's bin: loads the TypeScript CLI through tsx. A harness that
+// cannot load (a dependency missing, a native module built for another
+// Node) has decided nothing: it exits 125, so that `git bisect run` skips
+// the commit instead of calling it bad.
+const UNDECIDED = 125;
 
-register();
-await import('../cli.ts');
+try {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli.ts');
+} catch (error) {
+  process.stderr.write(`vfio-reset: could not decide: the harness failed to load: ${error?.stack ?? error}\n`);
+  process.stderr.write("vfio-reset: run 'npm ci' (or 'bash images/setup.sh') in the harness's directory to reinstall its dependencies\n");
+  process.exit(UNDECIDED);
+}

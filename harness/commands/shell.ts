@@ -7,7 +7,6 @@ import { shortSocketPath } from '../machines/socket-path.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn } from 'node-pty';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../paths.ts';
 import { buildStack } from '../stack.ts';
@@ -67,6 +66,8 @@ ${KERNEL_OPTIONS_HELP}
       devices: { xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }], traceFile: join(runDir, 'l0-trace.log'), globals: [] },
     });
     process.stderr.write(`${shellQuote([invocation.binary, ...invocation.args])}\n\nssh -p ${sshPort} -i ${join(store.root, 'ssh', 'id_ed25519')} root@127.0.0.1\nCtrl-] leaves.\n\n`);
+    // Loaded here only: a native addon that no longer matches this Node must not break the other commands.
+    const { spawn } = await import('node-pty');
     const pty = spawn(invocation.binary, [...invocation.args], { name: 'xterm', cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24, cwd: runDir, env: process.env as Record<string, string> });
     const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
     adoptGroup(pty.pid, exited);

@@ -1,0 +1,46 @@
+/**
+ * A harness that cannot load has decided nothing: `git bisect run` must
+ * skip (125), never blame the commit (1). And a native addon that only
+ * `shell` uses must not take the other commands down with it.
+ */
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../harness/paths.ts';
+
+const BIN = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
+
+describe('the harness when it cannot load', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vfio-reset-load-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 125 with one line on how to fix it when its dependencies are missing', async () => {
+    // The bin without node_modules beside it: tsx cannot be found.
+    await mkdir(join(dir, 'bin'));
+    await copyFile(BIN, join(dir, 'bin', 'vfio-reset.js'));
+    const r = await execa('node', [join(dir, 'bin', 'vfio-reset.js'), 'bisect'], { reject: false, cwd: dir });
+    expect(r.exitCode, r.stderr).to.equal(125);
+    expect(r.stderr).to.match(/could not decide: the harness failed to load: .*tsx/);
+    expect(r.stderr).to.match(/run 'npm ci'/);
+  });
+
+  it('runs every command but shell when node-pty cannot load', async () => {
+    const hook = join(repoRoot, 'specs', 'fixtures', 'loader', 'broken-node-pty.mjs');
+    const bisect = await execa('node', ['--import', hook, BIN, 'bisect', '--help'], { reject: false });
+    expect(bisect.exitCode, bisect.stderr).to.equal(0);
+    expect(bisect.stdout).to.match(/git bisect run/);
+    // The hook does break node-pty: the pass above is not for want of trying.
+    const direct = await execa('node', ['--import', hook, '--input-type=module', '-e', "await import('node-pty')"], { reject: false, cwd: repoRoot });
+    expect(direct.exitCode).to.not.equal(0);
+    expect(direct.stderr).to.match(/NODE_MODULE_VERSION mismatch \(simulated\)/);
+  });
+});
