@@ -13,7 +13,7 @@ export type TraceEvent = Stamp &
     | { readonly kind: 'dma'; readonly instance: number; readonly dir: 'read' | 'write'; readonly what: DmaTarget; readonly iova: number; readonly len: number; readonly ok: boolean }
     | { readonly kind: 'irq'; readonly instance: number; readonly line: number; readonly level: 0 | 1 }
     | { readonly kind: 'mmio'; readonly instance: number; readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }
-    | { readonly kind: 'rx-frame'; readonly instance: number; readonly verdict: 'accepted' | 'queued' | 'dropped'; readonly size: number; readonly reason: string }
+    | { readonly kind: 'rx-frame'; readonly instance: number; readonly verdict: 'accepted' | 'dropped'; readonly size: number; readonly reason: string }
     | { readonly kind: 'quiesce-ignored'; readonly instance: number; readonly offset: number; readonly value: number }
     | { readonly kind: 'smmu-event'; readonly type: string; readonly sid: number }
     | { readonly kind: 'smmu-abort'; readonly sid: number; readonly iova: number }
@@ -92,7 +92,7 @@ export function parseTraceLine(line: string): TraceEvent | null {
       case 'xgmac_mmio_write':
         return { t, kind: 'mmio', instance, op: name === 'xgmac_mmio_read' ? 'read' : 'write', offset: num(f, 'offset'), value: num(f, 'value') };
       case 'xgmac_rx_frame':
-        return { t, kind: 'rx-frame', instance, verdict: oneOf(f, 'verdict', ['accepted', 'queued', 'dropped'] as const), size: num(f, 'size'), reason: f.get('reason') ?? '' };
+        return { t, kind: 'rx-frame', instance, verdict: oneOf(f, 'verdict', ['accepted', 'dropped'] as const), size: num(f, 'size'), reason: f.get('reason') ?? '' };
       case 'xgmac_quiesce_ignored':
         return { t, kind: 'quiesce-ignored', instance, offset: num(f, 'offset'), value: num(f, 'value') };
       default:

@@ -41,7 +41,7 @@ describe('L0 trace parser', () => {
   });
 
   it('parses the other events it owns', () => {
-    expect(parseTraceLine('1@2.000003:xgmac_rx_frame xgmac=1 verdict=queued size=60 reason=rx-stopped')).to.deep.equal({ t: 2000.003, kind: 'rx-frame', instance: 1, verdict: 'queued', size: 60, reason: 'rx-stopped' });
+    expect(parseTraceLine('1@2.000003:xgmac_rx_frame xgmac=1 verdict=dropped size=60 reason=rx-stopped')).to.deep.equal({ t: 2000.003, kind: 'rx-frame', instance: 1, verdict: 'dropped', size: 60, reason: 'rx-stopped' });
     expect(parseTraceLine('1@2.000003:xgmac_quiesce_ignored xgmac=0 offset=0xf18 value=0x0')).to.deep.include({ kind: 'quiesce-ignored', offset: 0xf18 });
     expect(parseTraceLine('1@2.000003:smmuv3_translate_abort smmuv3-iommu-memory-region-platform-sid-0xff00 sid=0xff00 abort on iova:0x10000000 is_write=0')).to.deep.include({ kind: 'smmu-abort', sid: 0xff00, iova: 0x10000000 });
   });

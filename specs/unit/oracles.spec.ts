@@ -24,7 +24,7 @@ describe('L0 oracles', () => {
   ];
 
   it('stay silent when the device went quiet at the release (the reset took)', () => {
-    const trace = parseTrace([...before, line(1000.02, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'), line(1000.02, 'xgmac_irq xgmac=0 line=0 level=0'), line(1001, 'xgmac_rx_frame xgmac=0 verdict=queued size=142 reason=rx-stopped')].join('\n'));
+    const trace = parseTrace([...before, line(1000.02, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'), line(1000.02, 'xgmac_irq xgmac=0 line=0 level=0'), line(1001, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped')].join('\n'));
     expect(l0Oracles(trace, W).map((o) => o.fired)).to.deep.equal([false, false, false]);
   });
 
