@@ -82,6 +82,9 @@ void vfio_platform_open(struct vfio_platform *p, const char *device)
 		vfio_fail("device_info", errno);
 	if (!(p->info.flags & VFIO_DEVICE_FLAGS_PLATFORM))
 		vfio_fail("device_not_platform", ENODEV);
+	/* The kernel's open path (and the reset it runs) is done: a hang or a crash before this line is its. */
+	json_line("opened", "\"device\":\"%s\",\"group\":\"%s\",\"irqs\":%u,\"regions\":%u",
+		  p->device, p->group, p->info.num_irqs, p->info.num_regions);
 }
 
 bool vfio_platform_map_regs(const struct vfio_platform *p, uint64_t min_size, struct vfio_regs *regs)

@@ -89,12 +89,16 @@ static void parse_args(struct probe *p, int argc, char **argv)
 		vfio_fail("iova_range", ERANGE);
 }
 
-/* Wall clock, as the L0 trace stamps its lines, so that the two can be lined up. */
-static uint64_t wall_us(void)
+/*
+ * L1's boot clock, as /proc/uptime counts it: the harness reads that clock
+ * when it kills user #1, so that these stamps fall on the kill's time base.
+ * (L1's wall clock starts near 1970: it has no RTC.)
+ */
+static uint64_t boot_us(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
 }
 
@@ -166,7 +170,7 @@ static void map_dma(struct probe *p)
 
 static void report_registers(struct probe *p)
 {
-	uint64_t t = wall_us();
+	uint64_t t = boot_us();
 	uint32_t control = vfio_regs_read32(&p->regs, XGMAC_CONTROL);
 	uint32_t dma_control = vfio_regs_read32(&p->regs, XGMAC_DMA_CONTROL);
 	uint32_t intr_ena = vfio_regs_read32(&p->regs, XGMAC_DMA_INTR_ENA);
@@ -176,7 +180,7 @@ static void report_registers(struct probe *p)
 
 	json_line("registers", "\"control\":\"0x%08x\",\"dma_control\":\"0x%08x\",\"dma_intr_ena\":\"0x%08x\","
 		  "\"dma_status\":\"0x%08x\",\"rx_base\":\"0x%08x\",\"cur_rx_desc\":\"0x%08x\","
-		  "\"t_ms\":%llu.%03llu",
+		  "\"t_boot_ms\":%llu.%03llu",
 		  control, dma_control, intr_ena, status, rx_base, cur_rx,
 		  (unsigned long long)(t / 1000), (unsigned long long)(t % 1000));
 }
@@ -187,9 +191,9 @@ static void on_irq(struct probe *p, struct irq *irq, int fd)
 	uint64_t events, t;
 
 	vfio_check_io(read(fd, &events, sizeof(events)), sizeof(events), "eventfd_read");
-	t = wall_us();
+	t = boot_us();
 	irq->count += events;
-	json_line("irq", "\"index\":%u,\"count\":%llu,\"t_ms\":%llu.%03llu", irq->index, irq->count,
+	json_line("irq", "\"index\":%u,\"count\":%llu,\"t_boot_ms\":%llu.%03llu", irq->index, irq->count,
 		  (unsigned long long)(t / 1000), (unsigned long long)(t % 1000));
 	/*
 	 * vfio-platform masked the line when it fired; unmasking fires it again at
@@ -224,6 +228,7 @@ static size_t report_memory(struct probe *p)
 	struct changed_range ranges[MAX_RANGES];
 	struct changed_scan scan;
 	uint8_t *snap = malloc(p->bytes);
+	uint64_t t;
 	char *list;
 	size_t len;
 	FILE *f;
@@ -231,6 +236,7 @@ static size_t report_memory(struct probe *p)
 	if (!snap)
 		vfio_fail("snapshot_alloc", ENOMEM);
 	/* The device may still be writing: the counts and the bytes shown must be of one instant. */
+	t = boot_us();
 	memcpy(snap, p->dma, p->bytes);
 	scan = changed_ranges(snap, p->bytes, ranges, MAX_RANGES);
 
@@ -245,8 +251,10 @@ static size_t report_memory(struct probe *p)
 		fputs("\"}", f);
 	}
 	close_text(f);
-	json_line("memory", "\"bytes\":%llu,\"changed_bytes\":%zu,\"ranges_total\":%zu,\"ranges\":[%s]",
-		  (unsigned long long)p->bytes, scan.changed_bytes, scan.nranges, list);
+	json_line("memory", "\"bytes\":%llu,\"changed_bytes\":%zu,\"ranges_total\":%zu,\"ranges\":[%s],"
+		  "\"t_boot_ms\":%llu.%03llu",
+		  (unsigned long long)p->bytes, scan.changed_bytes, scan.nranges, list,
+		  (unsigned long long)(t / 1000), (unsigned long long)(t % 1000));
 	free(list);
 	free(snap);
 	return scan.changed_bytes;
@@ -261,8 +269,6 @@ int main(int argc, char **argv)
 	parse_args(&p, argc, argv);
 	vfio_platform_open(&p.vfio, p.device);
 	vfio_platform_map_regs(&p.vfio, XGMAC_DMA_CUR_RX_DESC + 4, &p.regs);
-	json_line("opened", "\"device\":\"%s\",\"group\":\"%s\",\"irqs\":%u,\"regions\":%u",
-		  p.device, p.vfio.group, p.vfio.info.num_irqs, p.vfio.info.num_regions);
 	arm_irqs(&p);
 	map_dma(&p);
 	report_registers(&p);
