@@ -62,7 +62,7 @@ const stack = await buildStack(store, { kernel: { kind: 'build', source, extraPa
 const warmBuild = s(Date.now() - warmStart);
 const floor = await rawFloor(store, stack);
 const smoke = await runSmoke({ stack, cacheRoot: store.root, runDir: await mkdtemp(join(tmpdir(), 'vfio-reset-bench-smoke-')) }, quiet);
-const campaign = await runCampaign(stack, store.root, { scenarios: ['raw-driver', 'vm'], controls: [], signal: 'KILL', repeat: 1, seed: 'bench' }, await mkdtemp(join(tmpdir(), 'vfio-reset-bench-run-')), ['bench'], quiet);
+const campaign = await runCampaign(stack, store.root, { scenarios: ['raw-driver', 'vm'], controls: [], patterns: ['continuous'], signal: 'KILL', repeat: 1, seed: 'bench' }, await mkdtemp(join(tmpdir(), 'vfio-reset-bench-run-')), ['bench'], quiet);
 
 const times = await readBuildTimes(store.root);
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');

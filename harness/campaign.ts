@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { runRawDriver } from './scenarios/raw-driver.ts';
 import { runVm } from './scenarios/vm.ts';
 import type { RunResult } from './scenarios/cycle.ts';
-import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioName } from './scenarios/run-spec.ts';
+import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioName, type TrafficPattern } from './scenarios/run-spec.ts';
 import { RAW_DRIVER_TIMING } from './scenarios/raw-driver.ts';
 import { CYCLE_TIMING } from './scenarios/cycle.ts';
 import { provenanceOf, type Provenance } from './report/provenance.ts';
@@ -29,6 +29,7 @@ export interface Shard {
 export interface CampaignRequest {
   readonly scenarios: readonly ScenarioName[];
   readonly controls: readonly ControlName[];
+  readonly patterns: readonly TrafficPattern[];
   readonly signal: KillSignal;
   readonly repeat: number;
   readonly seed: string;
@@ -47,8 +48,9 @@ export function parseShard(text: string): Shard | null {
 
 /**
  * The runs of a campaign, or of one shard of it. A shard takes whole
- * groups (one scenario and all its controls, one repetition), so that
- * every shard that passes a scenario also shows its controls detected.
+ * groups (one scenario with all its traffic patterns and controls, one
+ * repetition), so that every shard that passes a scenario also shows its
+ * controls detected.
  */
 export function planRuns(request: CampaignRequest): RunSpec[] {
   const all = planAllRuns(request);
@@ -64,9 +66,11 @@ function planAllRuns(request: CampaignRequest): RunSpec[] {
   const specs: RunSpec[] = [];
   for (let repetition = 1; repetition <= request.repeat; repetition++) {
     for (const scenario of request.scenarios) {
-      for (const control of ['none', ...request.controls] as const) {
-        const spec = { scenario, control, signal: request.signal, repetition, seed: '' };
-        specs.push({ ...spec, seed: `${request.seed}/${runId(spec)}` });
+      for (const pattern of request.patterns) {
+        for (const control of ['none', ...request.controls] as const) {
+          const spec = { scenario, control, pattern, signal: request.signal, repetition, seed: '' };
+          specs.push({ ...spec, seed: `${request.seed}/${runId(spec)}` });
+        }
       }
     }
   }
@@ -96,7 +100,7 @@ export async function runCampaign(stack: Stack, cacheRoot: string, request: Camp
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${'reason' in result.verdict ? ` (${result.verdict.reason})` : ''}`);
     runs.push(result);
   }
-  const report: CampaignReport = { format: REPORT_FORMAT, created: new Date().toISOString(), request, timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING }, provenance, exitCode: exitCodeOf(runs.map((r) => r.verdict)), runs };
+  const report: CampaignReport = { format: REPORT_FORMAT, created: new Date().toISOString(), request, timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING }, provenance, exitCode: exitCodeOf(runs), runs };
   return writeCampaignReport(outDir, report);
 }
 

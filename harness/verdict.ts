@@ -2,16 +2,21 @@
  * From the oracles' results to one verdict per run, and from the runs to
  * one exit code. A scenario passes only if every oracle saw nothing. A
  * control (the hazard made on purpose) counts only if every oracle that
- * can see the hazard fired; otherwise the oracles cannot be trusted and
- * the run is invalid, never green.
+ * must see the hazard there fired; otherwise the oracles cannot be trusted
+ * and the run is invalid, never green. A set of runs passes only if every
+ * oracle its scenarios rely on was proven by a detected control.
  */
 import type { OracleName, OracleResult } from './oracles/finding.ts';
+import type { RunSpec } from './scenarios/run-spec.ts';
+import { unprovenOracles } from './scenarios/proof.ts';
 import { EXIT } from './exit-codes.ts';
 
 export type Verdict =
   | { readonly kind: 'pass' }
   | { readonly kind: 'regression'; readonly reason: string }
   | { readonly kind: 'detected' }
+  /** A control this kernel cannot host, for a reason known and named (not a failure). */
+  | { readonly kind: 'not-applicable'; readonly reason: string }
   | { readonly kind: 'invalid'; readonly reason: string };
 
 export function scenarioVerdict(oracles: readonly OracleResult[]): Verdict {
@@ -25,18 +30,27 @@ export function scenarioVerdict(oracles: readonly OracleResult[]): Verdict {
   };
 }
 
-/** `mustFire`: the oracles that can see the hazard in this scenario (the scenario says which). */
+/** `mustFire`: the oracles that can see the hazard in this scenario and traffic pattern. */
 export function controlVerdict(oracles: readonly OracleResult[], mustFire: readonly OracleName[]): Verdict {
   const silentOnes = mustFire.filter((name) => !oracles.some((o) => o.oracle === name && o.fired));
   if (silentOnes.length === 0) return { kind: 'detected' };
   return { kind: 'invalid', reason: `negative control not detected by ${silentOnes.join(', ')}: those oracles cannot be trusted` };
 }
 
-/** One exit code for a set of runs: a regression is evidence on its own; otherwise any invalid run means "could not decide". */
-export function exitCodeOf(verdicts: readonly Verdict[]): number {
-  if (verdicts.some((v) => v.kind === 'regression')) return EXIT.regression;
-  // Nothing ran, or every pass is unconfirmed by any detected control: nothing was decided.
-  if (verdicts.length === 0 || (verdicts.some((v) => v.kind === 'pass') && !verdicts.some((v) => v.kind === 'detected'))) return EXIT.undecided;
-  if (verdicts.some((v) => v.kind === 'invalid')) return EXIT.undecided;
+export interface JudgedRun {
+  readonly spec: RunSpec;
+  readonly verdict: Verdict;
+}
+
+/**
+ * One exit code for a set of runs: a regression is evidence on its own;
+ * otherwise any invalid run, or an oracle no detected control proved,
+ * means "could not decide".
+ */
+export function exitCodeOf(runs: readonly JudgedRun[]): number {
+  if (runs.some((r) => r.verdict.kind === 'regression')) return EXIT.regression;
+  if (runs.length === 0 || !runs.some((r) => r.verdict.kind === 'pass')) return EXIT.undecided;
+  if (runs.some((r) => r.verdict.kind === 'invalid')) return EXIT.undecided;
+  if (unprovenOracles(runs).length > 0) return EXIT.undecided;
   return EXIT.good;
 }

@@ -15,7 +15,7 @@ import { stderrProgress } from '../progress.ts';
 import { EXIT } from '../exit-codes.ts';
 import { treeSource } from '../build/kernel-source.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
-import { artifactDir, extraPatchesOf, listOption, type Command } from './command.ts';
+import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, type Command } from './command.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
@@ -24,6 +24,7 @@ const OPTIONS = {
   output: { type: 'string' },
   scenario: { type: 'string' },
   controls: { type: 'string' },
+  traffic: { type: 'string' },
   seed: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -43,6 +44,7 @@ Artifacts go outside the tree.
   --kernel-tree DIR   the tree (default: the current directory)
   --scenario LIST     (default raw-driver)
   --controls LIST     (default device-ignores-reset, which works on any kernel)
+${TRAFFIC_HELP}
   --output DIR        each step's artifacts go to DIR/bisect-<commit>
   --patches, --qemu PATH, --seed S: as for 'run'
 `,
@@ -54,6 +56,7 @@ Artifacts go outside the tree.
     }
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', ['raw-driver']);
     const controls = listOption(values.controls, CONTROLS, 'controls', ['device-ignores-reset']);
+    const patterns = trafficOption(values.traffic);
     const store = new CacheStore(cacheRoot());
     const source = await treeSource(values['kernel-tree'] ?? process.cwd());
     const step = `bisect-${source.kind === 'tree' ? source.revision.slice(0, 12) : 'tree'}`;
@@ -62,7 +65,7 @@ Artifacts go outside the tree.
     stderrProgress(`bisect step at ${source.kind === 'tree' ? source.revision : ''}; artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel: { kind: 'build', source, extraPatches: await extraPatchesOf(values.patches) }, qemu: values.qemu }, stderrProgress);
     const seed = values.seed ?? randomBytes(8).toString('hex');
-    const result = await runCampaign(stack, store.root, { scenarios, controls, signal: 'KILL', repeat: 1, seed }, outDir, process.argv.slice(1), stderrProgress);
+    const result = await runCampaign(stack, store.root, { scenarios, controls, patterns, signal: 'KILL', repeat: 1, seed }, outDir, process.argv.slice(1), stderrProgress);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },

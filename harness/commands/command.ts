@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../build/kernel-source.ts';
 import { InputError } from '../errors.ts';
+import { TRAFFIC_PATTERNS, type TrafficPattern } from '../scenarios/run-spec.ts';
 import type { KernelRequest } from '../stack.ts';
 import { checkPrebuiltImage } from '../build/kernel-image.ts';
 
@@ -73,6 +74,18 @@ export function listOption<T extends string>(raw: string | undefined, allowed: r
   }
   return items as T[];
 }
+
+/** --traffic: the traffic patterns to run, at least one. */
+export function trafficOption(raw: string | undefined): TrafficPattern[] {
+  const patterns = listOption(raw, TRAFFIC_PATTERNS, 'traffic', TRAFFIC_PATTERNS);
+  if (patterns.length === 0) throw new InputError(`--traffic ${raw} leaves nothing to run; name at least one of ${TRAFFIC_PATTERNS.join(', ')}`);
+  return patterns;
+}
+
+export const TRAFFIC_HELP = `  --traffic LIST      traffic patterns, comma-separated (default both): continuous (frames all
+                      through the window: a device left running faults in the IOMMU) and
+                      silent-until-reassigned (none until user #2 has mapped its memory: stale
+                      DMA lands in it)`;
 
 /** --patches: a directory of *.patch files (applied in name order) or one mbox of a series, applied on top of the project's. */
 export async function extraPatchesOf(path: string | undefined): Promise<Patch[]> {

@@ -38,7 +38,7 @@ export async function mergeReports(dirs: readonly string[]): Promise<CampaignRep
     if (ids.has(r.id)) throw new InputError(`run ${r.id} appears in two shards; were the same shards given twice?`);
     ids.add(r.id);
   }
-  return { format: REPORT_FORMAT, created: new Date().toISOString(), request: { merged: dirs.map((d) => resolve(d)) }, timing: first.timing, provenance: first.provenance, exitCode: exitCodeOf(runs.map((r) => r.verdict)), runs };
+  return { format: REPORT_FORMAT, created: new Date().toISOString(), request: { merged: dirs.map((d) => resolve(d)) }, timing: first.timing, provenance: first.provenance, exitCode: exitCodeOf(runs), runs };
 }
 
 export const mergeCommand: Command = {

@@ -9,12 +9,13 @@ import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
-import { artifactDir, kernelRequestOf, repeatOption, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, repeatOption, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, TRAFFIC_HELP, trafficOption, type Command } from './command.ts';
 
 const OPTIONS = {
   ...KERNEL_OPTIONS,
   scenario: { type: 'string' },
   controls: { type: 'string' },
+  traffic: { type: 'string' },
   signal: { type: 'string' },
   repeat: { type: 'string' },
   seed: { type: 'string' },
@@ -29,6 +30,7 @@ export const runCommand: Command = {
   --scenario LIST     scenarios, comma-separated (${SCENARIOS.join(', ')}; default all)
   --controls LIST     negative controls, comma-separated (${CONTROLS.join(', ')}), or none (default all;
                       with none, nothing shows that the oracles can see a hazard, so a pass exits 125)
+${TRAFFIC_HELP}
   --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
   --repeat N          repetitions of every scenario and control (default 1)
   --seed S            keys the frame payloads; a report's seed replays its run (default: random)
@@ -45,6 +47,7 @@ ${KERNEL_OPTIONS_HELP}
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
     if (scenarios.length === 0) throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
     const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
+    const patterns = trafficOption(values.traffic);
     const signal = (values.signal ?? 'KILL').replace(/^SIG/, '');
     if (!(KILL_SIGNALS as readonly string[]).includes(signal)) throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
     const repeat = repeatOption(values.repeat, 1);
@@ -58,7 +61,7 @@ ${KERNEL_OPTIONS_HELP}
     const outDir = artifactDir(values.output, 'run');
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
-    const result = await runCampaign(stack, store.root, { scenarios, controls, signal: signal as KillSignal, repeat, seed, ...(shard !== undefined ? { shard } : {}) }, outDir, process.argv.slice(1), stderrProgress);
+    const result = await runCampaign(stack, store.root, { scenarios, controls, patterns, signal: signal as KillSignal, repeat, seed, ...(shard !== undefined ? { shard } : {}) }, outDir, process.argv.slice(1), stderrProgress);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },

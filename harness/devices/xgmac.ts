@@ -71,6 +71,13 @@ export const XGMAC_PROFILE = {
    * marks the release in the L0 trace; no driver writes it while in use.
    */
   isReleaseWrite: (e: { readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }) => e.op === 'write' && e.offset === XGMAC_REGS.DMA_INTR_ENA && e.value === 0,
+  /**
+   * Options of the L0 model in every run. Like real DMA engines, the RX
+   * engine holds the descriptors it fetched ahead (rx-prefetch): a device
+   * left running writes the next frames to those buffers, which belong to
+   * the next user once the device is reassigned.
+   */
+  l0Globals: ['xgmac.rx-prefetch=4'],
   /** The reset module that quiesces it. */
   resetModule: 'vfio-platform-calxedaxgmac',
   l2Driver: 'xgmac',

@@ -44,6 +44,7 @@ export class ConsoleLog {
   private text = '';
   private readonly file: WriteStream | null;
   private readonly waiters = new Set<Waiter>();
+  private readonly listeners = new Set<() => void>();
   private closedReason: string | null = null;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -70,6 +71,13 @@ export class ConsoleLog {
     this.file?.write(chunk);
     this.text += s.replace(/\r\n/g, '\n');
     for (const waiter of [...this.waiters]) this.check(waiter);
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Calls `listener` after every chunk; returns the function that stops it. */
+  onText(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The producer has gone (the machine exited): pending waits fail with the tail. */

@@ -60,3 +60,13 @@ export async function dmesgSince(ssh: SshSession, mark: number): Promise<string[
 export async function dmesgLineCount(ssh: SshSession): Promise<number> {
   return Number((await ssh.check('dmesg | wc -l')).trim());
 }
+
+/**
+ * Whether process `pid` in L1 holds a VFIO device file. QEMU connects the
+ * VFIO container, which maps all of the guest's RAM for the device, before
+ * it asks for the device's file: once it holds one, DMA at guest-physical
+ * addresses lands in that guest's RAM.
+ */
+export async function holdsVfioDevice(ssh: SshSession, pid: number): Promise<boolean> {
+  return (await ssh.exec(`ls -l /proc/${pid}/fd 2>/dev/null | grep -q 'anon_inode:\\[vfio-device\\]'`)).code === 0;
+}

@@ -117,12 +117,37 @@ export class RemoteAgent {
     return [...this.events.slice(-lines).map((e) => JSON.stringify(e)), ...this.otherOutput.slice(-lines)].join('\n');
   }
 
-  /** Sends `signal` to the agent in L1 (a real kill(2) there); resolves when the agent is gone. */
-  async kill(signal: 'KILL' | 'SEGV' | 'ABRT' | 'TERM', timeoutMs = 10_000): Promise<number> {
+  /**
+   * Sends `signal` to the agent in L1 (a real kill(2) there); resolves once
+   * the agent is gone, with L1's boot clock (/proc/uptime, s) read right
+   * before the kill: the sync point that puts L1's own stamps on the kill's
+   * time base. A process that does not go is stuck in L1's kernel.
+   */
+  async kill(signal: 'KILL' | 'SEGV' | 'ABRT' | 'TERM', timeoutMs = 10_000): Promise<{ readonly l1UptimeS: number }> {
     if (this.pid === undefined) throw new Error(`${this.name} has no pid`);
-    const sentAt = Date.now();
-    await this.ssh.check(`kill -${signal} ${this.pid}`);
-    await this.waitUntil(() => this.exited, timeoutMs, 'exit after the kill');
-    return sentAt;
+    const said = (await this.ssh.check(`cut -d' ' -f1 /proc/uptime; kill -${signal} ${this.pid}`)).trim();
+    const l1UptimeS = Number(said);
+    if (!/^\d+\.\d+$/.test(said)) throw new InfrastructureError(`L1's /proc/uptime said ${JSON.stringify(said)} at the kill`);
+    try {
+      await this.waitUntil(() => this.exited, timeoutMs, 'exit after the kill');
+    } catch (error) {
+      if (this.exited) throw error;
+      const state = await this.ssh.exec(`grep '^State:' /proc/${this.pid}/status; echo "wchan: $(cat /proc/${this.pid}/wchan)"`, 5000).catch(() => null);
+      throw new ProcessStuck(`${this.name} still exists ${timeoutMs / 1000} s after SIG${signal}`, timeoutMs / 1000, state?.stdout.trim().replace(/\s+/g, ' ') ?? 'L1 did not answer');
+    }
+    return { l1UptimeS };
+  }
+}
+
+/** A process that a signal did not end: it is stuck in L1's kernel. */
+export class ProcessStuck extends Error {
+  override readonly name = 'ProcessStuck';
+  constructor(
+    message: string,
+    readonly seconds: number,
+    /** Its state as L1's /proc shows it. */
+    readonly state: string,
+  ) {
+    super(message);
   }
 }

@@ -3,52 +3,42 @@
  * programmed anything: the register state, interrupts on its eventfds, and
  * bytes written into the fresh zeroed memory it mapped at the old IOVAs.
  */
-import { quiescenceViolations, type XgmacRegisterState } from '../devices/xgmac.ts';
-import type { AgentEvent } from '../machines/remote-process.ts';
+import { quiescenceViolations } from '../devices/xgmac.ts';
+import type { ResetProbeReport } from '../evidence/agent-reports.ts';
 import { scanForPayloads, type PayloadKey } from '../traffic/payload.ts';
 import { silent, type OracleResult } from './finding.ts';
 
-const num = (v: unknown) => (typeof v === 'number' ? v : Number(String(v)));
-
-export function registerStateOf(event: AgentEvent): XgmacRegisterState {
-  return { control: num(event['control']), dmaControl: num(event['dma_control']), dmaIntrEna: num(event['dma_intr_ena']), dmaStatus: num(event['dma_status']) };
-}
-
-export function user2Oracles(events: readonly AgentEvent[], key: PayloadKey, killAt: number): OracleResult[] {
-  const rel = (e: AgentEvent) => (typeof e['t_ms'] === 'number' ? Math.round((e['t_ms'] as number) - killAt) : Math.round(e.receivedAt - killAt));
+/** `fromL1Boot` places a time of L1's boot clock (ms) relative to the kill. */
+export function user2Oracles(report: ResetProbeReport, key: PayloadKey, fromL1Boot: (tBootMs: number) => number): OracleResult[] {
   const out: OracleResult[] = [];
-
-  const registers = events.find((e) => e.event === 'registers');
-  if (registers === undefined) {
-    out.push({ ...silent('user2-registers', 'user2', 'register state'), looked: 'register state (never reported)' });
-  } else {
-    const violations = quiescenceViolations(registerStateOf(registers));
-    out.push(
-      violations.length === 0
-        ? silent('user2-registers', 'user2', 'DMA_CONTROL SR/ST, DMA_INTR_ENA, MAC RE/TE as user #2 found them')
-        : { oracle: 'user2-registers', vantage: 'user2', fired: true, count: violations.length, first: { tRelMs: rel(registers), detail: violations.join(', ') }, looked: 'DMA_CONTROL SR/ST, DMA_INTR_ENA, MAC RE/TE as user #2 found them' },
-    );
-  }
-
-  const irqs = events.filter((e) => e.event === 'irq');
+  const registersLooked = 'DMA_CONTROL SR/ST, DMA_INTR_ENA, MAC RE/TE as user #2 found them';
+  const violations = quiescenceViolations(report.registers);
   out.push(
-    irqs.length === 0
-      ? silent('user2-irqs', 'user2', 'interrupts on user #2\'s eventfds before it enabled anything')
-      : { oracle: 'user2-irqs', vantage: 'user2', fired: true, count: irqs.length, first: { tRelMs: rel(irqs[0]!), detail: `IRQ index ${String(irqs[0]!['index'])} fired` }, looked: 'interrupts on user #2\'s eventfds before it enabled anything' },
+    violations.length === 0
+      ? silent('user2-registers', 'user2', registersLooked)
+      : { oracle: 'user2-registers', vantage: 'user2', fired: true, count: violations.length, first: { tRelMs: fromL1Boot(report.registers.tBootMs), detail: violations.join(', ') }, looked: registersLooked },
   );
 
-  const memory = events.find((e) => e.event === 'memory');
-  const changed = memory === undefined ? 0 : num(memory['changed_bytes']);
+  const irqsLooked = "interrupts on user #2's eventfds before it enabled anything";
+  const irq = report.irqs[0];
+  out.push(
+    irq === undefined
+      ? silent('user2-irqs', 'user2', irqsLooked)
+      : { oracle: 'user2-irqs', vantage: 'user2', fired: true, count: report.irqs.length, first: { tRelMs: fromL1Boot(irq.tBootMs), detail: `IRQ index ${irq.index} fired` }, looked: irqsLooked },
+  );
+
+  const memory = report.memory;
   const looked = 'bytes changed in the fresh zeroed memory user #2 mapped at the old IOVAs';
-  if (changed === 0) {
+  if (memory.changedBytes === 0) {
     out.push(silent('user2-memory', 'user2', looked));
   } else {
-    const ranges = (memory!['ranges'] as Array<{ offset: number; hex: string }> | undefined) ?? [];
-    const payloads = ranges.flatMap((r) => scanForPayloads(key, Buffer.from(r.hex, 'hex')).map((p) => ({ offset: r.offset + p.offset, seq: p.seq })));
-    const detail = payloads.length > 0
-      ? `frame payload seq ${payloads[0]!.seq} of this run at offset ${payloads[0]!.offset} (${payloads.length} payloads)`
-      : `${changed} bytes changed, first at offset ${ranges[0]?.offset ?? '?'}`;
-    out.push({ oracle: 'user2-memory', vantage: 'user2', fired: true, count: changed, first: { tRelMs: rel(memory!), detail }, looked });
+    const payloads = memory.ranges.flatMap((r) => scanForPayloads(key, r.bytes).map((p) => ({ offset: r.offset + p.offset, seq: p.seq })));
+    const detail =
+      payloads.length > 0
+        ? `frame payload seq ${payloads[0]!.seq} of this run at offset ${payloads[0]!.offset} (${payloads.length} payloads)`
+        : `${memory.changedBytes} bytes changed, first at offset ${memory.ranges[0]?.offset ?? '?'}`;
+    // When the probe saw the bytes (its snapshot after the watch): the write happened by then.
+    out.push({ oracle: 'user2-memory', vantage: 'user2', fired: true, count: memory.changedBytes, first: { tRelMs: fromL1Boot(memory.tBootMs), detail }, looked });
   }
   return out;
 }

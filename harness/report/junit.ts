@@ -1,4 +1,4 @@
-/** JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error. */
+/** JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error, a control the kernel cannot host skipped. */
 import type { RunResult } from '../scenarios/cycle.ts';
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -6,6 +6,7 @@ const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').rep
 export function junitXml(suite: string, runs: readonly RunResult[]): string {
   const failures = runs.filter((r) => r.verdict.kind === 'regression').length;
   const errors = runs.filter((r) => r.verdict.kind === 'invalid').length;
+  const skipped = runs.filter((r) => r.verdict.kind === 'not-applicable').length;
   const total = runs.reduce((s, r) => s + r.seconds, 0);
   const cases = runs.map((r) => {
     const body =
@@ -13,14 +14,16 @@ export function junitXml(suite: string, runs: readonly RunResult[]): string {
         ? `<failure message="${escape(r.verdict.reason)}" type="regression"/>`
         : r.verdict.kind === 'invalid'
           ? `<error message="${escape(r.verdict.reason)}" type="invalid"/>`
-          : '';
+          : r.verdict.kind === 'not-applicable'
+            ? `<skipped message="${escape(r.verdict.reason)}"/>`
+            : '';
     const out = `<system-out>${escape(r.oracles.map((o) => `${o.oracle}: ${o.fired ? `fired x${o.count}${o.first ? ` first +${o.first.tRelMs ?? '?'} ms ${o.first.detail}` : ''}` : 'silent'}`).join('\n'))}\nartifacts: ${escape(r.dir)}</system-out>`;
     return `    <testcase classname="${escape(suite)}.${escape(r.spec.scenario)}" name="${escape(r.id)}" time="${r.seconds}">${body}${out}</testcase>`;
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${escape(suite)}" tests="${runs.length}" failures="${failures}" errors="${errors}" time="${total.toFixed(1)}">`,
-    `  <testsuite name="${escape(suite)}" tests="${runs.length}" failures="${failures}" errors="${errors}" time="${total.toFixed(1)}">`,
+    `  <testsuite name="${escape(suite)}" tests="${runs.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${total.toFixed(1)}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -14,9 +14,10 @@ import { timelineSvg } from './timeline-svg.ts';
 export interface GroupStats {
   readonly scenario: string;
   readonly control: string;
+  readonly pattern: string;
   readonly runs: number;
   readonly expected: 'pass' | 'detected';
-  readonly counts: Record<'pass' | 'detected' | 'regression' | 'invalid', number>;
+  readonly counts: Record<'pass' | 'detected' | 'regression' | 'invalid' | 'not-applicable', number>;
   /** Runs whose verdict is not the expected one. */
   readonly misclassified: number;
   /** True when the same scenario and control gave different verdicts. */
@@ -27,21 +28,23 @@ export interface GroupStats {
 export function groupStats(runs: readonly RunResult[]): GroupStats[] {
   const groups = new Map<string, RunResult[]>();
   for (const r of runs) {
-    const key = `${r.spec.scenario}|${r.spec.control}`;
+    const key = `${r.spec.scenario}|${r.spec.control}|${r.spec.pattern}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.entries()].map(([key, rs]) => {
-    const [scenario = '', control = ''] = key.split('|');
-    const counts = { pass: 0, detected: 0, regression: 0, invalid: 0 };
+    const [scenario = '', control = '', pattern = ''] = key.split('|');
+    const counts = { pass: 0, detected: 0, regression: 0, invalid: 0, 'not-applicable': 0 };
     for (const r of rs) counts[r.verdict.kind]++;
     const expected = control === 'none' ? 'pass' : 'detected';
     return {
       scenario,
       control,
+      pattern,
       runs: rs.length,
       expected,
       counts,
-      misclassified: rs.length - counts[expected],
+      // A control this kernel cannot host is neither right nor wrong.
+      misclassified: rs.length - counts[expected] - counts['not-applicable'],
       flaky: Object.values(counts).filter((c) => c > 0).length > 1,
       meanSeconds: Math.round((rs.reduce((s, r) => s + r.seconds, 0) / rs.length) * 10) / 10,
     };
@@ -59,9 +62,9 @@ export async function qualificationHtml(runs: readonly RunResult[], provenance: 
   const verdict = exitCode === 0 ? 'QUALIFIED: the reset works and every control was detected' : exitCode === 1 ? 'NOT QUALIFIED: reset regression' : 'UNDECIDED: invalid runs (see below)';
   const sections: string[] = [];
   for (const g of stats) {
-    const first = runs.find((r) => r.spec.scenario === g.scenario && r.spec.control === g.control)!;
+    const first = runs.find((r) => r.spec.scenario === g.scenario && r.spec.control === g.control && r.spec.pattern === g.pattern)!;
     const trace = parseTrace(await readFile(join(first.dir, 'l0-trace.log'), 'utf8').catch(() => ''));
-    const marks = Object.fromEntries(Object.entries(first.timeline).filter(([k]) => ['kill', 'user1-exit', 'user2-done', 'user2-armed'].includes(k)));
+    const marks = Object.fromEntries(Object.entries(first.timeline).filter(([k]) => ['kill', 'user1-exit', 'user2-done', 'user2-armed', 'traffic-resumed'].includes(k)));
     const killWall = first.killWallClock;
     const svg = killWall !== null ? timelineSvg(trace, { killAt: killWall, marks }) : '<p>no kill in this run</p>';
     sections.push(`<h3>${esc(first.id)}: ${esc(first.verdict.kind)}</h3>${svg}${table(
@@ -86,8 +89,8 @@ td,th{border:1px solid #dee2e6;padding:3px 8px;font-size:13px;text-align:left;ve
 <h1>VFIO platform reset qualification</h1>
 <p class="${exitCode === 0 ? 'ok' : 'bad'}"><b>${esc(verdict)}</b> (exit ${exitCode}), ${runs.length} runs, ${esc(new Date().toISOString())}</p>
 <h2>Verdicts</h2>${table(
-    ['scenario', 'control', 'runs', 'expected', 'pass', 'detected', 'regression', 'invalid', 'misclassified', 'flaky', 'mean time'],
-    stats.map((g) => [esc(g.scenario), esc(g.control), String(g.runs), g.expected, String(g.counts.pass), String(g.counts.detected), String(g.counts.regression), String(g.counts.invalid), g.misclassified ? `<b class="bad">${g.misclassified}</b>` : '0', g.flaky ? '<b class="bad">yes</b>' : 'no', `${g.meanSeconds} s`]),
+    ['scenario', 'control', 'traffic', 'runs', 'expected', 'pass', 'detected', 'regression', 'invalid', 'n/a', 'misclassified', 'flaky', 'mean time'],
+    stats.map((g) => [esc(g.scenario), esc(g.control), esc(g.pattern), String(g.runs), g.expected, String(g.counts.pass), String(g.counts.detected), String(g.counts.regression), String(g.counts.invalid), String(g.counts['not-applicable']), g.misclassified ? `<b class="bad">${g.misclassified}</b>` : '0', g.flaky ? '<b class="bad">yes</b>' : 'no', `${g.meanSeconds} s`]),
   )}
 <h2>Environment</h2>${table(['what', 'value'], envRows.map(([k, v]) => [esc(k), esc(v)]))}
 <h2>Timelines around the kill</h2><p>L0 trace of the first run of each scenario and control: DMA accesses (blue translated, red faulted), the IRQ line, SMMU faults.</p>

@@ -24,6 +24,8 @@ function verdictLabel(r: RunResult): string {
       return 'REGRESSION';
     case 'invalid':
       return 'INVALID';
+    case 'not-applicable':
+      return 'N/A (control)';
   }
 }
 
@@ -41,7 +43,7 @@ export function summaryTable(runs: readonly RunResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const reasons = runs
-    .filter((r) => r.verdict.kind === 'regression' || r.verdict.kind === 'invalid')
+    .filter((r) => r.verdict.kind === 'regression' || r.verdict.kind === 'invalid' || r.verdict.kind === 'not-applicable')
     .map((r) => {
       const tail = r.errorTail !== null ? `\n    --- last lines ---\n${r.errorTail.split('\n').slice(-15).map((l) => `    ${l}`).join('\n')}` : '';
       return `  ${r.id}: ${(r.verdict as { reason: string }).reason}${tail}`;

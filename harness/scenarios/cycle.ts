@@ -1,25 +1,29 @@
 /**
  * The reset cycle every scenario shares: boot L1 with the device (and the
  * control, if any), bind it to vfio-platform, bring user #1 up with traffic
- * flowing, kill it with a real signal, keep a quiet window with traffic,
- * hand the device to user #2, then judge all the evidence. A scenario only
- * says who user #1 and user #2 are and what user #2 can see.
+ * flowing, kill it with a real signal, keep a quiet window, hand the device
+ * to user #2 (traffic as the run's pattern says), then write down all the
+ * evidence and judge it (judge/judge.ts) from the run directory alone. A
+ * scenario only says who user #1 and user #2 are.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootL1, shutdownL1, type L1Session } from '../machines/l1-session.ts';
 import type { KeyPair, SshSession } from '../machines/ssh.ts';
 import { freeLoopbackUdpPort } from '../machines/free-port.ts';
 import { bindToVfioPlatform, dmesgLineCount, dmesgSince } from '../machines/l1-vfio.ts';
+import { ProcessStuck, type AgentEvent, type RemoteAgent } from '../machines/remote-process.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
-import { parseTrace } from '../trace/l0-trace.ts';
-import { l0Oracles } from '../oracles/l0-oracle.ts';
-import { irqCountCommand, l1IrqCountOracle, l1SmmuOracle, parseIrqCounts } from '../oracles/l1-oracle.ts';
-import type { OracleName, OracleResult } from '../oracles/finding.ts';
-import { controlVerdict, scenarioVerdict, type Verdict } from '../verdict.ts';
+import { irqCountCommand, parseIrqCounts } from '../oracles/l1-oracle.ts';
+import type { OracleResult } from '../oracles/finding.ts';
+import type { Verdict } from '../verdict.ts';
 import { InfrastructureError } from '../errors.ts';
+import { agentFailureOf } from '../evidence/agent-reports.ts';
+import { EVIDENCE_FILES, EVIDENCE_FORMAT, loadEvidence, type BindOutcome, type CycleEvidence, type CycleFailure, type User1Evidence } from '../judge/evidence.ts';
+import { INSTANCE, judgeRun } from '../judge/judge.ts';
+import { firstKernelCrash } from '../judge/kernel-crash.ts';
 import type { Stack } from '../stack.ts';
 import type { Progress } from '../progress.ts';
 import { runId, type KillSignal, type RunSpec } from './run-spec.ts';
@@ -27,21 +31,22 @@ import { PhaseTimeout, Timeline } from './timeline.ts';
 
 export const CYCLE_TIMING = {
   framesPerSecond: 200,
-  /** After user #1 is gone, traffic keeps flowing this long before user #2 arrives. */
+  /** After user #1 is gone, this long passes before user #2 arrives. */
   quietMs: 3000,
+  /** silent-until-reassigned: frames stop this long before the kill, so that none is in flight at the release. */
+  silenceBeforeKillMs: 300,
+  /**
+   * How long an open of the device, or the release after the kill, may take
+   * before it counts as hung: longer than the kernel's own hung-task and
+   * soft-lockup reports (20 s, kernel-config/debug.config), so that the
+   * console can name the hang.
+   */
+  openTimeoutMs: 30_000,
+  releaseTimeoutMs: 30_000,
 } as const;
 
-export const INSTANCE = 0;
-
-/** How long after the reset handler's first write the L0 window opens: ample for its few register writes. */
-export const RELEASE_SETTLE_MS = 10;
-
-export interface User1Evidence {
-  readonly frames: number;
-  readonly irqs: number;
-  /** Frames whose run-keyed payload user #1 showed us; null when user #1 cannot show payloads (a VM). */
-  readonly payloadsVerified: number | null;
-}
+/** How long L1's console is given to finish printing a crash before it is written down. */
+const CRASH_SETTLE_MS = 1500;
 
 export interface RunResult {
   readonly id: string;
@@ -57,7 +62,7 @@ export interface RunResult {
   readonly dir: string;
   readonly seconds: number;
   readonly notes: readonly string[];
-  /** For a run that failed on the way: the tail of the log or console that shows why. */
+  /** For a run that failed on the way, or crashed the kernel: the lines of the log or console that show why. */
   readonly errorTail: string | null;
 }
 
@@ -82,23 +87,50 @@ export interface CycleEnv {
 
 export interface User1 {
   readonly evidence: User1Evidence;
-  readonly live: boolean;
-  /** Kills user #1 with a real signal; resolves once it is gone. */
-  kill(signal: KillSignal): Promise<void>;
+  /** Kills user #1 with a real signal; resolves once it is gone, with L1's clock at the kill. */
+  kill(signal: KillSignal): Promise<{ readonly l1UptimeS: number }>;
 }
 
-export interface User2Report {
-  readonly oracles: readonly OracleResult[];
-  /** The device's interrupt count in L1 sampled while user #2 held it without enabling it. */
+/** What user #2 may call on the cycle while it runs. */
+export interface User2Hooks {
+  /** The device's interrupt count in L1, sampled while user #2 holds it without enabling it. */
+  sampleIrqCount(): Promise<number | null>;
+  /** User #2 is ready to see stale DMA (its memory is mapped): frames flow again in the silent pattern. */
+  resumeTraffic(): void;
+}
+
+export interface User2Run {
+  readonly events: readonly AgentEvent[];
   readonly irqCountDuring: number | null;
 }
 
 export interface ScenarioUsers {
-  /** The oracles that can see a device left running in this scenario; all must fire in a control. */
-  readonly mustFireInControls: readonly OracleName[];
   startUser1(env: CycleEnv): Promise<User1>;
   /** Runs user #2 to the end; the cycle stops the traffic afterwards. */
-  runUser2(env: CycleEnv, sampleIrqCount: () => Promise<number | null>): Promise<User2Report>;
+  runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run>;
+}
+
+/** The kernel's VFIO path failed a user: an open that fails or hangs, a release that hangs. */
+export class VfioPathFailure extends Error {
+  override readonly name = 'VfioPathFailure';
+  constructor(readonly failure: Exclude<CycleFailure, { kind: 'error' }>) {
+    super(failure.kind);
+  }
+}
+
+/** The agents' step that opens the device (VFIO_GROUP_GET_DEVICE_FD, which runs the kernel's open path and reset). */
+const OPEN_STEP = 'get_device_fd';
+
+/** Waits for an agent's "opened" report; an open that fails or hangs is the kernel's, not the harness's. */
+export async function awaitOpened(agent: RemoteAgent, user: string): Promise<void> {
+  try {
+    await agent.waitForEvent('opened', CYCLE_TIMING.openTimeoutMs);
+  } catch (error) {
+    const failed = agentFailureOf(agent.events);
+    if (failed !== null && failed.step === OPEN_STEP) throw new VfioPathFailure({ kind: 'open-failed', user, step: failed.step, message: failed.message });
+    if (!agent.exited) throw new VfioPathFailure({ kind: 'open-hang', user, seconds: CYCLE_TIMING.openTimeoutMs / 1000 });
+    throw error;
+  }
 }
 
 function controlSetup(spec: RunSpec): { kernelArgs: string[]; globals: string[] } {
@@ -112,37 +144,62 @@ function controlSetup(spec: RunSpec): { kernelArgs: string[]; globals: string[] 
   }
 }
 
+/** Rejects as soon as L1's console, from `from` on, shows a kernel crash; `stop` ends the watch. */
+function watchForCrash(session: L1Session, from: number): { seen: Promise<never>; stop: () => void } {
+  let stop = () => {};
+  const seen = new Promise<never>((_, reject) => {
+    const check = () => {
+      const crash = firstKernelCrash(session.machine.console.contents.slice(from));
+      if (crash !== null) {
+        stop();
+        reject(new InfrastructureError(`L1's kernel crashed (${crash.kind}): ${crash.line}`));
+      }
+    };
+    stop = session.machine.console.onText(check);
+    check();
+  });
+  seen.catch(() => {});
+  return { seen, stop };
+}
+
+function failureOf(error: unknown, phase: string): CycleFailure {
+  if (error instanceof VfioPathFailure) return error.failure;
+  if (error instanceof ProcessStuck) return { kind: 'release-hang', seconds: error.seconds, state: error.state };
+  const known = error instanceof InfrastructureError || error instanceof PhaseTimeout;
+  const message = known ? error.message : `harness error: ${(error as Error).stack ?? String(error)}`;
+  return { kind: 'error', phase, message: message.split('\n')[0] ?? message, tail: error instanceof InfrastructureError && error.tail !== '' ? error.tail : null };
+}
+
 export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<RunResult> {
   const { spec, dir, progress } = ctx;
   const id = runId(spec);
-  const started = Date.now();
+  const startedAt = Date.now();
   const timeline = new Timeline();
   const notes: string[] = [];
   const key = payloadKey(spec.seed);
   const device = XGMAC_PROFILE.deviceName(INSTANCE);
-  const traceFile = join(dir, 'l0-trace.log');
   const setup = controlSetup(spec);
   const source = await FrameSource.open(key, await freeLoopbackUdpPort());
+  const silent = spec.pattern === 'silent-until-reassigned';
   let session: L1Session | undefined;
-  let user1Evidence: User1Evidence | null = null;
-  let errorTail: string | null = null;
-  const finish = (verdict: Verdict, oracles: readonly OracleResult[]): RunResult => ({
-    id,
-    spec,
-    verdict,
-    oracles,
-    user1: user1Evidence,
-    timeline: timeline.relativeTo('kill'),
-    killWallClock: timeline.marks['kill'] ?? null,
-    phases: timeline.phases,
-    dir,
-    seconds: Math.round((Date.now() - started) / 100) / 10,
-    notes,
-    errorTail,
-  });
+  let consoleFromBind: number | null = null;
+  let bind: BindOutcome | null = null;
+  let user1: User1Evidence | null = null;
+  let l1UptimeAtKillS: number | null = null;
+  let irqCounts: CycleEvidence['irqCounts'] = null;
+  let user2: readonly AgentEvent[] | null = null;
+  let failure: CycleFailure | null = null;
+  let phase = 'boot';
+  let crashWatch: ReturnType<typeof watchForCrash> | undefined;
+  // From the bind on, a kernel crash on L1's console ends the run at once.
+  const step = <T>(name: string, timeoutMs: number, body: () => Promise<T>): Promise<T> => {
+    phase = name;
+    const work = timeline.phase(name, timeoutMs, body);
+    return crashWatch === undefined ? work : Promise.race([work, crashWatch.seen]);
+  };
   try {
     // Longer than bootL1's own waits (QMP, console 120 s, SSH 60 s), so that it never outlives the phase.
-    session = await timeline.phase('boot', 240_000, () =>
+    session = await step('boot', 240_000, () =>
       bootL1(
         {
           qemuBinary: ctx.stack.qemu.binary,
@@ -151,92 +208,114 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
           key: ctx.sshKey,
           runDir: dir,
           extraKernelArgs: setup.kernelArgs,
-          devices: { xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }], traceFile, globals: setup.globals },
+          devices: { xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }], traceFile: join(dir, EVIDENCE_FILES.trace), globals: [...XGMAC_PROFILE.l0Globals, ...setup.globals] },
         },
         progress,
       ),
     );
-    const ssh = session.ssh;
+    const l1 = session;
+    const ssh = l1.ssh;
     const env: CycleEnv = { ssh, device, key, dir, timeline, progress, id };
 
-    const bound = await timeline.phase('bind', 30_000, async () => {
+    consoleFromBind = l1.machine.console.mark;
+    crashWatch = watchForCrash(l1, consoleFromBind);
+    const bound = await step('bind', 30_000, async () => {
       if (spec.control === 'kernel-no-reset') {
         // The handler is a module that vfio-platform requests by alias at bind time: take it away.
-        await ssh.check(`find /lib/modules -name 'vfio-platform-calxedaxgmac.ko*' -exec rm -f {} +`);
+        await ssh.check(`find /lib/modules -name '${XGMAC_PROFILE.resetModule}.ko*' -exec rm -f {} +`);
       }
       return bindToVfioPlatform(ssh, device);
     });
+    const moduleName = XGMAC_PROFILE.resetModule.replace(/-/g, '_');
     if (!bound.bound) {
-      if (spec.control !== 'none') return finish({ kind: 'invalid', reason: `control ${spec.control} could not be set up: vfio-platform refused ${device}: ${bound.kernelSays}` }, []);
-      // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides nothing.
-      const moduleShipped = (await ssh.exec(`find /lib/modules/$(uname -r) -name 'vfio-platform-calxedaxgmac.ko*' | grep -q .`)).code === 0;
-      if (/no reset function found/i.test(bound.kernelSays) && moduleShipped) {
-        return finish({ kind: 'regression', reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bound.kernelSays}` }, []);
+      const shipped = (await ssh.exec(`find /lib/modules/$(uname -r) -name '${XGMAC_PROFILE.resetModule}.ko*' | grep -q .`)).code === 0;
+      bind = { bound: false, kernelSays: bound.kernelSays, resetModuleShipped: shipped, kernelRelease: (await ssh.check('uname -r')).trim() };
+    } else {
+      const loaded = (await ssh.exec(`grep -q "^${moduleName} " /proc/modules`)).code === 0;
+      bind = { bound: true, resetModuleLoaded: loaded };
+      notes.push(`reset module ${loaded ? 'loaded' : 'not loaded'} after bind`);
+    }
+    if (bind.bound && !(spec.control === 'kernel-no-reset' && bind.resetModuleLoaded)) {
+      source.start(CYCLE_TIMING.framesPerSecond);
+      const u1 = await step('user1-live', 180_000, () => users.startUser1(env));
+      user1 = u1.evidence;
+      if (user1.live) {
+        const dmesgMark = await dmesgLineCount(ssh);
+        if (silent) {
+          source.stop();
+          timeline.mark('traffic-stopped');
+          await new Promise((r) => setTimeout(r, CYCLE_TIMING.silenceBeforeKillMs));
+        }
+        progress(`${id}: killing user #1 with SIG${spec.signal}`);
+        await step('kill', CYCLE_TIMING.releaseTimeoutMs + 15_000, async () => {
+          timeline.mark('kill');
+          l1UptimeAtKillS = (await u1.kill(spec.signal)).l1UptimeS;
+          timeline.mark('user1-exit');
+        });
+
+        const sampleIrqCount = async () => parseIrqCounts(await ssh.check(irqCountCommand(XGMAC_PROFILE.hwirqs(INSTANCE))));
+        const atRelease = await sampleIrqCount();
+        await step('quiet', CYCLE_TIMING.quietMs + 5000, () => new Promise((r) => setTimeout(r, CYCLE_TIMING.quietMs)));
+        const resumeTraffic = () => {
+          if (!silent || timeline.marks['traffic-resumed'] !== undefined) return;
+          source.start(CYCLE_TIMING.framesPerSecond);
+          timeline.mark('traffic-resumed');
+        };
+        const u2 = await step('user2', 240_000, () => users.runUser2(env, { sampleIrqCount, resumeTraffic }));
+        timeline.mark('user2-done');
+        source.stop();
+        user2 = u2.events;
+        irqCounts = { atRelease, during: u2.irqCountDuring };
+        const dmesg = await dmesgSince(ssh, dmesgMark);
+        await writeFile(join(dir, EVIDENCE_FILES.dmesgAfterKill), `${dmesg.join('\n')}\n`);
+        if (dmesg.some((l) => /: reset$/.test(l.trim()))) notes.push('L1 logged the vfio-platform reset');
       }
-      return finish({ kind: 'invalid', reason: `vfio-platform did not bind ${device}${moduleShipped ? '' : ' (the kernel ships no reset module)'}: ${bound.kernelSays}` }, []);
     }
-    const handlerLoaded = (await ssh.exec('grep -q "^vfio_platform_calxedaxgmac " /proc/modules')).code === 0;
-    notes.push(`reset module ${handlerLoaded ? 'loaded' : 'not loaded'} after bind`);
-    if (spec.control === 'kernel-no-reset' && handlerLoaded) return finish({ kind: 'invalid', reason: 'control kernel-no-reset: the reset module is loaded anyway' }, []);
-
-    source.start(CYCLE_TIMING.framesPerSecond);
-    const user1 = await timeline.phase('user1-live', 180_000, () => users.startUser1(env));
-    user1Evidence = user1.evidence;
-    if (!user1.live) {
-      return finish({ kind: 'invalid', reason: `user #1 never had live DMA and IRQs (${user1.evidence.frames} frames, ${user1.evidence.payloadsVerified ?? 'no'} verified payloads, ${user1.evidence.irqs} IRQs)` }, []);
-    }
-
-    const dmesgMark = await dmesgLineCount(ssh);
-    const uptimeAtKill = Number((await ssh.check('cat /proc/uptime')).split(' ')[0]);
-    progress(`${id}: killing user #1 with SIG${spec.signal}`);
-    await timeline.phase('kill', 15_000, async () => {
-      timeline.mark('kill');
-      await user1.kill(spec.signal);
-      timeline.mark('user1-exit');
-    });
-
-    const sampleIrqCount = async () => parseIrqCounts(await ssh.check(irqCountCommand(XGMAC_PROFILE.hwirqs(INSTANCE))));
-    const irqCountAtRelease = await sampleIrqCount();
-    await timeline.phase('quiet', CYCLE_TIMING.quietMs + 5000, () => new Promise((r) => setTimeout(r, CYCLE_TIMING.quietMs)));
-
-    const user2 = await timeline.phase('user2', 240_000, () => users.runUser2(env, sampleIrqCount));
-    timeline.mark('user2-done');
-    source.stop();
-
-    const dmesg = await dmesgSince(ssh, dmesgMark);
-    await writeFile(join(dir, 'dmesg-after-kill.txt'), `${dmesg.join('\n')}\n`);
     await writeFile(join(dir, 'dmesg.txt'), await ssh.check('dmesg'));
-    if (dmesg.some((l) => /: reset$/.test(l.trim()))) notes.push('L1 logged the vfio-platform reset');
-    const trace = parseTrace(await readFile(traceFile, 'utf8'));
-    const killAt = timeline.marks['kill']!;
-    const doneAt = timeline.marks['user2-done']!;
-    // The L0 oracles can only be silent for a reason if the trace was live and frames kept reaching the device.
-    const dmaBeforeKill = trace.some((e) => e.kind === 'dma' && e.instance === INSTANCE && e.t < killAt);
-    const framesInWindow = trace.some((e) => e.kind === 'rx-frame' && e.instance === INSTANCE && e.t > killAt && e.t < doneAt);
-    if (!dmaBeforeKill || !framesInWindow) {
-      return finish({ kind: 'invalid', reason: `the L0 trace ${!dmaBeforeKill ? 'shows no DMA of user #1 before the kill' : 'shows no frame reaching the device after the kill'}: its oracles would be blind` }, []);
-    }
-    // The window opens at the release: once the reset handler's writes have landed (its first
-    // quiescing write plus RELEASE_SETTLE_MS; the whole sequence takes about 60 us here), else
-    // when user #1 was seen gone. Until then the dying user #1 may still legitimately use the device.
-    const releaseWrite = trace.find((e) => e.kind === 'mmio' && e.instance === INSTANCE && e.t > killAt && XGMAC_PROFILE.isReleaseWrite(e));
-    const from = Math.min(timeline.marks['user1-exit']!, (releaseWrite?.t ?? Infinity) + RELEASE_SETTLE_MS);
-    if (releaseWrite !== undefined) timeline.mark('release-write', releaseWrite.t);
-    const oracles = [
-      ...l0Oracles(trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, killAt, from, to: doneAt }),
-      l1SmmuOracle(dmesg, uptimeAtKill),
-      l1IrqCountOracle(irqCountAtRelease, user2.irqCountDuring, 'from user #1\'s release to user #2 holding the device without enabling it'),
-      ...user2.oracles,
-    ];
-    return finish(spec.control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, users.mustFireInControls), oracles);
   } catch (error) {
-    // Whatever went wrong, this run decided nothing; the campaign goes on with the next one.
-    const message = error instanceof InfrastructureError || error instanceof PhaseTimeout ? error.message : `harness error: ${(error as Error).stack ?? String(error)}`;
-    errorTail = error instanceof InfrastructureError && error.tail !== '' ? error.tail : null;
-    await writeFile(join(dir, 'error.txt'), `${message}${errorTail !== null ? `\n${errorTail}` : ''}\n`);
-    return finish({ kind: 'invalid', reason: message.split('\n')[0] ?? message }, []);
+    failure = failureOf(error, phase);
+    await writeFile(join(dir, 'error.txt'), `${phase}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   } finally {
+    crashWatch?.stop();
     source.close();
-    if (session !== undefined) await shutdownL1(session);
+    if (session !== undefined) {
+      if (failure !== null) await new Promise((r) => setTimeout(r, CRASH_SETTLE_MS));
+      if (consoleFromBind !== null) await writeFile(join(dir, EVIDENCE_FILES.consoleAfterBind), session.machine.console.contents.slice(consoleFromBind));
+      await shutdownL1(session);
+    }
   }
+
+  const evidence: CycleEvidence = {
+    format: EVIDENCE_FORMAT,
+    spec,
+    startedAt,
+    endedAt: Date.now(),
+    marks: timeline.marks,
+    phases: timeline.phases,
+    bind,
+    user1,
+    l1UptimeAtKillS,
+    irqCounts,
+    user2,
+    failure,
+    notes,
+  };
+  await writeFile(join(dir, EVIDENCE_FILES.record), `${JSON.stringify(evidence, null, 2)}\n`);
+  // Judged from what was written, exactly as a later re-judging of the directory would.
+  const loaded = await loadEvidence(dir);
+  const judgement = judgeRun(loaded.evidence, loaded.logs);
+  return {
+    id,
+    spec,
+    verdict: judgement.verdict,
+    oracles: judgement.oracles,
+    user1,
+    timeline: timeline.relativeTo('kill'),
+    killWallClock: timeline.marks['kill'] ?? null,
+    phases: timeline.phases,
+    dir,
+    seconds: Math.round((evidence.endedAt - startedAt) / 100) / 10,
+    notes,
+    errorTail: judgement.tail,
+  };
 }

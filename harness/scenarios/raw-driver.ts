@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { RemoteAgent } from '../machines/remote-process.ts';
 import { L1_PATHS } from '../build/l1-image.ts';
 import { FRAME_HEADER_LEN, verifyPayload } from '../traffic/payload.ts';
-import { user2Oracles } from '../oracles/user2-oracle.ts';
-import { runCycle, type CycleEnv, type RunContext, type RunResult, type ScenarioUsers, type User1, type User2Report } from './cycle.ts';
+import { decodeDriverFrames } from '../evidence/agent-reports.ts';
+import { awaitOpened, runCycle, type CycleEnv, type RunContext, type RunResult, type ScenarioUsers, type User1, type User2Hooks, type User2Run } from './cycle.ts';
 
 export const RAW_DRIVER_TIMING = {
   /** User #1 must have received this many frames, with IRQs, before the kill. */
@@ -23,39 +23,36 @@ const IOVA = 0x10000000;
 async function startUser1(env: CycleEnv): Promise<User1> {
   env.progress(`${env.id}: user #1 (raw VFIO driver) up, frames streaming`);
   const driver = await RemoteAgent.start('user #1 (xgmac-vfio-driver)', env.ssh, `${L1_PATHS.agents}/xgmac-vfio-driver --device ${env.device} --iova 0x${IOVA.toString(16)}`, join(env.dir, 'user1.jsonl'));
+  await awaitOpened(driver, 'user #1');
   await driver.waitForEvent('ready', 30_000);
   env.timeline.mark('user1-ready');
   await driver.waitUntil(() => driver.ofEvent('frame').length >= RAW_DRIVER_TIMING.liveFrames && driver.ofEvent('irq').length > 0, 30_000, `${RAW_DRIVER_TIMING.liveFrames} frames with IRQs`).catch(() => {});
-  const frames = driver.ofEvent('frame');
-  const verified = frames.filter((f) => verifyPayload(env.key, Buffer.from(String(f['head']), 'hex'), FRAME_HEADER_LEN) !== null).length;
-  const evidence = { frames: frames.length, irqs: driver.ofEvent('irq').length, payloadsVerified: verified };
+  const frames = decodeDriverFrames(driver.events);
+  const verified = frames.filter((head) => verifyPayload(env.key, head, FRAME_HEADER_LEN) !== null).length;
+  const irqs = driver.ofEvent('irq').length;
   return {
-    evidence,
-    live: evidence.frames >= RAW_DRIVER_TIMING.liveFrames && evidence.irqs > 0 && verified === evidence.frames,
-    kill: async (signal) => {
-      await driver.kill(signal);
-    },
+    evidence: { frames: frames.length, irqs, payloadsVerified: verified, live: frames.length >= RAW_DRIVER_TIMING.liveFrames && irqs > 0 && verified === frames.length },
+    kill: (signal) => driver.kill(signal, 30_000),
   };
 }
 
-async function runUser2(env: CycleEnv, sampleIrqCount: () => Promise<number | null>): Promise<User2Report> {
+async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   env.progress(`${env.id}: user #2 (reset probe) opens the device`);
   const probe = await RemoteAgent.start('user #2 (xgmac-reset-probe)', env.ssh, `${L1_PATHS.agents}/xgmac-reset-probe --device ${env.device} --iova 0x${IOVA.toString(16)} --window-ms ${RAW_DRIVER_TIMING.probeWindowMs}`, join(env.dir, 'user2.jsonl'));
+  await awaitOpened(probe, 'user #2');
   await probe.waitForEvent('irqs-armed', 15_000);
   env.timeline.mark('user2-armed');
+  await probe.waitForEvent('dma-mapped', 15_000);
+  hooks.resumeTraffic();
   await probe.waitForEvent('registers', 15_000);
   await new Promise((r) => setTimeout(r, RAW_DRIVER_TIMING.probeWindowMs / 2));
-  const during = await sampleIrqCount();
+  const during = await hooks.sampleIrqCount();
   await probe.waitForEvent('done', RAW_DRIVER_TIMING.probeWindowMs + 15_000);
   await probe.waitUntil(() => probe.exited, 10_000, 'exit');
-  return { oracles: user2Oracles(probe.events, env.key, env.timeline.marks['kill']!), irqCountDuring: during };
+  return { events: probe.events, irqCountDuring: during };
 }
 
-export const RAW_DRIVER_USERS: ScenarioUsers = {
-  mustFireInControls: ['l0-dma-after-release', 'l0-irq-after-release', 'l0-smmu-faults', 'l1-smmu-events', 'l1-vfio-irq-count', 'user2-registers', 'user2-irqs'],
-  startUser1,
-  runUser2,
-};
+export const RAW_DRIVER_USERS: ScenarioUsers = { startUser1, runUser2 };
 
 export function runRawDriver(ctx: RunContext): Promise<RunResult> {
   return runCycle(ctx, RAW_DRIVER_USERS);

@@ -13,6 +13,18 @@ export const CONTROLS = ['kernel-no-reset', 'device-ignores-reset'] as const;
 export type ControlName = (typeof CONTROLS)[number];
 export type Control = 'none' | ControlName;
 
+/**
+ * How frames reach the device around the kill. continuous: all through the
+ * window, so a device left running at release faults in the IOMMU.
+ * silent-until-reassigned: none from shortly before the kill until the next
+ * user has mapped its memory, then frames again, so a device left running
+ * writes them into the next user's memory with descriptors it fetched for
+ * the old one (with frames flowing, it would spend those descriptors on
+ * faulting writes long before).
+ */
+export const TRAFFIC_PATTERNS = ['continuous', 'silent-until-reassigned'] as const;
+export type TrafficPattern = (typeof TRAFFIC_PATTERNS)[number];
+
 export const KILL_SIGNALS = ['KILL', 'SEGV', 'ABRT'] as const;
 export type KillSignal = (typeof KILL_SIGNALS)[number];
 
@@ -20,11 +32,12 @@ export interface RunSpec {
   readonly scenario: ScenarioName;
   readonly control: Control;
   readonly signal: KillSignal;
+  readonly pattern: TrafficPattern;
   /** Keys the frame payloads; recorded so that a run can be replayed. */
   readonly seed: string;
   readonly repetition: number;
 }
 
 export function runId(spec: RunSpec): string {
-  return `${spec.scenario}${spec.control === 'none' ? '' : `+${spec.control}`}-sig${spec.signal}-r${spec.repetition}`;
+  return `${spec.scenario}${spec.control === 'none' ? '' : `+${spec.control}`}-${spec.pattern}-sig${spec.signal}-r${spec.repetition}`;
 }

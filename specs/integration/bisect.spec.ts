@@ -63,6 +63,37 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
     expect(r.stderr).to.match(/patch extra\/does-not-apply\.patch does not apply/);
   });
 
+  // Reset handlers that crash or hang the kernel, as real ones do: from the bind on, that is a
+  // regression of the VFIO path (1), never "could not decide" (125), which would make bisect skip it.
+  const HANDLER = join('drivers', 'vfio', 'platform', 'reset', 'vfio_platform_calxedaxgmac.c');
+  const MUTANTS: ReadonlyArray<{ name: string; edit: (text: string) => string; says: RegExp }> = [
+    {
+      // The first reset of an open has no mapping yet: it writes through a NULL base.
+      name: 'crash-on-open',
+      edit: (t) => t.replace(/\tif \(!reg->ioaddr\) \{\n\t\treg->ioaddr =\n\t\t\tioremap\(reg->addr, reg->size\);\n\t\tif \(!reg->ioaddr\)\n\t\t\treturn -ENOMEM;\n\t\}\n/, ''),
+      says: /crashed in the VFIO path \(oops\): Unable to handle kernel NULL pointer dereference/,
+    },
+    {
+      // Only the reset at release (the mapping of the open is still there) loses its region.
+      name: 'crash-on-release',
+      edit: (t) => t.replace('\tif (!reg->ioaddr) {\n', '\tif (reg->ioaddr)\n\t\treg = NULL;\n\tif (!reg->ioaddr) {\n'),
+      says: /crashed in the VFIO path \(oops\): Unable to handle kernel NULL pointer dereference/,
+    },
+    {
+      // Waits for a status bit that the device never sets.
+      name: 'hang-on-status-bit',
+      edit: (t) => t.replace('\t/* Disable the MAC core */\n\txgmac_mac_disable(reg->ioaddr);\n', '\t/* Disable the MAC core */\n\txgmac_mac_disable(reg->ioaddr);\n\twhile (!(readl(reg->ioaddr + 0x0f14) & BIT(31)))\n\t\tcpu_relax();\n'),
+      says: /crashed in the VFIO path \((lockup|rcu stall|hung task|bug)\)|open of the device hangs/,
+    },
+  ];
+  for (const mutant of MUTANTS) {
+    it(`says bad (1) for a reset handler mutant that crashes or hangs the kernel: ${mutant.name}`, async () => {
+      const r = await stepOn(mutant.name, () => editFile(join(repo.dir, HANDLER), mutant.edit), '--traffic', 'continuous');
+      expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(1);
+      expect(r.stdout).to.match(mutant.says);
+    });
+  }
+
   it('skips (125) a kernel that panics at boot, with the console tail', async () => {
     const r = await stepOn('panics', () => editFile(join(repo.dir, 'drivers/vfio/platform/vfio_platform.c'), (t) => t.replace('static int vfio_platform_probe(', 'static int __init vfio_reset_demo_panic(void)\n{\n\tpanic("vfio-reset demo: this kernel panics at boot");\n}\nlate_initcall(vfio_reset_demo_panic);\n\nstatic int vfio_platform_probe(')));
     expect(r.exitCode, r.stderr).to.equal(125);

@@ -5,9 +5,11 @@ import { irqCountCommand, l1IrqCountOracle, l1SmmuOracle, parseIrqCounts } from 
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { user2Oracles } from '../../harness/oracles/user2-oracle.ts';
 import { controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/verdict.ts';
-import { RAW_DRIVER_USERS } from '../../harness/scenarios/raw-driver.ts';
+import { mustFire } from '../../harness/scenarios/proof.ts';
+import { decodeResetProbe } from '../../harness/evidence/agent-reports.ts';
+import type { RunSpec } from '../../harness/scenarios/run-spec.ts';
 
-const MUST_FIRE_IN_CONTROLS = RAW_DRIVER_USERS.mustFireInControls;
+const MUST_FIRE_IN_CONTROLS = mustFire({ scenario: 'raw-driver', control: 'device-ignores-reset', pattern: 'continuous' });
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
 import { buildFrame, payloadKey } from '../../harness/traffic/payload.ts';
 import type { OracleResult } from '../../harness/oracles/finding.ts';
@@ -71,16 +73,20 @@ describe('L1 oracles', () => {
 
 describe('user #2 oracles', () => {
   const key = payloadKey('u2');
+  // L1's boot clock read 100.000 s at the kill.
+  const fromL1Boot = (tBootMs: number) => tBootMs - 100_000;
   const ev = (event: string, fields: Record<string, unknown>): AgentEvent => ({ event, receivedAt: 1_004_000, ...fields });
-  const quiet = ev('registers', { control: '0x0', dma_control: '0x0', dma_intr_ena: '0x0', dma_status: '0x10040', t_ms: 1_003_100 });
+  const quietRegs = { control: '0x0', dma_control: '0x0', dma_intr_ena: '0x0', dma_status: '0x10040', t_boot_ms: 103_100 };
+  const probe = (registers: Record<string, unknown>, more: AgentEvent[], memory: Record<string, unknown>) =>
+    decodeResetProbe([ev('registers', registers), ...more, ev('memory', { bytes: 65536, t_boot_ms: 105_200, ...memory }), ev('done', {})]);
 
   it('stay silent for a quiescent device (latched DMA_STATUS bits do not count)', () => {
-    const results = user2Oracles([quiet, ev('memory', { changed_bytes: 0, ranges: [] })], key, 1_000_000);
+    const results = user2Oracles(probe(quietRegs, [], { changed_bytes: 0, ranges: [] }), key, fromL1Boot);
     expect(results.map((o) => o.fired)).to.deep.equal([false, false, false]);
   });
 
-  it('name each register that shows the device still running', () => {
-    const [regs] = user2Oracles([ev('registers', { control: '0xc', dma_control: '0x2002', dma_intr_ena: '0x1a0c1', dma_status: '0x0', t_ms: 1_003_100 })], key, 1_000_000);
+  it('name each register that shows the device still running, at its time on the kill\'s time base', () => {
+    const [regs] = user2Oracles(probe({ control: '0xc', dma_control: '0x2002', dma_intr_ena: '0x1a0c1', dma_status: '0x0', t_boot_ms: 103_100 }, [], { changed_bytes: 0, ranges: [] }), key, fromL1Boot);
     expect(regs).to.deep.include({ fired: true, count: 5 });
     expect(regs!.first!.detail).to.match(/SR set.*ST set.*DMA_INTR_ENA.*RE set.*TE set/);
     expect(regs!.first!.tRelMs).to.equal(3100);
@@ -88,10 +94,20 @@ describe('user #2 oracles', () => {
 
   it('fire on IRQs and recognise this run\'s frame payload in changed memory', () => {
     const frame = buildFrame(key, 77);
-    const results = user2Oracles([quiet, ev('irq', { index: 0, count: 1, t_ms: 1_003_200 }), ev('memory', { changed_bytes: frame.length, ranges: [{ offset: 4096, len: 160, hex: frame.toString('hex') }] })], key, 1_000_000);
+    const results = user2Oracles(probe(quietRegs, [ev('irq', { index: 0, count: 1, t_boot_ms: 103_200 })], { changed_bytes: frame.length, ranges: [{ offset: 4096, len: 160, hex: frame.toString('hex') }] }), key, fromL1Boot);
     expect(results[1]).to.deep.include({ fired: true, count: 1 });
+    expect(results[1]!.first!.tRelMs).to.equal(3200);
     expect(results[2]!.fired).to.equal(true);
     expect(results[2]!.first!.detail).to.match(/payload seq 77 of this run at offset 4110/);
+    expect(results[2]!.first!.tRelMs).to.equal(5200);
+  });
+
+  it('refuse a report with a missing or non-numeric field, naming it (never NaN, never silence)', () => {
+    const { t_boot_ms: _, ...unstamped } = quietRegs;
+    expect(() => probe(unstamped, [], { changed_bytes: 0, ranges: [] })).to.throw(/"registers" report: field t_boot_ms is missing/);
+    expect(() => probe({ ...quietRegs, dma_control: 'zero' }, [], { changed_bytes: 0, ranges: [] })).to.throw(/field dma_control is not a number \("zero"\)/);
+    expect(() => probe(quietRegs, [], { changed_bytes: 0 })).to.throw(/field ranges is missing/);
+    expect(() => decodeResetProbe([ev('registers', quietRegs), ev('done', {})])).to.throw(/sent 0 "memory" reports/);
   });
 });
 
@@ -113,8 +129,24 @@ describe('verdicts', () => {
   });
 
   it('maps runs to bisect exit codes: regression 1 over invalid 125 over good 0', () => {
-    expect(exitCodeOf([{ kind: 'pass' }, { kind: 'detected' }])).to.equal(0);
-    expect(exitCodeOf([{ kind: 'pass' }, { kind: 'invalid', reason: '' }])).to.equal(125);
-    expect(exitCodeOf([{ kind: 'regression', reason: '' }, { kind: 'invalid', reason: '' }])).to.equal(1);
+    const spec = (control: RunSpec['control'], pattern: RunSpec['pattern'] = 'continuous'): RunSpec => ({ scenario: 'raw-driver', control, pattern, signal: 'KILL', seed: 's', repetition: 1 });
+    const both = (control: RunSpec['control'], kind: 'pass' | 'detected') => [{ spec: spec(control), verdict: { kind } }, { spec: spec(control, 'silent-until-reassigned'), verdict: { kind } }] as const;
+    expect(exitCodeOf([...both('none', 'pass'), ...both('device-ignores-reset', 'detected')])).to.equal(0);
+    expect(exitCodeOf([...both('none', 'pass'), { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: '' } }])).to.equal(125);
+    expect(exitCodeOf([{ spec: spec('none'), verdict: { kind: 'regression', reason: '' } }, { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: '' } }])).to.equal(1);
+    expect(exitCodeOf([...both('none', 'pass')]), 'a pass that no control backs').to.equal(125);
+  });
+
+  it('a control the kernel cannot host does not count against the set when the other control proved every oracle', () => {
+    const spec = (control: RunSpec['control'], pattern: RunSpec['pattern']): RunSpec => ({ scenario: 'raw-driver', control, pattern, signal: 'KILL', seed: 's', repetition: 1 });
+    const na = { kind: 'not-applicable', reason: 'kernel 6.1 refuses' } as const;
+    const runs = (['continuous', 'silent-until-reassigned'] as const).flatMap((p) => [
+      { spec: spec('none', p), verdict: { kind: 'pass' } as const },
+      { spec: spec('kernel-no-reset', p), verdict: na },
+      { spec: spec('device-ignores-reset', p), verdict: { kind: 'detected' } as const },
+    ]);
+    expect(exitCodeOf(runs)).to.equal(0);
+    // With only the continuous pattern's device-side control, user2-memory would be unproven, were it run silent.
+    expect(exitCodeOf(runs.filter((r) => !(r.spec.pattern === 'silent-until-reassigned' && r.spec.control === 'device-ignores-reset')))).to.equal(125);
   });
 });

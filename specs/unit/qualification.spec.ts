@@ -19,10 +19,10 @@ const KILL = 1795534324489.473;
 function run(scenario: 'raw-driver' | 'vm', control: RunResult['spec']['control'], verdict: Verdict, dir = '/nonexistent'): RunResult {
   return {
     id: `${scenario}+${control}`,
-    spec: { scenario, control, signal: 'KILL', seed: 's', repetition: 1 },
+    spec: { scenario, control, pattern: 'continuous', signal: 'KILL', seed: 's', repetition: 1 },
     verdict,
     oracles: [{ oracle: 'l0-dma-after-release', vantage: 'L0', fired: verdict.kind !== 'pass', count: 3, first: null, looked: 'x' }],
-    user1: { frames: 50, irqs: 50, payloadsVerified: 50 },
+    user1: { frames: 50, irqs: 50, payloadsVerified: 50, live: true },
     timeline: { kill: 0, 'user1-exit': 30, 'user2-done': 5000 },
     killWallClock: KILL,
     phases: [],

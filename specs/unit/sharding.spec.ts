@@ -9,7 +9,7 @@ import { runId } from '../../harness/scenarios/run-spec.ts';
 import { InputError } from '../../harness/errors.ts';
 import { rejectionOf } from '../support.ts';
 
-const REQUEST: CampaignRequest = { scenarios: ['raw-driver', 'vm'], controls: ['kernel-no-reset', 'device-ignores-reset'], signal: 'KILL', repeat: 3, seed: 'seed' };
+const REQUEST: CampaignRequest = { scenarios: ['raw-driver', 'vm'], controls: ['kernel-no-reset', 'device-ignores-reset'], patterns: ['continuous', 'silent-until-reassigned'], signal: 'KILL', repeat: 3, seed: 'seed' };
 
 describe('sharding', () => {
   it('parses K/N and refuses anything else', () => {
@@ -21,7 +21,7 @@ describe('sharding', () => {
 
   it('splits the plan into disjoint shards that together are the whole plan, with the same seeds', () => {
     const all = planRuns(REQUEST);
-    expect(all).to.have.length(2 * 3 * 3);
+    expect(all).to.have.length(2 * 2 * 3 * 3);
     const shards = [1, 2, 3, 4].map((index) => planRuns({ ...REQUEST, shard: { index, count: 4 } }));
     const ids = shards.flat().map(runId).sort();
     expect(ids).to.deep.equal(all.map(runId).sort());

@@ -1,0 +1,161 @@
+/**
+ * The verdict of one run from its evidence alone (no machine, no clock):
+ * the rules every verdict obeys, in the order they apply.
+ *
+ * From the bind on, the kernel's VFIO path is on trial: a crash on L1's
+ * console, an open of the device that fails or hangs, or a release that
+ * hangs is a regression, and the L0 evidence is still judged. Anything
+ * else that went wrong decides nothing (invalid). Evidence fails closed: a
+ * blind trace, a malformed report or an event outside the run's own span
+ * makes the run invalid.
+ */
+import { XGMAC_PROFILE } from '../devices/xgmac.ts';
+import { l0Oracles } from '../oracles/l0-oracle.ts';
+import { l1IrqCountOracle, l1SmmuOracle } from '../oracles/l1-oracle.ts';
+import { user2Oracles } from '../oracles/user2-oracle.ts';
+import { vm2Oracles } from '../oracles/vm2-oracle.ts';
+import type { OracleResult } from '../oracles/finding.ts';
+import { decodeL2Probe, decodeResetProbe, EvidenceError } from '../evidence/agent-reports.ts';
+import { mustFire } from '../scenarios/proof.ts';
+import { payloadKey } from '../traffic/payload.ts';
+import { controlVerdict, scenarioVerdict, type Verdict } from '../verdict.ts';
+import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
+import { lastLines } from '../errors.ts';
+import { firstKernelCrash } from './kernel-crash.ts';
+import { blindStretch, MAX_FRAME_GAP_MS, releaseWriteAt, windowStart } from './l0-window.ts';
+import type { CycleEvidence, CycleFailure, CycleLogs } from './evidence.ts';
+
+export const INSTANCE = 0;
+
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly oracles: readonly OracleResult[];
+  /** The console or log lines that show why, for a regression found on L1's console or a run that failed. */
+  readonly tail: string | null;
+}
+
+/** What vfio-platform says when it refuses a device for want of a reset function. */
+const NO_RESET_FUNCTION = /no reset function found/i;
+/**
+ * Kernels before v6.3 refuse to bind a device without a reset function
+ * even with reset_required=0 (fixed by "vfio: platform: ignore missing
+ * reset if disabled at module init"): silently then, so the driver core's
+ * -EINVAL is all they say.
+ */
+const OLD_KERNEL_REFUSAL = /no reset function found|probe of \S+ failed with error -22/i;
+
+function kernelBefore(release: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m !== null && (Number(m[1]) < major || (Number(m[1]) === major && Number(m[2]) < minor));
+}
+
+interface Window {
+  readonly killAt: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The L0 window, when the run got as far as the kill and user #1's end. */
+function l0WindowOf(e: CycleEvidence, trace: readonly TraceEvent[]): Window | null {
+  const killAt = e.marks['kill'];
+  const goneAt = e.marks['user1-exit'];
+  if (killAt === undefined || goneAt === undefined) return null;
+  return { killAt, from: windowStart(releaseWriteAt(trace, INSTANCE, killAt, XGMAC_PROFILE.isReleaseWrite), goneAt), to: e.marks['user2-done'] ?? e.endedAt };
+}
+
+function l0OraclesOf(e: CycleEvidence, trace: readonly TraceEvent[] | null): OracleResult[] {
+  if (trace === null) return [];
+  const w = l0WindowOf(e, trace);
+  return w === null ? [] : l0Oracles(trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, ...w });
+}
+
+function vfioPathFailure(failure: CycleFailure, e: CycleEvidence): string | null {
+  switch (failure.kind) {
+    case 'open-failed':
+      return `${failure.user}'s open of the device failed (${failure.step}: ${failure.message})`;
+    case 'open-hang':
+      return `${failure.user}'s open of the device hangs: no reply within ${failure.seconds} s`;
+    case 'release-hang':
+      return `the release of the device hangs: user #1 is still in the kernel ${failure.seconds} s after SIG${e.spec.signal} (${failure.state})`;
+    case 'error':
+      return null;
+  }
+}
+
+const invalid = (reason: string, tail: string | null = null, oracles: readonly OracleResult[] = []): Judgement => ({ verdict: { kind: 'invalid', reason }, oracles, tail });
+
+export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
+  if (logs instanceof Error) return invalid(`the evidence does not parse: ${logs.message}`);
+  const l0 = l0OraclesOf(e, logs.trace);
+
+  // The kernel's VFIO path on trial: a crash or a hang from the bind on.
+  const crash = e.bind !== null && logs.consoleAfterBind !== null ? firstKernelCrash(logs.consoleAfterBind) : null;
+  if (crash !== null) {
+    return { verdict: { kind: 'regression', reason: `the kernel under test crashed in the VFIO path (${crash.kind}): ${crash.line}` }, oracles: l0, tail: lastLines(logs.consoleAfterBind!, 40) };
+  }
+  if (e.failure !== null) {
+    const vfio = e.bind?.bound === true ? vfioPathFailure(e.failure, e) : null;
+    if (vfio !== null) return { verdict: { kind: 'regression', reason: vfio }, oracles: l0, tail: logs.consoleAfterBind !== null ? lastLines(logs.consoleAfterBind, 20) : null };
+    return e.failure.kind === 'error' ? invalid(e.failure.message, e.failure.tail) : invalid(`${e.failure.kind} before the device was bound`);
+  }
+
+  const bind = e.bind;
+  if (bind === null) return invalid('the run ended before the device was bound');
+  const device = XGMAC_PROFILE.deviceName(INSTANCE);
+  if (!bind.bound) {
+    if (e.spec.control === 'kernel-no-reset' && OLD_KERNEL_REFUSAL.test(bind.kernelSays) && kernelBefore(bind.kernelRelease, 6, 3)) {
+      return { verdict: { kind: 'not-applicable', reason: `kernel ${bind.kernelRelease} (before v6.3) refuses a device without a reset function even with reset_required=0: ${bind.kernelSays}` }, oracles: [], tail: null };
+    }
+    if (e.spec.control !== 'none') return invalid(`control ${e.spec.control} could not be set up: vfio-platform refused ${device}: ${bind.kernelSays}`);
+    // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides nothing.
+    if (NO_RESET_FUNCTION.test(bind.kernelSays) && bind.resetModuleShipped) {
+      return { verdict: { kind: 'regression', reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bind.kernelSays}` }, oracles: [], tail: null };
+    }
+    return invalid(`vfio-platform did not bind ${device}${bind.resetModuleShipped ? '' : ' (the kernel ships no reset module)'}: ${bind.kernelSays}`);
+  }
+  if (e.spec.control === 'kernel-no-reset' && bind.resetModuleLoaded) return invalid('control kernel-no-reset: the reset module is loaded anyway');
+
+  const u1 = e.user1;
+  if (u1 === null || !u1.live) {
+    return invalid(`user #1 never had live DMA and IRQs (${u1?.frames ?? 0} frames, ${u1?.payloadsVerified ?? 'no'} verified payloads, ${u1?.irqs ?? 0} IRQs)`);
+  }
+
+  const trace = logs.trace;
+  if (trace === null) return invalid('the L0 trace is missing: its oracles would be blind');
+  const w = l0WindowOf(e, trace);
+  if (w === null) return invalid('the run has no kill or no end of user #1 on record');
+  // The L0 oracles can only be silent for a reason if the trace was live and frames kept reaching the device.
+  if (!ofKind(trace, 'dma').some((d) => d.instance === INSTANCE && d.t < w.killAt)) return invalid('the L0 trace shows no DMA of user #1 before the kill: its oracles would be blind');
+  const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];
+  if (framesFrom === undefined) return invalid('traffic never resumed for user #2: the device had nothing to write');
+  const blind = blindStretch(trace, INSTANCE, framesFrom, w.to);
+  if (blind !== null) {
+    return invalid(`the L0 trace shows no frame reaching the device from ${Math.round(blind.from - w.killAt)} to ${Math.round(blind.to - w.killAt)} ms after the kill (more than ${MAX_FRAME_GAP_MS} ms): its oracles would be blind there`);
+  }
+
+  if (logs.dmesgAfterKill === null || e.l1UptimeAtKillS === null || e.irqCounts === null || e.user2 === null) return invalid("the run is missing L1's or user #2's evidence");
+  let user2: OracleResult[];
+  try {
+    const fromHarness = (t: number) => Math.round(t - w.killAt);
+    const fromL1Boot = (tBootMs: number) => Math.round(tBootMs - e.l1UptimeAtKillS! * 1000);
+    user2 = e.spec.scenario === 'vm' ? vm2Oracles(decodeL2Probe(e.user2), fromHarness) : user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
+  } catch (error) {
+    if (error instanceof EvidenceError) return invalid(error.message);
+    throw error;
+  }
+  const oracles = [
+    ...l0,
+    l1SmmuOracle(logs.dmesgAfterKill, e.l1UptimeAtKillS),
+    l1IrqCountOracle(e.irqCounts.atRelease, e.irqCounts.during, "from user #1's release to user #2 holding the device without enabling it"),
+    ...user2,
+  ];
+
+  // One time base: an event placed outside the run's own span has a wrong clock, not a finding.
+  const span = { from: Math.round(e.startedAt - w.killAt), to: Math.round(e.endedAt - w.killAt) };
+  const misplaced = oracles.find((o) => o.first?.tRelMs != null && (o.first.tRelMs < span.from || o.first.tRelMs > span.to));
+  if (misplaced !== undefined) {
+    return invalid(`${misplaced.oracle}: its first event at ${misplaced.first!.tRelMs} ms from the kill lies outside the run (${span.from}..${span.to} ms): its clock is wrong`, null, oracles);
+  }
+  const control = e.spec.control;
+  return { verdict: control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, mustFire({ ...e.spec, control })), oracles, tail: null };
+}

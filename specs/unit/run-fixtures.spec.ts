@@ -1,0 +1,52 @@
+/**
+ * The rules that turn evidence into a verdict, over trimmed directories of
+ * real runs (specs/fixtures/runs, made by specs/fixtures/trim-run.ts): each
+ * is judged again and must give the verdict and oracle results the harness
+ * gave it when it ran (expected.json, the golden file).
+ */
+import { expect } from 'chai';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../harness/paths.ts';
+import { loadEvidence } from '../../harness/judge/evidence.ts';
+import { judgeRun } from '../../harness/judge/judge.ts';
+
+const FIXTURES = join(repoRoot, 'specs', 'fixtures', 'runs');
+
+/** A fixture's files as a run directory (the trace un-gzipped). */
+async function asRunDir(fixture: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-fixture-'));
+  for (const name of await readdir(fixture)) {
+    if (name.endsWith('.gz')) await writeFile(join(dir, name.slice(0, -3)), gunzipSync(await readFile(join(fixture, name))));
+    else await copyFile(join(fixture, name), join(dir, name));
+  }
+  return dir;
+}
+
+describe('verdicts of recorded runs, judged again from their evidence', () => {
+  const names = readdirSync(FIXTURES).sort();
+
+  it('has a pass and both controls under both traffic patterns, for both scenarios', () => {
+    for (const want of ['raw-driver-pass-continuous', 'raw-driver-pass-silent', 'raw-driver-kernel-no-reset-continuous', 'raw-driver-kernel-no-reset-silent', 'raw-driver-device-ignores-reset-continuous', 'raw-driver-device-ignores-reset-silent', 'vm-pass-continuous', 'vm-pass-silent', 'vm-kernel-no-reset-continuous', 'vm-kernel-no-reset-silent', 'vm-device-ignores-reset-continuous', 'vm-device-ignores-reset-silent']) {
+      expect(names, want).to.include(want);
+    }
+  });
+
+  for (const name of names) {
+    it(name, async () => {
+      const fixture = join(FIXTURES, name);
+      const expected = JSON.parse(await readFile(join(fixture, 'expected.json'), 'utf8'));
+      const dir = await asRunDir(fixture);
+      try {
+        const { evidence, logs } = await loadEvidence(dir);
+        const judged = judgeRun(evidence, logs);
+        expect({ verdict: judged.verdict, oracles: judged.oracles }).to.deep.equal(expected);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
