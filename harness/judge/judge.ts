@@ -88,8 +88,8 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   if (logs instanceof Error) return invalid(`the evidence does not parse: ${logs.message}`);
   const l0 = l0OraclesOf(e, logs.trace);
 
-  // The kernel's VFIO path on trial: a crash or a hang from the bind on.
-  const crash = e.bind !== null && logs.consoleAfterBind !== null ? firstKernelCrash(logs.consoleAfterBind) : null;
+  // The kernel's VFIO path on trial: a crash or a hang from the bind on (the console is kept from there).
+  const crash = logs.consoleAfterBind !== null ? firstKernelCrash(logs.consoleAfterBind) : null;
   if (crash !== null) {
     return { verdict: { kind: 'regression', reason: `the kernel under test crashed in the VFIO path (${crash.kind}): ${crash.line}` }, oracles: l0, tail: lastLines(logs.consoleAfterBind!, 40) };
   }

@@ -55,6 +55,11 @@ describe('the verdict of one run', () => {
     expect(j.tail).to.match(/Internal error: Oops/);
   });
 
+  it('calls a crash during the bind itself a regression too (the module\'s probe is on trial)', () => {
+    const j = judgeRun(evidence({ bind: null, failure: { kind: 'error', phase: 'bind', message: 'SSH connection lost', tail: null } }), logs({ consoleAfterBind: '[ 9.0] kernel BUG at drivers/vfio/platform/vfio_platform_common.c:601!\n' }));
+    expect(j.verdict.kind).to.equal('regression');
+  });
+
   it('calls an open that hangs or fails, and a release that hangs, regressions', () => {
     const hang = judgeRun(evidence({ failure: { kind: 'open-hang', user: 'user #2', seconds: 30 } }), logs());
     expect(hang.verdict).to.deep.equal({ kind: 'regression', reason: "user #2's open of the device hangs: no reply within 30 s" });
