@@ -22,7 +22,7 @@ import type { Verdict } from '../verdict.ts';
 import { InfrastructureError } from '../errors.ts';
 import { agentFailureOf } from '../evidence/agent-reports.ts';
 import { EVIDENCE_FILES, EVIDENCE_FORMAT, loadEvidence, type BindOutcome, type CycleEvidence, type CycleFailure, type User1Evidence } from '../judge/evidence.ts';
-import { INSTANCE, judgeRun } from '../judge/judge.ts';
+import { INSTANCE, judgeRun, type Judgement } from '../judge/judge.ts';
 import { firstKernelCrash } from '../judge/kernel-crash.ts';
 import type { Stack } from '../stack.ts';
 import type { Progress } from '../progress.ts';
@@ -277,9 +277,10 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     await writeFile(join(dir, 'error.txt'), `${phase}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   } finally {
     crashWatch?.stop();
+    // Frames keep coming while the console settles: the L0 trace shows what the device does meanwhile.
+    if (session !== undefined && failure !== null) await new Promise((r) => setTimeout(r, CRASH_SETTLE_MS));
     source.close();
     if (session !== undefined) {
-      if (failure !== null) await new Promise((r) => setTimeout(r, CRASH_SETTLE_MS));
       if (consoleFromBind !== null) await writeFile(join(dir, EVIDENCE_FILES.consoleAfterBind), session.machine.console.contents.slice(consoleFromBind));
       await shutdownL1(session);
     }
@@ -302,8 +303,10 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
   };
   await writeFile(join(dir, EVIDENCE_FILES.record), `${JSON.stringify(evidence, null, 2)}\n`);
   // Judged from what was written, exactly as a later re-judging of the directory would.
-  const loaded = await loadEvidence(dir);
-  const judgement = judgeRun(loaded.evidence, loaded.logs);
+  const judgement = await loadEvidence(dir).then(
+    (loaded) => judgeRun(loaded.evidence, loaded.logs),
+    (error: Error): Judgement => ({ verdict: { kind: 'invalid', reason: `the run's evidence could not be read: ${error.message}` }, oracles: [], tail: null }),
+  );
   return {
     id,
     spec,

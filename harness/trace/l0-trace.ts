@@ -22,8 +22,12 @@ export type TraceEvent = Stamp &
 export type DmaTarget = 'rx-desc' | 'tx-desc' | 'rx-buf' | 'tx-buf';
 export type TraceKind = TraceEvent['kind'];
 
-/** The -d option that enables exactly the events this parser reads. */
-export const L0_TRACE_EVENTS = ['xgmac_*', 'smmuv3_record_event', 'smmuv3_translate_abort'] as const;
+/**
+ * The trace events the L0 QEMU logs (-d trace:...). Not the MMIO reads: a
+ * reset handler that polls a status register forever makes millions of
+ * them, and no rule reads them.
+ */
+export const L0_TRACE_EVENTS = ['xgmac_dma', 'xgmac_irq', 'xgmac_mmio_write', 'xgmac_rx_frame', 'xgmac_quiesce_ignored', 'smmuv3_record_event', 'smmuv3_translate_abort'] as const;
 
 const LINE = /^(\d+)@(\d+)\.(\d{6}):(\w+) (.*)$/;
 
