@@ -55,11 +55,11 @@ interface Window {
   readonly to: number;
 }
 
-/** The L0 window, when the run got as far as the kill and user #1's end. */
+/** The L0 window, when the run got as far as the kill; for a user #1 that never went (a release that crashed or hung), from the kill. */
 function l0WindowOf(e: CycleEvidence, trace: readonly TraceEvent[]): Window | null {
   const killAt = e.marks['kill'];
-  const goneAt = e.marks['user1-exit'];
-  if (killAt === undefined || goneAt === undefined) return null;
+  if (killAt === undefined) return null;
+  const goneAt = e.marks['user1-exit'] ?? killAt;
   return { killAt, from: windowStart(releaseWriteAt(trace, INSTANCE, killAt, XGMAC_PROFILE.isReleaseWrite), goneAt), to: e.marks['user2-done'] ?? e.endedAt };
 }
 
@@ -123,7 +123,7 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   const trace = logs.trace;
   if (trace === null) return invalid('the L0 trace is missing: its oracles would be blind');
   const w = l0WindowOf(e, trace);
-  if (w === null) return invalid('the run has no kill or no end of user #1 on record');
+  if (w === null || e.marks['user1-exit'] === undefined) return invalid('the run has no kill or no end of user #1 on record');
   // The L0 oracles can only be silent for a reason if the trace was live and frames kept reaching the device.
   if (!ofKind(trace, 'dma').some((d) => d.instance === INSTANCE && d.t < w.killAt)) return invalid('the L0 trace shows no DMA of user #1 before the kill: its oracles would be blind');
   const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];

@@ -98,9 +98,16 @@ export class SshSession {
     });
   }
 
+  /** A channel for `command`; a connection that is gone is L1 gone (or its network), never a harness bug. */
   private open(command: string): Promise<ClientChannel> {
+    const lost = (error: Error) => new InfrastructureError(`SSH to L1 lost (${error.message}) running: ${command.split('\n')[0]}`);
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+      try {
+        this.client.exec(command, (error, channel) => (error ? reject(lost(error)) : resolve(channel)));
+      } catch (error) {
+        // ssh2 throws at once on a connection that is already closed.
+        reject(lost(error as Error));
+      }
     });
   }
 

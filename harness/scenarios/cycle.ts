@@ -170,6 +170,12 @@ function failureOf(error: unknown, phase: string): CycleFailure {
   return { kind: 'error', phase, message: message.split('\n')[0] ?? message, tail: error instanceof InfrastructureError && error.tail !== '' ? error.tail : null };
 }
 
+/** Named instants relative to `anchor` (ms); none if the run never got there. */
+function relativeTo(marks: Readonly<Record<string, number>>, anchor: string): Record<string, number> {
+  const zero = marks[anchor];
+  return zero === undefined ? {} : Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, Math.round(v - zero)]));
+}
+
 export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<RunResult> {
   const { spec, dir, progress } = ctx;
   const id = runId(spec);
@@ -189,6 +195,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
   let irqCounts: CycleEvidence['irqCounts'] = null;
   let user2: readonly AgentEvent[] | null = null;
   let failure: CycleFailure | null = null;
+  let marksAtFailure: Record<string, number> | null = null;
   let phase = 'boot';
   let crashWatch: ReturnType<typeof watchForCrash> | undefined;
   // From the bind on, a kernel crash on L1's console ends the run at once.
@@ -274,6 +281,8 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     await writeFile(join(dir, 'dmesg.txt'), await ssh.check('dmesg'));
   } catch (error) {
     failure = failureOf(error, phase);
+    // Work the failure cut short may still settle later (an agent "exits" when L1 goes): its marks are not evidence.
+    marksAtFailure = { ...timeline.marks };
     await writeFile(join(dir, 'error.txt'), `${phase}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   } finally {
     crashWatch?.stop();
@@ -291,7 +300,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     spec,
     startedAt,
     endedAt: Date.now(),
-    marks: timeline.marks,
+    marks: marksAtFailure ?? timeline.marks,
     phases: timeline.phases,
     bind,
     user1,
@@ -313,8 +322,8 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     verdict: judgement.verdict,
     oracles: judgement.oracles,
     user1,
-    timeline: timeline.relativeTo('kill'),
-    killWallClock: timeline.marks['kill'] ?? null,
+    timeline: relativeTo(evidence.marks, 'kill'),
+    killWallClock: evidence.marks['kill'] ?? null,
     phases: timeline.phases,
     dir,
     seconds: Math.round((evidence.endedAt - startedAt) / 100) / 10,

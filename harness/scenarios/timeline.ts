@@ -1,4 +1,4 @@
-/** Named instants of a run (harness wall clock, ms) and phase durations, reported relative to the kill. */
+/** Named instants of a run (harness wall clock, ms) and phase durations. */
 export class Timeline {
   readonly marks: Record<string, number> = {};
   readonly phases: Array<{ name: string; seconds: number }> = [];
@@ -23,12 +23,6 @@ export class Timeline {
       clearTimeout(timer);
       this.phases.push({ name, seconds: Math.round((Date.now() - started) / 10) / 100 });
     }
-  }
-
-  relativeTo(anchor: string): Record<string, number> {
-    const zero = this.marks[anchor];
-    if (zero === undefined) return {};
-    return Object.fromEntries(Object.entries(this.marks).map(([k, v]) => [k, Math.round(v - zero)]));
   }
 }
 

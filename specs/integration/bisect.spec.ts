@@ -89,6 +89,7 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
   for (const mutant of MUTANTS) {
     it(`says bad (1) for a reset handler mutant that crashes or hangs the kernel: ${mutant.name}`, async () => {
       const r = await stepOn(mutant.name, () => editFile(join(repo.dir, HANDLER), mutant.edit), '--traffic', 'continuous');
+      process.stderr.write(`${mutant.name}: exit ${r.exitCode}\n${r.stdout.split('\n').filter((l) => /^  \S+: /.test(l)).join('\n')}\n`);
       expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(1);
       expect(r.stdout).to.match(mutant.says);
     });

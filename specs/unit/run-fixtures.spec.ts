@@ -29,8 +29,8 @@ async function asRunDir(fixture: string): Promise<string> {
 describe('verdicts of recorded runs, judged again from their evidence', () => {
   const names = readdirSync(FIXTURES).sort();
 
-  it('has a pass and both controls under both traffic patterns, for both scenarios', () => {
-    for (const want of ['raw-driver-pass-continuous', 'raw-driver-pass-silent', 'raw-driver-kernel-no-reset-continuous', 'raw-driver-kernel-no-reset-silent', 'raw-driver-device-ignores-reset-continuous', 'raw-driver-device-ignores-reset-silent', 'vm-pass-continuous', 'vm-pass-silent', 'vm-kernel-no-reset-continuous', 'vm-kernel-no-reset-silent', 'vm-device-ignores-reset-continuous', 'vm-device-ignores-reset-silent']) {
+  it('has, for both scenarios, a pass and both controls under both traffic patterns, a crash and an infrastructure failure', () => {
+    for (const want of ['raw-driver-pass-continuous', 'raw-driver-pass-silent', 'raw-driver-kernel-no-reset-continuous', 'raw-driver-kernel-no-reset-silent', 'raw-driver-device-ignores-reset-continuous', 'raw-driver-device-ignores-reset-silent', 'vm-pass-continuous', 'vm-pass-silent', 'vm-kernel-no-reset-continuous', 'vm-kernel-no-reset-silent', 'vm-device-ignores-reset-continuous', 'vm-device-ignores-reset-silent', 'raw-driver-crash-on-release', 'vm-crash-on-release', 'raw-driver-l0-qemu-killed', 'vm-l0-qemu-killed']) {
       expect(names, want).to.include(want);
     }
   });
