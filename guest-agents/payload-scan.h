@@ -22,7 +22,10 @@
 #define PAYLOAD_LEN 128
 /* The bytes that must be present for a payload to be recognised. */
 #define PAYLOAD_RECOGNISED_LEN 24
-/* What payload_scan_stream keeps of a chunk for the next: a whole payload crossing the boundary is seen in one piece. */
+/*
+ * What payload_scan_stream keeps of a chunk for the next: a whole payload
+ * crossing the boundary is seen in one piece.
+ */
 #define PAYLOAD_OVERLAP (PAYLOAD_LEN - 1)
 
 /*

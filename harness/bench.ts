@@ -26,7 +26,10 @@ import { readBuildTimes } from './cache/build-times.ts';
 const quiet = () => {};
 const s = (ms: number) => Math.round(ms / 10) / 100;
 
-async function rawFloor(store: CacheStore, stack: Awaited<ReturnType<typeof buildStack>>): Promise<{ l1_s: number; l2_s: number; total_s: number }> {
+async function rawFloor(
+  store: CacheStore,
+  stack: Awaited<ReturnType<typeof buildStack>>,
+): Promise<{ l1_s: number; l2_s: number; total_s: number }> {
   const runDir = await mkdtemp(join(tmpdir(), 'vfio-reset-bench-floor-'));
   const key = await harnessKey(store.root);
   const machine = new QemuMachine(
@@ -61,28 +64,46 @@ const warmStart = Date.now();
 const stack = await buildStack(store, { kernel: { kind: 'build', source, extraPatches: [] }, qemu: undefined }, quiet);
 const warmBuild = s(Date.now() - warmStart);
 const floor = await rawFloor(store, stack);
-const smoke = await runSmoke({ stack, cacheRoot: store.root, runDir: await mkdtemp(join(tmpdir(), 'vfio-reset-bench-smoke-')) }, quiet);
-const campaign = await runCampaign(stack, store.root, { scenarios: ['raw-driver', 'vm'], controls: [], patterns: ['continuous'], signal: 'KILL', repeat: 1, seed: 'bench' }, await mkdtemp(join(tmpdir(), 'vfio-reset-bench-run-')), ['bench'], quiet);
+const smoke = await runSmoke(
+  { stack, cacheRoot: store.root, runDir: await mkdtemp(join(tmpdir(), 'vfio-reset-bench-smoke-')) },
+  quiet,
+);
+const campaign = await runCampaign(
+  stack,
+  store.root,
+  { scenarios: ['raw-driver', 'vm'], controls: [], patterns: ['continuous'], signal: 'KILL', repeat: 1, seed: 'bench' },
+  await mkdtemp(join(tmpdir(), 'vfio-reset-bench-run-')),
+  ['bench'],
+  quiet,
+);
 
 const times = await readBuildTimes(store.root);
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+/** One boot line: the harness's time against the raw floor's, and their ratio. */
+const bootLine = (label: string, harness: number, rawFloor: number) =>
+  `  ${label}harness ${harness.toFixed(2)} s   floor ${rawFloor.toFixed(2)} s   ratio ${ratio(harness, rawFloor)}`;
+const phasesOf = (r: (typeof campaign.runs)[number]) => r.phases.map((p) => `${p.name} ${p.seconds}`).join(', ');
+const coldKernel = times['kernel']?.cold?.seconds ?? 0;
 const lines = [
   'boot: harness vs raw floor (same run)',
-  `  L0 -> L1 userspace   harness ${smoke.l1_boot_s.toFixed(2)} s   floor ${floor.l1_s.toFixed(2)} s   ratio ${ratio(smoke.l1_boot_s, floor.l1_s)}`,
-  `  L1 -> L2 userspace   harness ${smoke.l2_boot_s.toFixed(2)} s   floor ${floor.l2_s.toFixed(2)} s   ratio ${ratio(smoke.l2_boot_s, floor.l2_s)}`,
-  `  whole smoke          harness ${smoke.total_s.toFixed(2)} s   floor ${floor.total_s.toFixed(2)} s   ratio ${ratio(smoke.total_s, floor.total_s)}`,
+  bootLine('L0 -> L1 userspace   ', smoke.l1_boot_s, floor.l1_s),
+  bootLine('L1 -> L2 userspace   ', smoke.l2_boot_s, floor.l2_s),
+  bootLine('whole smoke          ', smoke.total_s, floor.total_s),
   '',
   'one reset cycle per scenario (phases, s)',
-  ...campaign.runs.map((r) => `  ${r.id.padEnd(24)} ${r.seconds.toFixed(1).padStart(5)} s   ${r.phases.map((p) => `${p.name} ${p.seconds}`).join(', ')}   verdict ${r.verdict.kind}`),
+  ...campaign.runs.map(
+    (r) => `  ${r.id.padEnd(24)} ${r.seconds.toFixed(1).padStart(5)} s   ${phasesOf(r)}   verdict ${r.verdict.kind}`,
+  ),
   '',
   'builds (last measured on this machine; cold: no work tree to start from, though ccache may be warm;',
   '        incremental: the work tree was there; warm: everything from the cache, now)',
   ...(['qemu', 'kernel'] as const).map((kind) => {
     const t = times[kind];
-    const show = (b: { seconds: number; at: string } | undefined) => (b ? `${b.seconds} s (${b.at.slice(0, 10)})` : 'not measured yet');
+    const show = (b: { seconds: number; at: string } | undefined) =>
+      b ? `${b.seconds} s (${b.at.slice(0, 10)})` : 'not measured yet';
     return `  ${kind.padEnd(8)} cold ${show(t?.cold)}   incremental ${show(t?.incremental)}`;
   }),
-  `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ${ratio(times['kernel']?.cold?.seconds ?? 0, warmBuild)}`,
+  `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ${ratio(coldKernel, warmBuild)}`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 killAllGroups();

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { runRawDriver } from './scenarios/raw-driver.ts';
 import { runVm } from './scenarios/vm.ts';
 import type { RunResult } from './scenarios/cycle.ts';
-import { runId, type ControlName, type KillSignal, type RunSpec, type ScenarioName, type TrafficPattern } from './scenarios/run-spec.ts';
+import {
+  runId,
+  type ControlName,
+  type KillSignal,
+  type RunSpec,
+  type ScenarioName,
+  type TrafficPattern,
+} from './scenarios/run-spec.ts';
 import { RAW_DRIVER_TIMING } from './scenarios/raw-driver.ts';
 import { CYCLE_TIMING } from './scenarios/cycle.ts';
 import { provenanceOf, type Provenance } from './report/provenance.ts';
@@ -84,12 +91,23 @@ export interface CampaignResult {
   readonly provenance: Provenance;
 }
 
-export async function runCampaign(stack: Stack, cacheRoot: string, request: CampaignRequest, outDir: string, argv: readonly string[], progress: Progress): Promise<CampaignResult> {
+export async function runCampaign(
+  stack: Stack,
+  cacheRoot: string,
+  request: CampaignRequest,
+  outDir: string,
+  argv: readonly string[],
+  progress: Progress,
+): Promise<CampaignResult> {
   await mkdir(outDir, { recursive: true });
   const sshKey = await harnessKey(cacheRoot);
   const runs: RunResult[] = [];
   const specs = planRuns(request);
-  if (specs.length === 0) throw new InputError(`shard ${request.shard?.index}/${request.shard?.count} has no runs: the plan has fewer groups (scenario x repetition) than shards`);
+  if (specs.length === 0)
+    throw new InputError(
+      `shard ${request.shard?.index}/${request.shard?.count} has no runs: ` +
+        'the plan has fewer groups (scenario x repetition) than shards',
+    );
   const provenance = await provenanceOf(stack, argv);
   for (const [i, spec] of specs.entries()) {
     const dir = join(outDir, runId(spec));
@@ -97,10 +115,19 @@ export async function runCampaign(stack: Stack, cacheRoot: string, request: Camp
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}`);
     const result = await (spec.scenario === 'vm' ? runVm : runRawDriver)({ stack, sshKey, dir, spec, progress });
     await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
-    progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${'reason' in result.verdict ? ` (${result.verdict.reason})` : ''}`);
+    const reason = 'reason' in result.verdict ? ` (${result.verdict.reason})` : '';
+    progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${reason}`);
     runs.push(result);
   }
-  const report: CampaignReport = { format: REPORT_FORMAT, created: new Date().toISOString(), request, timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING }, provenance, exitCode: exitCodeOf(runs), runs };
+  const report: CampaignReport = {
+    format: REPORT_FORMAT,
+    created: new Date().toISOString(),
+    request,
+    timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING },
+    provenance,
+    exitCode: exitCodeOf(runs),
+    runs,
+  };
   return writeCampaignReport(outDir, report);
 }
 

@@ -17,7 +17,16 @@ import { qualifyCommand } from './commands/qualify.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { shellCommand } from './commands/shell.ts';
 
-const COMMANDS: readonly Command[] = [runCommand, bisectCommand, qualifyCommand, mergeCommand, smokeCommand, shellCommand, imagesCommand, doctorCommand];
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  bisectCommand,
+  qualifyCommand,
+  mergeCommand,
+  smokeCommand,
+  shellCommand,
+  imagesCommand,
+  doctorCommand,
+];
 
 const USAGE = `usage: vfio-reset <command> [options]
 
@@ -28,7 +37,11 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
 `;
 
 function isParseArgsError(error: unknown): error is Error {
-  return error instanceof TypeError && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
+  return (
+    error instanceof TypeError &&
+    'code' in error &&
+    String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')
+  );
 }
 
 async function main(argv: string[]): Promise<number> {

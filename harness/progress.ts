@@ -47,4 +47,5 @@ function liveProgress(): Progress {
   };
 }
 
-export const stderrProgress: Progress = process.stderr.isTTY && process.env['CI'] === undefined ? liveProgress() : plainProgress;
+export const stderrProgress: Progress =
+  process.stderr.isTTY && process.env['CI'] === undefined ? liveProgress() : plainProgress;

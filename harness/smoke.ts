@@ -45,21 +45,32 @@ export async function runSmoke(options: SmokeOptions, progress: Progress): Promi
   try {
     const { ssh } = session;
     await ssh.check('test -c /dev/kvm').catch(() => {
-      throw new InfrastructureError('L1 has no /dev/kvm: KVM did not initialise (is L0 started with virtualization=on and the kernel built with CONFIG_KVM?)');
+      throw new InfrastructureError(
+        'L1 has no /dev/kvm: KVM did not initialise ' +
+          '(is L0 started with virtualization=on and the kernel built with CONFIG_KVM?)',
+      );
     });
     await ssh.check('test -d /sys/bus/platform/drivers/vfio-platform').catch(() => {
-      throw new InfrastructureError('vfio-platform is not registered in L1 (/sys/bus/platform/drivers/vfio-platform is missing)');
+      throw new InfrastructureError(
+        'vfio-platform is not registered in L1 (/sys/bus/platform/drivers/vfio-platform is missing)',
+      );
     });
     progress('L1 has /dev/kvm and vfio-platform; starting an L2 guest under KVM');
     const l2Console = new ConsoleLog('l2', join(options.runDir, 'l2.console.log'));
     const l2Started = Date.now();
-    const l2 = await ssh.spawn(shellQuote(l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: [] })), (chunk) => l2Console.push(chunk));
+    const l2 = await ssh.spawn(
+      shellQuote(l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: [] })),
+      (chunk) => l2Console.push(chunk),
+    );
     void l2.done.then((code) => l2Console.close(`L1's QEMU exited (code ${code ?? '?'})`));
-    const up = await l2Console.waitFor(/\{"event":"up"[^\n]*\}/, { timeoutMs: 180_000, what: 'booting L2' }).catch((error: unknown) => {
-      l2.close();
-      if (error instanceof ConsoleWaitError) throw new InfrastructureError(`L2 did not boot: ${error.message.split('\n')[0]}`, error.tail);
-      throw error;
-    });
+    const up = await l2Console
+      .waitFor(/\{"event":"up"[^\n]*\}/, { timeoutMs: 180_000, what: 'booting L2' })
+      .catch((error: unknown) => {
+        l2.close();
+        if (error instanceof ConsoleWaitError)
+          throw new InfrastructureError(`L2 did not boot: ${error.message.split('\n')[0]}`, error.tail);
+        throw error;
+      });
     const l2Seconds = (Date.now() - l2Started) / 1000;
     progress(`L2 up after ${l2Seconds.toFixed(1)} s: ${up[0]}`);
     await l2.done;

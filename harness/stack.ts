@@ -40,7 +40,10 @@ export async function buildStack(store: CacheStore, request: StackRequest, progr
   // QEMU first: a bad --qemu fails in a second, not after a kernel build.
   const qemu = await resolveL0Qemu(store, request.qemu, progress);
   const k = request.kernel;
-  const kernel = k.kind === 'prebuilt' ? await prebuiltKernel(store, k.image, k.modules) : await buildKernel(store, await defaultRecipe(k.source, k.extraPatches), progress);
+  const kernel =
+    k.kind === 'prebuilt'
+      ? await prebuiltKernel(store, k.image, k.modules)
+      : await buildKernel(store, await defaultRecipe(k.source, k.extraPatches), progress);
   progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
   const base = await buildDebianBase(store, progress);
   const agents = await buildAgents(store);

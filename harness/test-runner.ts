@@ -12,7 +12,10 @@ import { killAllGroups } from './process/process-groups.ts';
 async function specFiles(layer: 'unit' | 'integration'): Promise<string[]> {
   const dir = join(repoRoot, 'specs', layer);
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => n.endsWith('.spec.ts')).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => n.endsWith('.spec.ts'))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 const unitOnly = process.argv.includes('--unit');

@@ -26,7 +26,9 @@ export function scenarioVerdict(oracles: readonly OracleResult[]): Verdict {
   const when = first.first?.tRelMs != null ? ` at +${first.first.tRelMs} ms` : '';
   return {
     kind: 'regression',
-    reason: `${fired.map((o) => o.oracle).join(', ')} saw the device active after release; first: ${first.oracle}${when}: ${first.first?.detail ?? ''}`,
+    reason:
+      `${fired.map((o) => o.oracle).join(', ')} saw the device active after release; ` +
+      `first: ${first.oracle}${when}: ${first.first?.detail ?? ''}`,
   };
 }
 
@@ -34,7 +36,10 @@ export function scenarioVerdict(oracles: readonly OracleResult[]): Verdict {
 export function controlVerdict(oracles: readonly OracleResult[], mustFire: readonly OracleName[]): Verdict {
   const silentOnes = mustFire.filter((name) => !oracles.some((o) => o.oracle === name && o.fired));
   if (silentOnes.length === 0) return { kind: 'detected' };
-  return { kind: 'invalid', reason: `negative control not detected by ${silentOnes.join(', ')}: those oracles cannot be trusted` };
+  return {
+    kind: 'invalid',
+    reason: `negative control not detected by ${silentOnes.join(', ')}: those oracles cannot be trusted`,
+  };
 }
 
 export interface JudgedRun {

@@ -12,6 +12,8 @@ try {
   await import('../cli.ts');
 } catch (error) {
   process.stderr.write(`vfio-reset: could not decide: the harness failed to load: ${error?.stack ?? error}\n`);
-  process.stderr.write("vfio-reset: run 'npm ci' (or 'bash images/setup.sh') in the harness's directory to reinstall its dependencies\n");
+  process.stderr.write(
+    "vfio-reset: run 'npm ci' (or 'bash images/setup.sh') in the harness's directory to reinstall its dependencies\n",
+  );
   process.exit(UNDECIDED);
 }

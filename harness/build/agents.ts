@@ -25,7 +25,10 @@ export async function buildAgents(store: CacheStore): Promise<Agents> {
     sources: await fileDigests(repoRoot, files),
     generatedHeader: sha256(header),
     toolchain: (await capture('aarch64-linux-gnu-gcc', ['--version'])).split('\n')[0],
-    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/agents.ts'), join(repoRoot, 'harness/devices/c-header.ts')]),
+    recipe: await fileDigests(repoRoot, [
+      join(repoRoot, 'harness/build/agents.ts'),
+      join(repoRoot, 'harness/devices/c-header.ts'),
+    ]),
   };
   const entry = await store.obtain('agents', inputs, async (out) => {
     const log = join(out, 'build.log');
@@ -33,7 +36,9 @@ export async function buildAgents(store: CacheStore): Promise<Agents> {
     await mkdir(gen, { recursive: true });
     try {
       await writeFile(join(gen, 'xgmac-regs.h'), header);
-      await runStep('building the guest agents', 'make', ['-C', AGENT_DIR, `OUT=${join(out, 'bin')}`, `GEN=${gen}`], { log });
+      await runStep('building the guest agents', 'make', ['-C', AGENT_DIR, `OUT=${join(out, 'bin')}`, `GEN=${gen}`], {
+        log,
+      });
     } finally {
       await rm(gen, { recursive: true, force: true });
     }

@@ -10,7 +10,12 @@ export interface StepOptions {
   readonly input?: string;
 }
 
-export async function runStep(what: string, file: string, args: readonly string[], options: StepOptions): Promise<void> {
+export async function runStep(
+  what: string,
+  file: string,
+  args: readonly string[],
+  options: StepOptions,
+): Promise<void> {
   await appendFile(options.log, `\n$ ${[file, ...args].join(' ')}\n`);
   const child = startGroup(file, args, {
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -33,7 +38,9 @@ export async function capture(file: string, args: readonly string[], cwd?: strin
   const child = startGroup(file, args, { ...(cwd !== undefined ? { cwd } : {}), stdin: 'ignore', reject: false });
   const result = await child;
   if (result.exitCode !== 0) {
-    throw new InfrastructureError(`${file} ${args.join(' ')} failed: ${String(result.stderr).trim().split('\n').pop() ?? ''}`);
+    throw new InfrastructureError(
+      `${file} ${args.join(' ')} failed: ${String(result.stderr).trim().split('\n').pop() ?? ''}`,
+    );
   }
   return String(result.stdout);
 }

@@ -29,17 +29,27 @@ async function bookwormVersions(packages: readonly string[]): Promise<Record<str
   const out: Record<string, string> = {};
   for (const name of packages) {
     const versions = await capture('apt-cache', ['madison', `${name}:arm64`]);
-    const line = versions.split('\n').find((l) => / bookworm\/main arm64 Packages/.test(l) || / bookworm-updates\/main/.test(l) || /bookworm-security/.test(l));
+    const line = versions
+      .split('\n')
+      .find(
+        (l) =>
+          / bookworm\/main arm64 Packages/.test(l) || / bookworm-updates\/main/.test(l) || /bookworm-security/.test(l),
+      );
     const version = line?.split('|')[1]?.trim();
     if (version === undefined) {
-      throw new InfrastructureError(`no bookworm arm64 version of ${name} known to apt; run: dpkg --add-architecture arm64 && apt-get update`);
+      throw new InfrastructureError(
+        `no bookworm arm64 version of ${name} known to apt; run: dpkg --add-architecture arm64 && apt-get update`,
+      );
     }
     out[name] = version;
   }
   return out;
 }
 
-export async function buildDebianBase(store: CacheStore, onProgress: (line: string) => void = () => {}): Promise<DebianBase> {
+export async function buildDebianBase(
+  store: CacheStore,
+  onProgress: (line: string) => void = () => {},
+): Promise<DebianBase> {
   const packages = await bookwormVersions(L1_PACKAGES);
   const inputs = {
     suite: SUITE,
@@ -48,19 +58,36 @@ export async function buildDebianBase(store: CacheStore, onProgress: (line: stri
   };
   const entry = await store.obtain('debian-base', inputs, async (out) => {
     const log = join(out, 'build.log');
-    onProgress(`extracting Debian ${SUITE} arm64 packages: ${Object.entries(packages).map(([p, v]) => `${p} ${v}`).join(', ')}`);
-    await runStep('mmdebstrap', 'mmdebstrap', [
-      '--variant=extract',
-      '--architectures=arm64',
-      `--include=${Object.entries(packages).map(([p, v]) => `${p}=${v}`).join(',')}`,
-      '--aptopt=APT::Install-Recommends "false"',
-      '--format=tar',
-      SUITE,
-      join(out, 'rootfs.tar'),
-      `deb ${MIRROR} ${SUITE} main`,
-      `deb ${MIRROR} ${SUITE}-updates main`,
-      `deb http://deb.debian.org/debian-security ${SUITE}-security main`,
-    ], { log, env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    onProgress(
+      `extracting Debian ${SUITE} arm64 packages: ${Object.entries(packages)
+        .map(([p, v]) => `${p} ${v}`)
+        .join(', ')}`,
+    );
+    await runStep(
+      'mmdebstrap',
+      'mmdebstrap',
+      [
+        '--variant=extract',
+        '--architectures=arm64',
+        `--include=${Object.entries(packages)
+          .map(([p, v]) => `${p}=${v}`)
+          .join(',')}`,
+        '--aptopt=APT::Install-Recommends "false"',
+        '--format=tar',
+        SUITE,
+        join(out, 'rootfs.tar'),
+        `deb ${MIRROR} ${SUITE} main`,
+        `deb ${MIRROR} ${SUITE}-updates main`,
+        `deb http://deb.debian.org/debian-security ${SUITE}-security main`,
+      ],
+      { log, env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' } },
+    );
   });
-  return { tarball: join(entry.dir, 'rootfs.tar'), packages, key: entry.manifest.key, built: entry.built, buildSeconds: entry.manifest.buildSeconds };
+  return {
+    tarball: join(entry.dir, 'rootfs.tar'),
+    packages,
+    key: entry.manifest.key,
+    built: entry.built,
+    buildSeconds: entry.manifest.buildSeconds,
+  };
 }

@@ -30,26 +30,48 @@ export function releaseFromBanner(image: Buffer): string | null {
 }
 
 /** Checks a prebuilt Image (and its modules) without building anything; returns its release. */
-export async function checkPrebuiltImage(imageArg: string, modulesArg: string | undefined): Promise<{ image: Buffer; imagePath: string; release: string; modules: string | null }> {
+export async function checkPrebuiltImage(
+  imageArg: string,
+  modulesArg: string | undefined,
+): Promise<{ image: Buffer; imagePath: string; release: string; modules: string | null }> {
   const imagePath = resolve(imageArg);
   const image = await readFile(imagePath).catch(() => {
     throw new InputError(`--kernel-image ${imagePath} does not exist; give an arm64 Image (arch/arm64/boot/Image)`);
   });
   if (image.length < 64 || image.readUInt32LE(0x38) !== ARM64_MAGIC) {
-    throw new InputError(`--kernel-image ${imagePath} is not an arm64 Image (no "ARMd" magic at 0x38); give arch/arm64/boot/Image, not a vmlinux or a compressed image`);
+    throw new InputError(
+      `--kernel-image ${imagePath} is not an arm64 Image (no "ARMd" magic at 0x38); ` +
+        'give arch/arm64/boot/Image, not a vmlinux or a compressed image',
+    );
   }
   const release = releaseFromBanner(image);
-  if (release === null) throw new InputError(`--kernel-image ${imagePath} has no "Linux version" banner; is it compressed?`);
+  if (release === null)
+    throw new InputError(`--kernel-image ${imagePath} has no "Linux version" banner; is it compressed?`);
   const modules = modulesArg === undefined ? null : resolve(modulesArg);
   if (modules !== null && !existsSync(join(modules, 'lib', 'modules', release))) {
-    throw new InputError(`--kernel-modules ${modules} has no lib/modules/${release}; give the INSTALL_MOD_PATH of 'make modules_install' for this Image`);
+    throw new InputError(
+      `--kernel-modules ${modules} has no lib/modules/${release}; ` +
+        "give the INSTALL_MOD_PATH of 'make modules_install' for this Image",
+    );
   }
   return { image, imagePath, release, modules };
 }
 
-export async function prebuiltKernel(store: CacheStore, imageArg: string, modulesArg: string | undefined): Promise<KernelArtifact> {
+export async function prebuiltKernel(
+  store: CacheStore,
+  imageArg: string,
+  modulesArg: string | undefined,
+): Promise<KernelArtifact> {
   const { image, imagePath, release, modules } = await checkPrebuiltImage(imageArg, modulesArg);
-  const modulesDigest = modules === null ? null : sha256(await capture('sh', ['-c', `cd '${modules}' && find lib/modules -type f | LC_ALL=C sort | xargs -r sha256sum`]));
+  const modulesDigest =
+    modules === null
+      ? null
+      : sha256(
+          await capture('sh', [
+            '-c',
+            `cd '${modules}' && find lib/modules -type f | LC_ALL=C sort | xargs -r sha256sum`,
+          ]),
+        );
   const source: PrebuiltKernel = { kind: 'prebuilt-image', image: imagePath, imageSha256: sha256(image), modules };
   const entry = await store.obtain('kernel-prebuilt', { source, modulesDigest }, async (out) => {
     await copyFile(imagePath, join(out, 'Image'));

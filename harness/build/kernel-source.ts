@@ -15,7 +15,13 @@ export const DEBIAN_SOURCE_TARBALL = '/usr/src/linux-source-6.12.tar.xz';
 export const DEBIAN_SOURCE_PACKAGE = 'linux-source-6.12';
 
 export type KernelSource =
-  | { readonly kind: 'debian-package'; readonly package: string; readonly version: string; readonly tarball: string; readonly tarballSha256: string }
+  | {
+      readonly kind: 'debian-package';
+      readonly package: string;
+      readonly version: string;
+      readonly tarball: string;
+      readonly tarballSha256: string;
+    }
   | { readonly kind: 'tree'; readonly dir: string; readonly revision: string; readonly dirtyDigest: string | null };
 
 export interface Patch {
@@ -26,7 +32,10 @@ export interface Patch {
 /** The default source: Debian's linux-source package from bookworm-backports. */
 export async function debianSource(): Promise<KernelSource> {
   if (!existsSync(DEBIAN_SOURCE_TARBALL)) {
-    throw new InputError(`${DEBIAN_SOURCE_TARBALL} is missing; install it with: apt-get install -t bookworm-backports ${DEBIAN_SOURCE_PACKAGE}`);
+    throw new InputError(
+      `${DEBIAN_SOURCE_TARBALL} is missing; ` +
+        `install it with: apt-get install -t bookworm-backports ${DEBIAN_SOURCE_PACKAGE}`,
+    );
   }
   const version = (await capture('dpkg-query', ['-W', '-f=${Version}', DEBIAN_SOURCE_PACKAGE])).trim();
   return {
@@ -41,26 +50,43 @@ export async function debianSource(): Promise<KernelSource> {
 /** A kernel tree given by the user; identified by its git revision plus any uncommitted change. */
 export async function treeSource(dirArg: string): Promise<KernelSource> {
   const dir = resolve(dirArg);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new InputError(`kernel tree ${dir} does not exist; pass --kernel-tree a checked-out Linux source directory`);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir)
+    throw new InputError(`kernel tree ${dir} does not exist; pass --kernel-tree a checked-out Linux source directory`);
   if (!existsSync(join(dir, 'Kconfig')) || !existsSync(join(dir, 'scripts', 'kconfig', 'merge_config.sh'))) {
-    throw new InputError(`${dir} is not a Linux kernel tree (no Kconfig or scripts/kconfig/merge_config.sh); pass --kernel-tree the top of a kernel source checkout`);
+    throw new InputError(
+      `${dir} is not a Linux kernel tree (no Kconfig or scripts/kconfig/merge_config.sh); ` +
+        'pass --kernel-tree the top of a kernel source checkout',
+    );
   }
   if (!existsSync(join(dir, '.git'))) {
-    throw new InputError(`kernel tree ${dir} is not a git checkout; the harness identifies trees by their git revision (run 'git init && git add -A && git commit' there)`);
+    throw new InputError(
+      `kernel tree ${dir} is not a git checkout; the harness identifies trees by their git revision ` +
+        "(run 'git init && git add -A && git commit' there)",
+    );
   }
   const revision = (await capture('git', ['-C', dir, 'rev-parse', 'HEAD'])).trim();
   // Uncommitted changes and untracked (not ignored) files are built too, so they are part of the identity.
   const diff = await capture('git', ['-C', dir, 'diff', 'HEAD']);
-  const untracked = (await capture('git', ['-C', dir, 'ls-files', '--others', '--exclude-standard', '-z'])).split('\0').filter((f) => f !== '').sort();
-  const untrackedDigests = await Promise.all(untracked.map(async (f) => `${f} ${sha256(await readFile(join(dir, f)).catch(() => Buffer.alloc(0)))}`));
+  const untracked = (await capture('git', ['-C', dir, 'ls-files', '--others', '--exclude-standard', '-z']))
+    .split('\0')
+    .filter((f) => f !== '')
+    .sort();
+  const untrackedDigests = await Promise.all(
+    untracked.map(async (f) => `${f} ${sha256(await readFile(join(dir, f)).catch(() => Buffer.alloc(0)))}`),
+  );
   const dirtyDigest = diff === '' && untracked.length === 0 ? null : sha256(`${diff}\0${untrackedDigests.join('\n')}`);
   return { kind: 'tree', dir, revision, dirtyDigest };
 }
 
 /** A short stable label of the source, for work directory names and reports. */
 export function sourceLabel(source: KernelSource): string {
-  return source.kind === 'debian-package' ? `${source.package}_${source.version}` : `tree-${sha256(source.dir).slice(0, 12)}`;
+  return source.kind === 'debian-package'
+    ? `${source.package}_${source.version}`
+    : `tree-${sha256(source.dir).slice(0, 12)}`;
 }
 
 /**
@@ -71,7 +97,12 @@ export function sourceLabel(source: KernelSource): string {
  * old mtimes say (tar and a checked-out tree carry arbitrary ones: a file
  * restored to an older content would otherwise keep its stale object).
  */
-export async function prepareSourceTree(source: KernelSource, patches: readonly Patch[], workDir: string, log: string): Promise<string> {
+export async function prepareSourceTree(
+  source: KernelSource,
+  patches: readonly Patch[],
+  workDir: string,
+  log: string,
+): Promise<string> {
   const src = join(workDir, 'src');
   const stampPath = join(workDir, 'src.stamp');
   const stamp = sha256(JSON.stringify({ source, patches }));
@@ -84,7 +115,12 @@ export async function prepareSourceTree(source: KernelSource, patches: readonly 
     if ((await readFile(pristineStamp, 'utf8').catch(() => '')) !== source.tarballSha256) {
       await rm(from, { recursive: true, force: true });
       await mkdir(from, { recursive: true });
-      await runStep('unpacking the kernel source', 'tar', ['-xJf', source.tarball, '-C', from, '--strip-components=1'], { log });
+      await runStep(
+        'unpacking the kernel source',
+        'tar',
+        ['-xJf', source.tarball, '-C', from, '--strip-components=1'],
+        { log },
+      );
       await writeFile(pristineStamp, source.tarballSha256);
     }
   } else {
@@ -92,12 +128,25 @@ export async function prepareSourceTree(source: KernelSource, patches: readonly 
   }
   await mkdir(src, { recursive: true });
   // -a without -t: times are not copied, and --checksum compares contents.
-  await runStep('mirroring the kernel source', 'rsync', ['-rlpgoD', '--checksum', '--delete', '--exclude=/.git', `${from}/`, `${src}/`], { log });
+  await runStep(
+    'mirroring the kernel source',
+    'rsync',
+    ['-rlpgoD', '--checksum', '--delete', '--exclude=/.git', `${from}/`, `${src}/`],
+    { log },
+  );
   for (const patch of patches) {
     try {
-      await runStep(`applying ${patch.name}`, 'patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-d', src], { log, input: patch.text });
+      await runStep(
+        `applying ${patch.name}`,
+        'patch',
+        ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-d', src],
+        { log, input: patch.text },
+      );
     } catch {
-      throw new InputError(`patch ${patch.name} does not apply to ${source.kind === 'tree' ? source.dir : source.tarball}; rebase it or drop it (log: ${log})`);
+      throw new InputError(
+        `patch ${patch.name} does not apply to ${source.kind === 'tree' ? source.dir : source.tarball}; ` +
+          `rebase it or drop it (log: ${log})`,
+      );
     }
   }
   await writeFile(stampPath, stamp);

@@ -69,7 +69,11 @@ async function toolchainVersion(): Promise<string> {
   }
 }
 
-export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onProgress: (line: string) => void = () => {}): Promise<KernelArtifact> {
+export async function buildKernel(
+  store: CacheStore,
+  recipe: KernelRecipe,
+  onProgress: (line: string) => void = () => {},
+): Promise<KernelArtifact> {
   const inputs = {
     source: recipe.source,
     fragments: recipe.fragments,
@@ -87,7 +91,9 @@ export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onPro
   await utimes(workDir, new Date(), new Date());
   const entry = await store.obtain('kernel', inputs, async (out) => {
     const log = join(out, 'build.log');
-    onProgress(`building kernel from ${recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball} (log: ${log})`);
+    onProgress(
+      `building kernel from ${recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball} (log: ${log})`,
+    );
     const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log);
     const build = join(workDir, 'build');
     const cold = !existsSync(join(build, '.config'));
@@ -112,19 +118,46 @@ export async function buildKernel(store: CacheStore, recipe: KernelRecipe, onPro
       KBUILD_BUILD_HOST: 'vfio-reset',
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     };
-    const make = ['-C', src, `O=${build}`, 'ARCH=arm64', `CROSS_COMPILE=${CROSS_COMPILE}`, `CC=ccache ${CROSS_COMPILE}gcc`];
-    await runStep('merging config fragments', join(src, 'scripts/kconfig/merge_config.sh'), ['-n', '-O', build, ...fragmentPaths], { cwd: src, env, log });
+    const make = [
+      '-C',
+      src,
+      `O=${build}`,
+      'ARCH=arm64',
+      `CROSS_COMPILE=${CROSS_COMPILE}`,
+      `CC=ccache ${CROSS_COMPILE}gcc`,
+    ];
+    await runStep(
+      'merging config fragments',
+      join(src, 'scripts/kconfig/merge_config.sh'),
+      ['-n', '-O', build, ...fragmentPaths],
+      { cwd: src, env, log },
+    );
     await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log });
     const resolved = await readFile(join(build, '.config'), 'utf8');
     const dropped = droppedOptions(requestsOf(recipe.fragments), resolved);
     if (dropped.length > 0) {
       // A property of the kernel under test, not of the command line: undecided (125), not a usage error.
-      throw new InfrastructureError(`kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; the tree lacks them or their dependencies`, '', log);
+      throw new InfrastructureError(
+        `kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; ` +
+          'the tree lacks them or their dependencies',
+        '',
+        log,
+      );
     }
     onProgress('compiling kernel Image and modules');
-    await runStep('compiling the kernel', 'make', [...make, `-j${Math.max(1, (await import('node:os')).availableParallelism())}`, 'Image', 'modules'], { env, log });
+    await runStep(
+      'compiling the kernel',
+      'make',
+      [...make, `-j${Math.max(1, (await import('node:os')).availableParallelism())}`, 'Image', 'modules'],
+      { env, log },
+    );
     const release = (await capture('make', [...make, '-s', 'kernelrelease'])).trim();
-    await runStep('installing modules', 'make', [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${join(out, 'modules')}`, 'modules_install'], { env, log });
+    await runStep(
+      'installing modules',
+      'make',
+      [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${join(out, 'modules')}`, 'modules_install'],
+      { env, log },
+    );
     await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
     await copyFile(join(build, '.config'), join(out, 'config'));
     await copyFile(join(build, 'System.map'), join(out, 'System.map'));

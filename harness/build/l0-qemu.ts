@@ -14,7 +14,14 @@ export interface L0Qemu {
   readonly binary: string;
   /** What `--version` says, plus the Debian source version and patch digests when the project built it. */
   readonly version: string;
-  readonly origin: { readonly kind: 'built'; readonly sourceVersion: string; readonly patches: Record<string, string>; readonly key: string } | { readonly kind: 'given' };
+  readonly origin:
+    | {
+        readonly kind: 'built';
+        readonly sourceVersion: string;
+        readonly patches: Record<string, string>;
+        readonly key: string;
+      }
+    | { readonly kind: 'given' };
 }
 
 export async function hasXgmacOption(binary: string): Promise<boolean> {
@@ -29,14 +36,22 @@ async function versionOf(binary: string): Promise<string> {
 /** The patched QEMU from the cache (built if missing), or `given` after checking it. */
 export async function resolveL0Qemu(store: CacheStore, given: string | undefined, progress: Progress): Promise<L0Qemu> {
   if (given !== undefined) {
-    if (!existsSync(given)) throw new InputError(`--qemu ${given} does not exist; name a qemu-system-aarch64 binary, or drop --qemu to use the project's patched build`);
+    if (!existsSync(given))
+      throw new InputError(
+        `--qemu ${given} does not exist; ` +
+          "name a qemu-system-aarch64 binary, or drop --qemu to use the project's patched build",
+      );
     if (!(await hasXgmacOption(given))) {
-      throw new InputError(`--qemu ${given} has no Calxeda XGMAC board option (-M virt,xgmacs=N): it is not built with images/qemu/patches; drop --qemu to use the project's patched build`);
+      throw new InputError(
+        `--qemu ${given} has no Calxeda XGMAC board option (-M virt,xgmacs=N): ` +
+          "it is not built with images/qemu/patches; drop --qemu to use the project's patched build",
+      );
     }
     return { binary: given, version: await versionOf(given), origin: { kind: 'given' } };
   }
   const built = await buildQemu(store, progress);
-  progress(`L0 QEMU ${built.sourceVersion} + ${Object.keys(built.patches).length} patches ${built.built ? `built in ${built.buildSeconds.toFixed(0)} s` : 'from cache'}`);
+  const how = built.built ? `built in ${built.buildSeconds.toFixed(0)} s` : 'from cache';
+  progress(`L0 QEMU ${built.sourceVersion} + ${Object.keys(built.patches).length} patches ${how}`);
   return {
     binary: built.binary,
     version: await versionOf(built.binary),

@@ -37,13 +37,19 @@ async function duBytes(dir: string): Promise<number> {
   return Number((await capture('du', ['-sb', dir])).split('\t')[0]);
 }
 
-export async function buildL1Image(store: CacheStore, parts: { base: DebianBase; kernel: KernelArtifact; agents: Agents; l2: L2Initramfs }): Promise<L1Image> {
+export async function buildL1Image(
+  store: CacheStore,
+  parts: { base: DebianBase; kernel: KernelArtifact; agents: Agents; l2: L2Initramfs },
+): Promise<L1Image> {
   const inputs = {
     base: parts.base.key,
     kernel: parts.kernel.key,
     agents: parts.agents.key,
     l2: parts.l2.key,
-    files: await fileDigests(repoRoot, L1_FILES.map((f) => join(L1_DIR, f))),
+    files: await fileDigests(
+      repoRoot,
+      L1_FILES.map((f) => join(L1_DIR, f)),
+    ),
     recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/l1-image.ts')]),
   };
   const entry = await store.obtain('l1-image', inputs, async (out) => {
@@ -64,11 +70,17 @@ export async function buildL1Image(store: CacheStore, parts: { base: DebianBase;
       await mkdir(join(root, 'sbin'), { recursive: true });
       await copyFile(join(L1_DIR, 'init'), join(root, L1_PATHS.init));
       await chmod(join(root, L1_PATHS.init), 0o755);
-      for (const f of ['passwd', 'group', 'shells', 'profile'] as const) await copyFile(join(L1_DIR, f), join(root, 'etc', f));
+      for (const f of ['passwd', 'group', 'shells', 'profile'] as const)
+        await copyFile(join(L1_DIR, f), join(root, 'etc', f));
       // Room for what L1 writes at run time lives in tmpfs; the image needs little slack.
       const size = Math.ceil(((await duBytes(root)) * 1.15 + 64 * 1024 * 1024) / (1024 * 1024));
       const image = join(out, 'rootfs.ext4');
-      await runStep('making the L1 ext4 image', 'mke2fs', ['-q', '-t', 'ext4', '-L', 'l1root', '-d', root, '-E', 'root_owner=0:0', '-F', image, `${size}M`], { log });
+      await runStep(
+        'making the L1 ext4 image',
+        'mke2fs',
+        ['-q', '-t', 'ext4', '-L', 'l1root', '-d', root, '-E', 'root_owner=0:0', '-F', image, `${size}M`],
+        { log },
+      );
       if ((await stat(image)).size === 0) throw new Error('mke2fs wrote an empty image');
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -26,10 +26,26 @@ const L2_AGENTS = ['l2-agent', 'l2-probe'] as const;
 
 /** Where the kernel installs the XGMAC driver module, relative to its modules tree. */
 export function xgmacModulePath(kernel: KernelArtifact): string {
-  return join(kernel.modulesRoot, 'lib', 'modules', kernel.release, 'kernel', 'drivers', 'net', 'ethernet', 'calxeda', 'xgmac.ko');
+  return join(
+    kernel.modulesRoot,
+    'lib',
+    'modules',
+    kernel.release,
+    'kernel',
+    'drivers',
+    'net',
+    'ethernet',
+    'calxeda',
+    'xgmac.ko',
+  );
 }
 
-export async function buildL2Initramfs(store: CacheStore, base: DebianBase, agents: Agents, kernel: KernelArtifact): Promise<L2Initramfs> {
+export async function buildL2Initramfs(
+  store: CacheStore,
+  base: DebianBase,
+  agents: Agents,
+  kernel: KernelArtifact,
+): Promise<L2Initramfs> {
   const inputs = {
     base: base.key,
     agents: agents.key,
@@ -51,9 +67,15 @@ export async function buildL2Initramfs(store: CacheStore, base: DebianBase, agen
       }
       await mkdir(join(staging, 'lib', 'modules'), { recursive: true });
       // Without the module (a prebuilt Image given without modules), VM #1's init says so and its run is invalid.
-      if (existsSync(xgmacModulePath(kernel))) await copyFile(xgmacModulePath(kernel), join(staging, 'lib', 'modules', 'xgmac.ko'));
+      if (existsSync(xgmacModulePath(kernel)))
+        await copyFile(xgmacModulePath(kernel), join(staging, 'lib', 'modules', 'xgmac.ko'));
       const archive = join(out, 'initramfs.cpio.gz');
-      await runStep('packing the L2 initramfs', 'bash', ['-o', 'pipefail', '-c', `find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > '${archive}'`], { cwd: staging, log });
+      await runStep(
+        'packing the L2 initramfs',
+        'bash',
+        ['-o', 'pipefail', '-c', `find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > '${archive}'`],
+        { cwd: staging, log },
+      );
     } finally {
       await rm(staging, { recursive: true, force: true });
     }

@@ -59,15 +59,31 @@ async function trixieApt(root: string, log: string): Promise<AptPrivate> {
   const lists = join(dir, 'lists');
   await mkdir(join(lists, 'partial'), { recursive: true });
   const sources = join(dir, 'sources.list');
-  await writeFile(sources, 'deb-src http://deb.debian.org/debian trixie main\ndeb-src http://deb.debian.org/debian-security trixie-security main\n');
-  const options = ['-o', `Dir::Etc::SourceList=${sources}`, '-o', 'Dir::Etc::SourceParts=/dev/null', '-o', `Dir::State::Lists=${lists}`];
-  const fresh = await stat(join(lists, 'lock')).then((s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS, () => false);
+  await writeFile(
+    sources,
+    'deb-src http://deb.debian.org/debian trixie main\n' +
+      'deb-src http://deb.debian.org/debian-security trixie-security main\n',
+  );
+  const options = [
+    '-o',
+    `Dir::Etc::SourceList=${sources}`,
+    '-o',
+    'Dir::Etc::SourceParts=/dev/null',
+    '-o',
+    `Dir::State::Lists=${lists}`,
+  ];
+  const fresh = await stat(join(lists, 'lock')).then(
+    (s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS,
+    () => false,
+  );
   const have = (await readdir(lists)).some((n) => n.endsWith('_Sources'));
   if (!fresh || !have) {
     // Offline with lists already fetched: keep using them (the cache key still names the exact version).
-    await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log }).catch((error: unknown) => {
-      if (!have) throw error;
-    });
+    await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log }).catch(
+      (error: unknown) => {
+        if (!have) throw error;
+      },
+    );
   }
   return { options };
 }
@@ -82,10 +98,16 @@ async function qemuSourceVersion(apt: AptPrivate): Promise<{ version: string; ds
     dscSha256: /^Checksums-Sha256:\n(?: .+\n)*? ([0-9a-f]{64}) \d+ \S+\.dsc$/m.exec(s)?.[1] ?? '',
   }));
   if (parsed.length === 0) throw new InfrastructureError('apt knows no trixie qemu source package');
-  const versions = (await capture('sh', ['-c', `printf '%s\\n' ${parsed.map((p) => `'${p.version}'`).join(' ')} | sort -V`])).trim().split('\n');
+  const versions = (
+    await capture('sh', ['-c', `printf '%s\\n' ${parsed.map((p) => `'${p.version}'`).join(' ')} | sort -V`])
+  )
+    .trim()
+    .split('\n');
   const best = parsed.find((p) => p.version === versions[versions.length - 1]) ?? parsed[0]!;
   if (!SUPPORTED_UPSTREAM.test(best.version)) {
-    throw new InfrastructureError(`trixie's qemu source is now ${best.version}; the patches in images/qemu/patches target 10.0.x: rebase them`);
+    throw new InfrastructureError(
+      `trixie's qemu source is now ${best.version}; the patches in images/qemu/patches target 10.0.x: rebase them`,
+    );
   }
   return best;
 }
@@ -95,7 +117,15 @@ async function patchFiles(): Promise<string[]> {
   return names.map((n) => join(QEMU_PATCH_DIR, n));
 }
 
-const git = (src: string, ...args: string[]) => ['-C', src, '-c', 'user.name=vfio-reset', '-c', 'user.email=vfio-reset@localhost', ...args];
+const git = (src: string, ...args: string[]) => [
+  '-C',
+  src,
+  '-c',
+  'user.name=vfio-reset',
+  '-c',
+  'user.email=vfio-reset@localhost',
+  ...args,
+];
 
 export async function buildQemu(store: CacheStore, progress: Progress): Promise<QemuArtifact> {
   const workDir = join(store.root, 'work', 'qemu');
@@ -122,14 +152,21 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
       await rm(versionDir, { recursive: true, force: true });
       const dl = join(versionDir, 'dl');
       await mkdir(dl, { recursive: true });
-      await runStep('apt-get source qemu', 'apt-get', [...apt.options, 'source', '--download-only', `qemu=${version}`], { cwd: dl, log });
+      await runStep(
+        'apt-get source qemu',
+        'apt-get',
+        [...apt.options, 'source', '--download-only', `qemu=${version}`],
+        { cwd: dl, log },
+      );
       const dsc = (await readdir(dl)).find((n) => n.endsWith('.dsc'));
       if (dsc === undefined) throw new InfrastructureError(`apt-get source qemu=${version} gave no .dsc`, '', log);
       await runStep('dpkg-source -x', 'dpkg-source', ['-x', dsc, src], { cwd: dl, log });
       await rm(dl, { recursive: true, force: true });
       await runStep('recording the pristine source', 'git', git(src, 'init', '-q'), { log });
       await runStep('recording the pristine source', 'git', git(src, 'add', '-A', '-f'), { log });
-      await runStep('recording the pristine source', 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${version}`), { log });
+      await runStep('recording the pristine source', 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${version}`), {
+        log,
+      });
       await writeFile(pristineStamp, `${version}\n`);
     }
     // The source already carries exactly these patches: leave it alone, so that ninja rebuilds nothing.
@@ -157,14 +194,28 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
     if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
       await rm(build, { recursive: true, force: true });
       await mkdir(build, { recursive: true });
-      await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], { cwd: build, log, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+      await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], {
+        cwd: build,
+        log,
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+      });
       await writeFile(configureStamp, flagsDigest);
     }
-    await runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], { log, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    await runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], {
+      log,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    });
     await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
     await writeFile(join(out, 'source-version'), `${version}\n`);
     await recordBuildTime(store.root, 'qemu', cold, (Date.now() - started) / 1000);
   });
   const binary = join(entry.dir, 'qemu-system-aarch64');
-  return { binary, sourceVersion: version, patches: patchDigests, key: entry.manifest.key, built: entry.built, buildSeconds: entry.manifest.buildSeconds };
+  return {
+    binary,
+    sourceVersion: version,
+    patches: patchDigests,
+    key: entry.manifest.key,
+    built: entry.built,
+    buildSeconds: entry.manifest.buildSeconds,
+  };
 }

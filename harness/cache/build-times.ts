@@ -21,6 +21,9 @@ export async function readBuildTimes(root: string): Promise<BuildTimes> {
 
 export async function recordBuildTime(root: string, kind: string, cold: boolean, seconds: number): Promise<void> {
   const times = await readBuildTimes(root);
-  times[kind] = { ...times[kind], [cold ? 'cold' : 'incremental']: { seconds: Math.round(seconds), at: new Date().toISOString() } };
+  times[kind] = {
+    ...times[kind],
+    [cold ? 'cold' : 'incremental']: { seconds: Math.round(seconds), at: new Date().toISOString() },
+  };
   await writeFile(file(root), `${JSON.stringify(times, null, 2)}\n`);
 }

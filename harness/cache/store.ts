@@ -34,9 +34,7 @@ export interface CacheEntry {
   readonly built: boolean;
 }
 
-export type EntryProblem =
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'corrupt'; readonly detail: string };
+export type EntryProblem = { readonly kind: 'missing' } | { readonly kind: 'corrupt'; readonly detail: string };
 
 export interface StoreEntryInfo {
   readonly name: string;
@@ -115,14 +113,20 @@ export class CacheStore {
     }
   }
 
-  /** Checks an entry against its manifest: every file present with its size and hash, every symlink with its target, nothing extra. */
+  /**
+   * Checks an entry against its manifest: every file present with its size and hash, every symlink with its target,
+   * nothing extra.
+   */
   async verify(dir: string): Promise<{ manifest: Manifest } | EntryProblem> {
     let manifest: Manifest;
     try {
       manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        const exists = await stat(dir).then(() => true, () => false);
+        const exists = await stat(dir).then(
+          () => true,
+          () => false,
+        );
         return exists ? { kind: 'corrupt', detail: 'no manifest' } : { kind: 'missing' };
       }
       return { kind: 'corrupt', detail: `unreadable manifest: ${(error as Error).message}` };
@@ -136,7 +140,8 @@ export class CacheStore {
     for (const [path, want] of Object.entries(manifest.files)) {
       const got = actual.files[path];
       if (got === undefined) return { kind: 'corrupt', detail: `${path} is missing` };
-      if (got.size !== want.size) return { kind: 'corrupt', detail: `${path} has ${got.size} bytes, manifest says ${want.size}` };
+      if (got.size !== want.size)
+        return { kind: 'corrupt', detail: `${path} has ${got.size} bytes, manifest says ${want.size}` };
       if (got.sha256 !== want.sha256) return { kind: 'corrupt', detail: `${path} does not match its sha256` };
     }
     for (const path of Object.keys(actual.files)) {
@@ -146,7 +151,8 @@ export class CacheStore {
       if (actual.symlinks[path] !== target) return { kind: 'corrupt', detail: `symlink ${path} is missing or changed` };
     }
     for (const path of Object.keys(actual.symlinks)) {
-      if (!(path in (manifest.symlinks ?? {}))) return { kind: 'corrupt', detail: `symlink ${path} is not in the manifest` };
+      if (!(path in (manifest.symlinks ?? {})))
+        return { kind: 'corrupt', detail: `symlink ${path} is not in the manifest` };
     }
     return { manifest };
   }
@@ -161,7 +167,14 @@ export class CacheStore {
       const state = await this.verify(dir);
       const lastUsed = (await stat(dir)).mtime;
       const bytes = 'manifest' in state ? Object.values(state.manifest.files).reduce((s, f) => s + f.size, 0) : 0;
-      out.push({ name, dir, state: 'manifest' in state ? 'ok' : state.kind, bytes, lastUsed, manifest: 'manifest' in state ? state.manifest : null });
+      out.push({
+        name,
+        dir,
+        state: 'manifest' in state ? 'ok' : state.kind,
+        bytes,
+        lastUsed,
+        manifest: 'manifest' in state ? state.manifest : null,
+      });
     }
     return out;
   }
@@ -198,7 +211,10 @@ export class CacheStore {
   }
 }
 
-async function describeTree(root: string, skipManifest = false): Promise<{ files: Record<string, ManifestFile>; symlinks: Record<string, string> }> {
+async function describeTree(
+  root: string,
+  skipManifest = false,
+): Promise<{ files: Record<string, ManifestFile>; symlinks: Record<string, string> }> {
   const files: Record<string, ManifestFile> = {};
   const symlinks: Record<string, string> = {};
   async function walk(dir: string): Promise<void> {

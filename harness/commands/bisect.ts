@@ -63,9 +63,20 @@ ${TRAFFIC_HELP}
     // One directory per step, so that a whole bisection's artifacts sit side by side under --output.
     const outDir = values.output !== undefined ? join(resolve(values.output), step) : artifactDir(undefined, step);
     stderrProgress(`bisect step at ${source.kind === 'tree' ? source.revision : ''}; artifacts: ${outDir}`);
-    const stack = await buildStack(store, { kernel: { kind: 'build', source, extraPatches: await extraPatchesOf(values.patches) }, qemu: values.qemu }, stderrProgress);
+    const stack = await buildStack(
+      store,
+      { kernel: { kind: 'build', source, extraPatches: await extraPatchesOf(values.patches) }, qemu: values.qemu },
+      stderrProgress,
+    );
     const seed = values.seed ?? randomBytes(8).toString('hex');
-    const result = await runCampaign(stack, store.root, { scenarios, controls, patterns, signal: 'KILL', repeat: 1, seed }, outDir, process.argv.slice(1), stderrProgress);
+    const result = await runCampaign(
+      stack,
+      store.root,
+      { scenarios, controls, patterns, signal: 'KILL', repeat: 1, seed },
+      outDir,
+      process.argv.slice(1),
+      stderrProgress,
+    );
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },

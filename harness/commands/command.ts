@@ -28,7 +28,8 @@ export const KERNEL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const KERNEL_OPTIONS_HELP = `  --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
+export const KERNEL_OPTIONS_HELP = `\
+  --kernel-tree DIR   build the kernel from this git tree instead of Debian's linux-source-6.12
   --patches DIR|MBOX  extra kernel patches applied on top (a directory of *.patch, or a
                       series as one mbox, e.g. posted for review)
   --kernel-image FILE a prebuilt arm64 Image instead of a build (no fragments, no patches),
@@ -54,23 +55,44 @@ export function kernelSourceOf(tree: string | undefined): Promise<KernelSource> 
 }
 
 /** The kernel options of a command, as a request for the stack. */
-export async function kernelRequestOf(values: { 'kernel-tree'?: string | undefined; patches?: string | undefined; 'kernel-image'?: string | undefined; 'kernel-modules'?: string | undefined }): Promise<KernelRequest> {
+export async function kernelRequestOf(values: {
+  'kernel-tree'?: string | undefined;
+  patches?: string | undefined;
+  'kernel-image'?: string | undefined;
+  'kernel-modules'?: string | undefined;
+}): Promise<KernelRequest> {
   if (values['kernel-image'] !== undefined) {
-    if (values['kernel-tree'] !== undefined || values.patches !== undefined) throw new InputError('--kernel-image is a prebuilt kernel: it cannot be combined with --kernel-tree or --patches');
+    if (values['kernel-tree'] !== undefined || values.patches !== undefined)
+      throw new InputError(
+        '--kernel-image is a prebuilt kernel: it cannot be combined with --kernel-tree or --patches',
+      );
     await checkPrebuiltImage(values['kernel-image'], values['kernel-modules']);
     return { kind: 'prebuilt', image: values['kernel-image'], modules: values['kernel-modules'] };
   }
   if (values['kernel-modules'] !== undefined) throw new InputError('--kernel-modules goes with --kernel-image');
-  return { kind: 'build', source: await kernelSourceOf(values['kernel-tree']), extraPatches: await extraPatchesOf(values.patches) };
+  return {
+    kind: 'build',
+    source: await kernelSourceOf(values['kernel-tree']),
+    extraPatches: await extraPatchesOf(values.patches),
+  };
 }
 
 /** A comma-separated option checked against its allowed values; 'none' is the empty list. */
-export function listOption<T extends string>(raw: string | undefined, allowed: readonly T[], name: string, fallback: readonly T[]): T[] {
+export function listOption<T extends string>(
+  raw: string | undefined,
+  allowed: readonly T[],
+  name: string,
+  fallback: readonly T[],
+): T[] {
   if (raw === undefined) return [...fallback];
   if (raw === 'none') return [];
-  const items = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const items = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new InputError(`--${name} ${item} is unknown; choose from ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(item))
+      throw new InputError(`--${name} ${item} is unknown; choose from ${allowed.join(', ')}`);
   }
   return items as T[];
 }
@@ -78,25 +100,33 @@ export function listOption<T extends string>(raw: string | undefined, allowed: r
 /** --traffic: the traffic patterns to run, at least one. */
 export function trafficOption(raw: string | undefined): TrafficPattern[] {
   const patterns = listOption(raw, TRAFFIC_PATTERNS, 'traffic', TRAFFIC_PATTERNS);
-  if (patterns.length === 0) throw new InputError(`--traffic ${raw} leaves nothing to run; name at least one of ${TRAFFIC_PATTERNS.join(', ')}`);
+  if (patterns.length === 0)
+    throw new InputError(`--traffic ${raw} leaves nothing to run; name at least one of ${TRAFFIC_PATTERNS.join(', ')}`);
   return patterns;
 }
 
-export const TRAFFIC_HELP = `  --traffic LIST      traffic patterns, comma-separated (default both): continuous (frames all
+export const TRAFFIC_HELP = `\
+  --traffic LIST      traffic patterns, comma-separated (default both): continuous (frames all
                       through the window: a device left running faults in the IOMMU) and
                       silent-until-reassigned (none until user #2 has mapped its memory: stale
                       DMA lands in it)`;
 
-/** --patches: a directory of *.patch files (applied in name order) or one mbox of a series, applied on top of the project's. */
+/**
+ * --patches: a directory of *.patch files (applied in name order) or one mbox of a series, applied on top of the
+ * project's.
+ */
 export async function extraPatchesOf(path: string | undefined): Promise<Patch[]> {
   if (path === undefined) return [];
   const full = resolve(path);
   const info = await stat(full).catch(() => null);
-  if (info === null) throw new InputError(`--patches ${full} does not exist; give a directory of *.patch files or an mbox file`);
+  if (info === null)
+    throw new InputError(`--patches ${full} does not exist; give a directory of *.patch files or an mbox file`);
   if (info.isDirectory()) {
     const names = (await readdir(full)).filter((n) => n.endsWith('.patch')).sort();
     if (names.length === 0) throw new InputError(`--patches ${full} holds no *.patch file`);
-    return Promise.all(names.map(async (name) => ({ name: `extra/${name}`, text: await readFile(join(full, name), 'utf8') })));
+    return Promise.all(
+      names.map(async (name) => ({ name: `extra/${name}`, text: await readFile(join(full, name), 'utf8') })),
+    );
   }
   return [{ name: `extra/${basename(full)}`, text: await readFile(full, 'utf8') }];
 }
@@ -104,6 +134,7 @@ export async function extraPatchesOf(path: string | undefined): Promise<Patch[]>
 /** --repeat N: a whole number of at least 1. */
 export function repeatOption(raw: string | undefined, fallback: number): number {
   const repeat = Number(raw ?? String(fallback));
-  if (!Number.isInteger(repeat) || repeat < 1) throw new InputError(`--repeat ${raw} must be a whole number of at least 1`);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new InputError(`--repeat ${raw} must be a whole number of at least 1`);
   return repeat;
 }

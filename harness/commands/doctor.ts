@@ -24,13 +24,30 @@ const SETUP = 'bash images/setup.sh (as root, from the repository)';
 
 async function checks(): Promise<Check[]> {
   const out: Check[] = [];
-  const osRelease = existsSync('/etc/os-release') ? (await output('sh', ['-c', '. /etc/os-release; echo $VERSION_CODENAME'])) ?? '' : '';
-  out.push({ what: 'Debian 12 (bookworm)', ok: osRelease === 'bookworm', detail: osRelease || 'unknown', fix: 'run on Debian 12' });
-  out.push({ what: 'running as root', ok: process.getuid?.() === 0, detail: `uid ${process.getuid?.()}`, fix: 'run as root (apt-get installs, /dev/kvm is not needed)' });
+  const osRelease = existsSync('/etc/os-release')
+    ? ((await output('sh', ['-c', '. /etc/os-release; echo $VERSION_CODENAME'])) ?? '')
+    : '';
+  out.push({
+    what: 'Debian 12 (bookworm)',
+    ok: osRelease === 'bookworm',
+    detail: osRelease || 'unknown',
+    fix: 'run on Debian 12',
+  });
+  out.push({
+    what: 'running as root',
+    ok: process.getuid?.() === 0,
+    detail: `uid ${process.getuid?.()}`,
+    fix: 'run as root (apt-get installs, /dev/kvm is not needed)',
+  });
   const major = Number(process.versions.node.split('.')[0]);
   out.push({ what: 'Node.js >= 20', ok: major >= 20, detail: process.version, fix: 'install Node.js 20 or later' });
   const arches = (await output('dpkg', ['--print-foreign-architectures'])) ?? '';
-  out.push({ what: 'arm64 foreign architecture', ok: arches.split('\n').includes('arm64'), detail: arches || 'none', fix: SETUP });
+  out.push({
+    what: 'arm64 foreign architecture',
+    ok: arches.split('\n').includes('arm64'),
+    detail: arches || 'none',
+    fix: SETUP,
+  });
   for (const [tool, args] of [
     ['aarch64-linux-gnu-gcc', ['--version']],
     ['mmdebstrap', ['--version']],
@@ -48,17 +65,42 @@ async function checks(): Promise<Check[]> {
   }
   const meson = await output('meson', ['--version']);
   const [mMajor = 0, mMinor = 0] = (meson ?? '0.0').split('.').map(Number);
-  out.push({ what: 'meson >= 1.5 (QEMU 10.0)', ok: mMajor > 1 || (mMajor === 1 && mMinor >= 5), detail: meson ?? 'not found', fix: 'apt-get install -t bookworm-backports meson' });
+  out.push({
+    what: 'meson >= 1.5 (QEMU 10.0)',
+    ok: mMajor > 1 || (mMajor === 1 && mMinor >= 5),
+    detail: meson ?? 'not found',
+    fix: 'apt-get install -t bookworm-backports meson',
+  });
   const pycotap = await output('/usr/bin/python3', ['-c', 'import pycotap']);
-  out.push({ what: 'python3-pycotap', ok: pycotap !== null, detail: pycotap !== null ? 'importable' : 'missing', fix: 'apt-get install -t bookworm-backports python3-pycotap' });
-  out.push({ what: 'linux-source-6.12', ok: existsSync(DEBIAN_SOURCE_TARBALL), detail: DEBIAN_SOURCE_TARBALL, fix: 'apt-get install -t bookworm-backports linux-source-6.12' });
+  out.push({
+    what: 'python3-pycotap',
+    ok: pycotap !== null,
+    detail: pycotap !== null ? 'importable' : 'missing',
+    fix: 'apt-get install -t bookworm-backports python3-pycotap',
+  });
+  out.push({
+    what: 'linux-source-6.12',
+    ok: existsSync(DEBIAN_SOURCE_TARBALL),
+    detail: DEBIAN_SOURCE_TARBALL,
+    fix: 'apt-get install -t bookworm-backports linux-source-6.12',
+  });
   const root = cacheRoot();
   const fs = await statfs(existsSync(root) ? root : '/').catch(() => null);
   const freeGiB = fs ? (fs.bavail * fs.bsize) / 2 ** 30 : 0;
-  out.push({ what: 'free disk for the cache (>= 20 GiB)', ok: freeGiB >= 20, detail: `${freeGiB.toFixed(0)} GiB free at ${root}`, fix: `free space, or point XDG_CACHE_HOME at a larger disk` });
+  out.push({
+    what: 'free disk for the cache (>= 20 GiB)',
+    ok: freeGiB >= 20,
+    detail: `${freeGiB.toFixed(0)} GiB free at ${root}`,
+    fix: `free space, or point XDG_CACHE_HOME at a larger disk`,
+  });
   const entries = await new CacheStore(root).list();
   const corrupt = entries.filter((e) => e.state !== 'ok');
-  out.push({ what: 'cache entries intact', ok: corrupt.length === 0, detail: `${entries.length} entries, ${corrupt.length} corrupt`, fix: 'vfio-reset images prune (corrupt entries are also rebuilt on use)' });
+  out.push({
+    what: 'cache entries intact',
+    ok: corrupt.length === 0,
+    detail: `${entries.length} entries, ${corrupt.length} corrupt`,
+    fix: 'vfio-reset images prune (corrupt entries are also rebuilt on use)',
+  });
   return out;
 }
 
@@ -72,7 +114,8 @@ export const doctorCommand: Command = {
       return EXIT.good;
     }
     const results = await checks();
-    for (const c of results) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}${c.ok ? '' : `\n      fix: ${c.fix}`}\n`);
+    for (const c of results)
+      process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}${c.ok ? '' : `\n      fix: ${c.fix}`}\n`);
     const failed = results.filter((c) => !c.ok).length;
     process.stdout.write(`${results.length - failed} ok, ${failed} to fix\n`);
     return failed === 0 ? EXIT.good : 1;

@@ -56,18 +56,26 @@ The cache: ${cacheRoot()}
           ['l2-initramfs', stack.l2.path],
           ['l1-image', stack.l1Image.path],
         ];
-        process.stdout.write(`${rows.map(([k, v]) => `${k!.padEnd(13)} ${v}`).join('\n')}\nbuilt in ${stack.buildSeconds.toFixed(0)} s\n`);
+        process.stdout.write(
+          `${rows.map(([k, v]) => `${k!.padEnd(13)} ${v}`).join('\n')}\nbuilt in ${stack.buildSeconds.toFixed(0)} s\n`,
+        );
         return EXIT.good;
       }
       case 'list': {
         const entries = await store.list();
-        for (const e of entries) process.stdout.write(`${e.state.padEnd(8)} ${mib(e.bytes).padStart(11)}  ${e.lastUsed.toISOString().slice(0, 16)}  ${e.name}\n`);
-        process.stdout.write(`${entries.length} entries, ${mib(entries.reduce((s, e) => s + e.bytes, 0))} in ${store.root}\n`);
+        for (const e of entries)
+          process.stdout.write(
+            `${e.state.padEnd(8)} ${mib(e.bytes).padStart(11)}  ${e.lastUsed.toISOString().slice(0, 16)}  ${e.name}\n`,
+          );
+        process.stdout.write(
+          `${entries.length} entries, ${mib(entries.reduce((s, e) => s + e.bytes, 0))} in ${store.root}\n`,
+        );
         return EXIT.good;
       }
       case 'prune': {
         const days = values.all ? 0 : Number(values['older-than-days'] ?? '30');
-        if (!Number.isFinite(days) || days < 0) throw new InputError(`--older-than-days ${values['older-than-days']} must be a number of days`);
+        if (!Number.isFinite(days) || days < 0)
+          throw new InputError(`--older-than-days ${values['older-than-days']} must be a number of days`);
         const removed = await store.prune(days * 24 * 3600 * 1000);
         for (const name of removed) process.stdout.write(`removed ${name}\n`);
         process.stdout.write(`${removed.length} removed\n`);

@@ -9,7 +9,10 @@ import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { Command } from './command.ts';
 
-const OPTIONS = { output: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+const OPTIONS = {
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 
 /** What must be equal for shards to belong to one campaign: the same kernel, QEMU and images. */
 function stackIdentity(report: CampaignReport): string {
@@ -25,20 +28,30 @@ export async function mergeReports(dirs: readonly string[]): Promise<CampaignRep
       throw new InputError(`${path} does not exist; pass the artifact directories of 'run --shard K/N'`);
     });
     const report = JSON.parse(text) as CampaignReport;
-    if (report.format !== REPORT_FORMAT) throw new InputError(`${path} is not a vfio-reset report (${String(report.format)})`);
+    if (report.format !== REPORT_FORMAT)
+      throw new InputError(`${path} is not a vfio-reset report (${String(report.format)})`);
     reports.push(report);
   }
   const first = reports[0];
   if (first === undefined) throw new InputError('merge needs at least one shard directory');
   const different = reports.find((r) => stackIdentity(r) !== stackIdentity(first));
-  if (different !== undefined) throw new InputError('the shards ran on different kernels, QEMUs or images; merge only shards of one campaign');
+  if (different !== undefined)
+    throw new InputError('the shards ran on different kernels, QEMUs or images; merge only shards of one campaign');
   const runs = reports.flatMap((r) => r.runs);
   const ids = new Set<string>();
   for (const r of runs) {
     if (ids.has(r.id)) throw new InputError(`run ${r.id} appears in two shards; were the same shards given twice?`);
     ids.add(r.id);
   }
-  return { format: REPORT_FORMAT, created: new Date().toISOString(), request: { merged: dirs.map((d) => resolve(d)) }, timing: first.timing, provenance: first.provenance, exitCode: exitCodeOf(runs), runs };
+  return {
+    format: REPORT_FORMAT,
+    created: new Date().toISOString(),
+    request: { merged: dirs.map((d) => resolve(d)) },
+    timing: first.timing,
+    provenance: first.provenance,
+    exitCode: exitCodeOf(runs),
+    runs,
+  };
 }
 
 export const mergeCommand: Command = {
@@ -57,8 +70,11 @@ runs, and exits with the code of the whole: 0 good, 1 regression, 125 undecided.
     }
     if (values.output === undefined) throw new InputError('merge needs --output DIR for the merged report');
     const merged = await mergeReports(positionals);
-    const result = await writeCampaignReport(resolve(values.output), merged);
-    process.stdout.write(`${result.summary}\n\nmerged ${positionals.length} shards, ${merged.runs.length} runs: ${resolve(values.output)}\n`);
+    const outDir = resolve(values.output);
+    const result = await writeCampaignReport(outDir, merged);
+    process.stdout.write(
+      `${result.summary}\n\nmerged ${positionals.length} shards, ${merged.runs.length} runs: ${outDir}\n`,
+    );
     return result.exitCode;
   },
 };

@@ -11,16 +11,30 @@ import { groupStats, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../progress.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../scenarios/run-spec.ts';
-import { artifactDir, kernelRequestOf, repeatOption, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import {
+  artifactDir,
+  kernelRequestOf,
+  repeatOption,
+  KERNEL_OPTIONS,
+  KERNEL_OPTIONS_HELP,
+  type Command,
+} from './command.ts';
 
-const OPTIONS = { ...KERNEL_OPTIONS, repeat: { type: 'string' }, seed: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const OPTIONS = {
+  ...KERNEL_OPTIONS,
+  repeat: { type: 'string' },
+  seed: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+const scenarios = SCENARIOS.join(', ');
+const controls = CONTROLS.join(', ');
 
 export const qualifyCommand: Command = {
   name: 'qualify',
   summary: 'N repetitions of every scenario and control; JUnit, JSON and one HTML page for a vendor',
   usage: `usage: vfio-reset qualify [--repeat N] [options]
 
-Runs every scenario (${SCENARIOS.join(', ')}) and every control (${CONTROLS.join(', ')}) under both traffic patterns N times
+Runs every scenario (${scenarios}) and every control (${controls}) under both traffic patterns N times
 (default 5) and writes qualification.html (verdicts, flake statistics,
 environment and hashes, an event timeline around the kill), qualification.json,
 report.json and junit.xml. Exit 0 qualified, 1 regression, 125 undecided.
@@ -43,11 +57,28 @@ ${KERNEL_OPTIONS_HELP}
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const seed = values.seed ?? randomBytes(8).toString('hex');
-    const result = await runCampaign(stack, store.root, { scenarios: SCENARIOS, controls: CONTROLS, patterns: TRAFFIC_PATTERNS, signal: 'KILL', repeat, seed }, outDir, process.argv.slice(1), stderrProgress);
+    const result = await runCampaign(
+      stack,
+      store.root,
+      { scenarios: SCENARIOS, controls: CONTROLS, patterns: TRAFFIC_PATTERNS, signal: 'KILL', repeat, seed },
+      outDir,
+      process.argv.slice(1),
+      stderrProgress,
+    );
     const stats = groupStats(result.runs);
-    await writeFile(join(outDir, 'qualification.json'), `${JSON.stringify({ exitCode: result.exitCode, repeat, groups: stats }, null, 2)}\n`);
-    await writeFile(join(outDir, 'qualification.html'), await qualificationHtml(result.runs, result.provenance, result.exitCode));
-    process.stdout.write(`\n${result.summary}\n\n${stats.map((g) => `${g.scenario}${g.control === 'none' ? '' : `+${g.control}`} (${g.pattern}): ${g.runs - g.misclassified}/${g.runs} as expected${g.flaky ? ' (FLAKY)' : ''}`).join('\n')}\n\nreport: ${join(outDir, 'qualification.html')}\n`);
+    await writeFile(
+      join(outDir, 'qualification.json'),
+      `${JSON.stringify({ exitCode: result.exitCode, repeat, groups: stats }, null, 2)}\n`,
+    );
+    await writeFile(
+      join(outDir, 'qualification.html'),
+      await qualificationHtml(result.runs, result.provenance, result.exitCode),
+    );
+    const groupLine = (g: (typeof stats)[number]) =>
+      `${g.scenario}${g.control === 'none' ? '' : `+${g.control}`} (${g.pattern}): ` +
+      `${g.runs - g.misclassified}/${g.runs} as expected${g.flaky ? ' (FLAKY)' : ''}`;
+    const html = join(outDir, 'qualification.html');
+    process.stdout.write(`\n${result.summary}\n\n${stats.map(groupLine).join('\n')}\n\nreport: ${html}\n`);
     return result.exitCode;
   },
 };

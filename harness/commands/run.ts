@@ -9,7 +9,17 @@ import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
-import { artifactDir, kernelRequestOf, repeatOption, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, listOption, TRAFFIC_HELP, trafficOption, type Command } from './command.ts';
+import {
+  artifactDir,
+  kernelRequestOf,
+  repeatOption,
+  KERNEL_OPTIONS,
+  KERNEL_OPTIONS_HELP,
+  listOption,
+  TRAFFIC_HELP,
+  trafficOption,
+  type Command,
+} from './command.ts';
 
 const OPTIONS = {
   ...KERNEL_OPTIONS,
@@ -45,11 +55,13 @@ ${KERNEL_OPTIONS_HELP}
       return EXIT.good;
     }
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
-    if (scenarios.length === 0) throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
+    if (scenarios.length === 0)
+      throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
     const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
     const patterns = trafficOption(values.traffic);
     const signal = (values.signal ?? 'KILL').replace(/^SIG/, '');
-    if (!(KILL_SIGNALS as readonly string[]).includes(signal)) throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
+    if (!(KILL_SIGNALS as readonly string[]).includes(signal))
+      throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
     const repeat = repeatOption(values.repeat, 1);
     const seed = values.seed ?? randomBytes(8).toString('hex');
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
@@ -61,7 +73,22 @@ ${KERNEL_OPTIONS_HELP}
     const outDir = artifactDir(values.output, 'run');
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
-    const result = await runCampaign(stack, store.root, { scenarios, controls, patterns, signal: signal as KillSignal, repeat, seed, ...(shard !== undefined ? { shard } : {}) }, outDir, process.argv.slice(1), stderrProgress);
+    const result = await runCampaign(
+      stack,
+      store.root,
+      {
+        scenarios,
+        controls,
+        patterns,
+        signal: signal as KillSignal,
+        repeat,
+        seed,
+        ...(shard !== undefined ? { shard } : {}),
+      },
+      outDir,
+      process.argv.slice(1),
+      stderrProgress,
+    );
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },

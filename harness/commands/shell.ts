@@ -27,7 +27,7 @@ const DETACH = '\x1d';
 
 export const shellCommand: Command = {
   name: 'shell',
-  summary: "boot L1 and attach its serial console here (Ctrl-] to leave)",
+  summary: 'boot L1 and attach its serial console here (Ctrl-] to leave)',
   usage: `usage: vfio-reset shell [options]
 
 Boots L1 as the scenarios do (one XGMAC behind the SMMUv3, its L0 trace in the
@@ -63,12 +63,23 @@ ${KERNEL_OPTIONS_HELP}
       pidFile: join(runDir, 'l1.pid'),
       authorizedKeysFile: key.publicKeyFile,
       extraKernelArgs: values.append?.split(' ').filter((a) => a !== '') ?? [],
-      devices: { xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }], traceFile: join(runDir, 'l0-trace.log'), globals: [] },
+      devices: {
+        xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }],
+        traceFile: join(runDir, 'l0-trace.log'),
+        globals: [],
+      },
     });
-    process.stderr.write(`${shellQuote([invocation.binary, ...invocation.args])}\n\nssh -p ${sshPort} -i ${join(store.root, 'ssh', 'id_ed25519')} root@127.0.0.1\nCtrl-] leaves.\n\n`);
+    const sshLine = `ssh -p ${sshPort} -i ${join(store.root, 'ssh', 'id_ed25519')} root@127.0.0.1`;
+    process.stderr.write(`${shellQuote([invocation.binary, ...invocation.args])}\n\n${sshLine}\nCtrl-] leaves.\n\n`);
     // Loaded here only: a native addon that no longer matches this Node must not break the other commands.
     const { spawn } = await import('node-pty');
-    const pty = spawn(invocation.binary, [...invocation.args], { name: 'xterm', cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24, cwd: runDir, env: process.env as Record<string, string> });
+    const pty = spawn(invocation.binary, [...invocation.args], {
+      name: 'xterm',
+      cols: process.stdout.columns ?? 80,
+      rows: process.stdout.rows ?? 24,
+      cwd: runDir,
+      env: process.env as Record<string, string>,
+    });
     const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
     adoptGroup(pty.pid, exited);
     pty.onData((data) => process.stdout.write(data));

@@ -70,7 +70,8 @@ export const XGMAC_PROFILE = {
    * The reset handler's first quiescing write (DMA_INTR_ENA = 0), which
    * marks the release in the L0 trace; no driver writes it while in use.
    */
-  isReleaseWrite: (e: { readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }) => e.op === 'write' && e.offset === XGMAC_REGS.DMA_INTR_ENA && e.value === 0,
+  isReleaseWrite: (e: { readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }) =>
+    e.op === 'write' && e.offset === XGMAC_REGS.DMA_INTR_ENA && e.value === 0,
   /**
    * Options of the L0 model in every run. Like real DMA engines, the RX
    * engine holds the descriptors it fetched ahead (rx-prefetch): a device

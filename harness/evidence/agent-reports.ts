@@ -21,26 +21,35 @@ function field(report: Fields, where: string, name: string): unknown {
 /** A finite number, given as a JSON number or as a "0x..." / decimal string (registers). */
 export function numberField(report: Fields, where: string, name: string): number {
   const raw = field(report, where, name);
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^(0x[0-9a-f]+|\d+(\.\d+)?)$/i.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) throw new EvidenceError(`${where}: field ${name} is not a number (${JSON.stringify(raw)})`);
+  const value =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^(0x[0-9a-f]+|\d+(\.\d+)?)$/i.test(raw)
+        ? Number(raw)
+        : NaN;
+  if (!Number.isFinite(value))
+    throw new EvidenceError(`${where}: field ${name} is not a number (${JSON.stringify(raw)})`);
   return value;
 }
 
 export function stringField(report: Fields, where: string, name: string): string {
   const raw = field(report, where, name);
-  if (typeof raw !== 'string') throw new EvidenceError(`${where}: field ${name} is not a string (${JSON.stringify(raw)})`);
+  if (typeof raw !== 'string')
+    throw new EvidenceError(`${where}: field ${name} is not a string (${JSON.stringify(raw)})`);
   return raw;
 }
 
 function booleanField(report: Fields, where: string, name: string): boolean {
   const raw = field(report, where, name);
-  if (typeof raw !== 'boolean') throw new EvidenceError(`${where}: field ${name} is not true or false (${JSON.stringify(raw)})`);
+  if (typeof raw !== 'boolean')
+    throw new EvidenceError(`${where}: field ${name} is not true or false (${JSON.stringify(raw)})`);
   return raw;
 }
 
 function arrayField(report: Fields, where: string, name: string): readonly Fields[] {
   const raw = field(report, where, name);
-  if (!Array.isArray(raw) || raw.some((r) => typeof r !== 'object' || r === null)) throw new EvidenceError(`${where}: field ${name} is not a list of objects`);
+  if (!Array.isArray(raw) || raw.some((r) => typeof r !== 'object' || r === null))
+    throw new EvidenceError(`${where}: field ${name} is not a list of objects`);
   return raw as Fields[];
 }
 
@@ -62,7 +71,10 @@ export function agentFailureOf(events: readonly AgentEvent[]): AgentFailure | nu
   const error = events.find((e) => e.event === 'error');
   if (error === undefined) return null;
   const where = 'an "error" report';
-  return { step: stringField(error, where, 'step'), message: typeof error['message'] === 'string' ? error['message'] : '' };
+  return {
+    step: stringField(error, where, 'step'),
+    message: typeof error['message'] === 'string' ? error['message'] : '',
+  };
 }
 
 // ---- xgmac-reset-probe (user #2 of the raw-driver scenario) ----
@@ -125,7 +137,11 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
     .filter((e) => e.event === 'irq')
     .map((e) => {
       const iw = `${who}'s "irq" report`;
-      return { index: numberField(e, iw, 'index'), count: numberField(e, iw, 'count'), tBootMs: numberField(e, iw, 't_boot_ms') };
+      return {
+        index: numberField(e, iw, 'index'),
+        count: numberField(e, iw, 'count'),
+        tBootMs: numberField(e, iw, 't_boot_ms'),
+      };
     });
   const m = only(events, 'memory', who);
   const mw = `${who}'s "memory" report`;
@@ -133,7 +149,11 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
     tBootMs: numberField(m, mw, 't_boot_ms'),
     bytes: numberField(m, mw, 'bytes'),
     changedBytes: numberField(m, mw, 'changed_bytes'),
-    ranges: arrayField(m, mw, 'ranges').map((range) => ({ offset: numberField(range, `${mw} range`, 'offset'), len: numberField(range, `${mw} range`, 'len'), bytes: hexField(range, `${mw} range`, 'hex') })),
+    ranges: arrayField(m, mw, 'ranges').map((range) => ({
+      offset: numberField(range, `${mw} range`, 'offset'),
+      len: numberField(range, `${mw} range`, 'len'),
+      bytes: hexField(range, `${mw} range`, 'hex'),
+    })),
   };
   only(events, 'done', who);
   return { registers, irqs, memory };
@@ -166,7 +186,8 @@ export interface L2ProbeReport {
 export function decodeL2Probe(events: readonly AgentEvent[]): L2ProbeReport {
   const who = "VM #2's l2-probe";
   const device = only(events, 'device', who);
-  if (booleanField(device, `${who}'s "device" report`, 'driver_bound')) throw new EvidenceError(`${who}: an xgmac driver was bound before the probe ran; its checks are not valid`);
+  if (booleanField(device, `${who}'s "device" report`, 'driver_bound'))
+    throw new EvidenceError(`${who}: an xgmac driver was bound before the probe ran; its checks are not valid`);
   const g = only(events, 'gic', who);
   const gw = `${who}'s "gic" report`;
   const spis = arrayField(g, gw, 'spis').map((s) => ({
@@ -178,12 +199,23 @@ export function decodeL2Probe(events: readonly AgentEvent[]): L2ProbeReport {
   // The probe's own read buffer can hold a copy of what it just read: those hits are not evidence.
   const payloads = events
     .filter((e) => e.event === 'payload' && e['scan_buffer'] !== true)
-    .map((e) => ({ phys: stringField(e, `${who}'s "payload" report`, 'phys'), seq: numberField(e, `${who}'s "payload" report`, 'seq'), receivedAt: e.receivedAt }));
+    .map((e) => ({
+      phys: stringField(e, `${who}'s "payload" report`, 'phys'),
+      seq: numberField(e, `${who}'s "payload" report`, 'seq'),
+      receivedAt: e.receivedAt,
+    }));
   const s = only(events, 'scan', who);
   const sw = `${who}'s "scan" report`;
-  const scan = { bytes: numberField(s, sw, 'bytes'), unreadableBytes: numberField(s, sw, 'unreadable_bytes'), payloads: numberField(s, sw, 'payloads') };
+  const scan = {
+    bytes: numberField(s, sw, 'bytes'),
+    unreadableBytes: numberField(s, sw, 'unreadable_bytes'),
+    payloads: numberField(s, sw, 'payloads'),
+  };
   // A scan that could not read most of the RAM saw nothing for want of looking (e.g. a kernel with STRICT_DEVMEM).
-  if (scan.bytes === 0 || scan.unreadableBytes > scan.bytes / 10) throw new EvidenceError(`${who}: the RAM scan was blind (${scan.unreadableBytes} of ${scan.bytes} bytes unreadable)`);
+  if (scan.bytes === 0 || scan.unreadableBytes > scan.bytes / 10)
+    throw new EvidenceError(
+      `${who}: the RAM scan was blind (${scan.unreadableBytes} of ${scan.bytes} bytes unreadable)`,
+    );
   only(events, 'probe-done', who);
   return { gic: { spis, receivedAt: g.receivedAt }, payloads, scan };
 }
@@ -196,7 +228,9 @@ export function decodeDriverFrames(events: readonly AgentEvent[]): Buffer[] {
 }
 
 /** VM #1's latest traffic statistics, or null before its first report. */
-export function decodeVmStats(events: readonly AgentEvent[]): { readonly rxPackets: number; readonly irqs: number } | null {
+export function decodeVmStats(
+  events: readonly AgentEvent[],
+): { readonly rxPackets: number; readonly irqs: number } | null {
   const s = events.filter((e) => e.event === 'stats').at(-1);
   if (s === undefined) return null;
   const where = 'VM #1\'s "stats" report';

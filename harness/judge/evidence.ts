@@ -14,7 +14,12 @@ export const EVIDENCE_FORMAT = 'vfio-reset-evidence/1';
 
 export type BindOutcome =
   | { readonly bound: true; readonly resetModuleLoaded: boolean }
-  | { readonly bound: false; readonly kernelSays: string; readonly resetModuleShipped: boolean; readonly kernelRelease: string };
+  | {
+      readonly bound: false;
+      readonly kernelSays: string;
+      readonly resetModuleShipped: boolean;
+      readonly kernelRelease: string;
+    };
 
 /**
  * How a cycle ended early. The kernel's VFIO path failing a user
@@ -72,17 +77,32 @@ export const EVIDENCE_FILES = {
   dmesgAfterKill: 'dmesg-after-kill.txt',
 } as const;
 
-const readIfThere = (path: string) => readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)));
+const readIfThere = (path: string) =>
+  readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? null : Promise.reject(error),
+  );
 
-/** The record and logs of a run directory. A trace that does not parse is returned as the error, for the judge to name. */
+/**
+ * The record and logs of a run directory. A trace that does not parse is returned as the error, for the judge to
+ * name.
+ */
 export async function loadEvidence(dir: string): Promise<{ evidence: CycleEvidence; logs: CycleLogs | Error }> {
   const evidence = JSON.parse(await readFile(join(dir, EVIDENCE_FILES.record), 'utf8')) as CycleEvidence;
-  if (evidence.format !== EVIDENCE_FORMAT) throw new Error(`${join(dir, EVIDENCE_FILES.record)} is not ${EVIDENCE_FORMAT}`);
-  const [trace, console, dmesg] = await Promise.all([EVIDENCE_FILES.trace, EVIDENCE_FILES.consoleAfterBind, EVIDENCE_FILES.dmesgAfterKill].map((f) => readIfThere(join(dir, f))));
+  if (evidence.format !== EVIDENCE_FORMAT)
+    throw new Error(`${join(dir, EVIDENCE_FILES.record)} is not ${EVIDENCE_FORMAT}`);
+  const [trace, console, dmesg] = await Promise.all(
+    [EVIDENCE_FILES.trace, EVIDENCE_FILES.consoleAfterBind, EVIDENCE_FILES.dmesgAfterKill].map((f) =>
+      readIfThere(join(dir, f)),
+    ),
+  );
   try {
     return {
       evidence,
-      logs: { trace: trace == null ? null : parseTrace(trace), consoleAfterBind: console ?? null, dmesgAfterKill: dmesg == null ? null : dmesg.split('\n').filter((l) => l !== '') },
+      logs: {
+        trace: trace == null ? null : parseTrace(trace),
+        consoleAfterBind: console ?? null,
+        dmesgAfterKill: dmesg == null ? null : dmesg.split('\n').filter((l) => l !== ''),
+      },
     };
   } catch (error) {
     return { evidence, logs: error as Error };

@@ -55,12 +55,19 @@ interface Window {
   readonly to: number;
 }
 
-/** The L0 window, when the run got as far as the kill; for a user #1 that never went (a release that crashed or hung), from the kill. */
+/**
+ * The L0 window, when the run got as far as the kill; for a user #1 that never went (a release that crashed or hung),
+ * from the kill.
+ */
 function l0WindowOf(e: CycleEvidence, trace: readonly TraceEvent[]): Window | null {
   const killAt = e.marks['kill'];
   if (killAt === undefined) return null;
   const goneAt = e.marks['user1-exit'] ?? killAt;
-  return { killAt, from: windowStart(releaseWriteAt(trace, INSTANCE, killAt, XGMAC_PROFILE.isReleaseWrite), goneAt), to: e.marks['user2-done'] ?? e.endedAt };
+  return {
+    killAt,
+    from: windowStart(releaseWriteAt(trace, INSTANCE, killAt, XGMAC_PROFILE.isReleaseWrite), goneAt),
+    to: e.marks['user2-done'] ?? e.endedAt,
+  };
 }
 
 function l0OraclesOf(e: CycleEvidence, trace: readonly TraceEvent[] | null): OracleResult[] {
@@ -76,13 +83,20 @@ function vfioPathFailure(failure: CycleFailure, e: CycleEvidence): string | null
     case 'open-hang':
       return `${failure.user}'s open of the device hangs: no reply within ${failure.seconds} s`;
     case 'release-hang':
-      return `the release of the device hangs: user #1 is still in the kernel ${failure.seconds} s after SIG${e.spec.signal} (${failure.state})`;
+      return (
+        'the release of the device hangs: ' +
+        `user #1 is still in the kernel ${failure.seconds} s after SIG${e.spec.signal} (${failure.state})`
+      );
     case 'error':
       return null;
   }
 }
 
-const invalid = (reason: string, tail: string | null = null, oracles: readonly OracleResult[] = []): Judgement => ({ verdict: { kind: 'invalid', reason }, oracles, tail });
+const invalid = (reason: string, tail: string | null = null, oracles: readonly OracleResult[] = []): Judgement => ({
+  verdict: { kind: 'invalid', reason },
+  oracles,
+  tail,
+});
 
 export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   if (logs instanceof Error) return invalid(`the evidence does not parse: ${logs.message}`);
@@ -91,54 +105,107 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   // The kernel's VFIO path on trial: a crash or a hang from the bind on (the console is kept from there).
   const crash = logs.consoleAfterBind !== null ? firstKernelCrash(logs.consoleAfterBind) : null;
   if (crash !== null) {
-    return { verdict: { kind: 'regression', reason: `the kernel under test crashed in the VFIO path (${crash.kind}): ${crash.line}` }, oracles: l0, tail: lastLines(logs.consoleAfterBind!, 40) };
+    return {
+      verdict: {
+        kind: 'regression',
+        reason: `the kernel under test crashed in the VFIO path (${crash.kind}): ${crash.line}`,
+      },
+      oracles: l0,
+      tail: lastLines(logs.consoleAfterBind!, 40),
+    };
   }
   if (e.failure !== null) {
     const vfio = e.bind?.bound === true ? vfioPathFailure(e.failure, e) : null;
-    if (vfio !== null) return { verdict: { kind: 'regression', reason: vfio }, oracles: l0, tail: logs.consoleAfterBind !== null ? lastLines(logs.consoleAfterBind, 20) : null };
-    return e.failure.kind === 'error' ? invalid(e.failure.message, e.failure.tail) : invalid(`${e.failure.kind} before the device was bound`);
+    if (vfio !== null)
+      return {
+        verdict: { kind: 'regression', reason: vfio },
+        oracles: l0,
+        tail: logs.consoleAfterBind !== null ? lastLines(logs.consoleAfterBind, 20) : null,
+      };
+    return e.failure.kind === 'error'
+      ? invalid(e.failure.message, e.failure.tail)
+      : invalid(`${e.failure.kind} before the device was bound`);
   }
 
   const bind = e.bind;
   if (bind === null) return invalid('the run ended before the device was bound');
   const device = XGMAC_PROFILE.deviceName(INSTANCE);
   if (!bind.bound) {
-    if (e.spec.control === 'kernel-no-reset' && OLD_KERNEL_REFUSAL.test(bind.kernelSays) && kernelBefore(bind.kernelRelease, 6, 3)) {
-      return { verdict: { kind: 'not-applicable', reason: `kernel ${bind.kernelRelease} (before v6.3) refuses a device without a reset function even with reset_required=0: ${bind.kernelSays}` }, oracles: [], tail: null };
+    if (
+      e.spec.control === 'kernel-no-reset' &&
+      OLD_KERNEL_REFUSAL.test(bind.kernelSays) &&
+      kernelBefore(bind.kernelRelease, 6, 3)
+    ) {
+      return {
+        verdict: {
+          kind: 'not-applicable',
+          reason:
+            `kernel ${bind.kernelRelease} (before v6.3) refuses a device without a reset function ` +
+            `even with reset_required=0: ${bind.kernelSays}`,
+        },
+        oracles: [],
+        tail: null,
+      };
     }
-    if (e.spec.control !== 'none') return invalid(`control ${e.spec.control} could not be set up: vfio-platform refused ${device}: ${bind.kernelSays}`);
-    // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides nothing.
+    if (e.spec.control !== 'none')
+      return invalid(
+        `control ${e.spec.control} could not be set up: vfio-platform refused ${device}: ${bind.kernelSays}`,
+      );
+    // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides
+    // nothing.
     if (NO_RESET_FUNCTION.test(bind.kernelSays) && bind.resetModuleShipped) {
-      return { verdict: { kind: 'regression', reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bind.kernelSays}` }, oracles: [], tail: null };
+      return {
+        verdict: {
+          kind: 'regression',
+          reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bind.kernelSays}`,
+        },
+        oracles: [],
+        tail: null,
+      };
     }
-    return invalid(`vfio-platform did not bind ${device}${bind.resetModuleShipped ? '' : ' (the kernel ships no reset module)'}: ${bind.kernelSays}`);
+    const noModule = bind.resetModuleShipped ? '' : ' (the kernel ships no reset module)';
+    return invalid(`vfio-platform did not bind ${device}${noModule}: ${bind.kernelSays}`);
   }
-  if (e.spec.control === 'kernel-no-reset' && bind.resetModuleLoaded) return invalid('control kernel-no-reset: the reset module is loaded anyway');
+  if (e.spec.control === 'kernel-no-reset' && bind.resetModuleLoaded)
+    return invalid('control kernel-no-reset: the reset module is loaded anyway');
 
   const u1 = e.user1;
   if (u1 === null || !u1.live) {
-    return invalid(`user #1 never had live DMA and IRQs (${u1?.frames ?? 0} frames, ${u1?.payloadsVerified ?? 'no'} verified payloads, ${u1?.irqs ?? 0} IRQs)`);
+    return invalid(
+      'user #1 never had live DMA and IRQs ' +
+        `(${u1?.frames ?? 0} frames, ${u1?.payloadsVerified ?? 'no'} verified payloads, ${u1?.irqs ?? 0} IRQs)`,
+    );
   }
 
   const trace = logs.trace;
   if (trace === null) return invalid('the L0 trace is missing: its oracles would be blind');
   const w = l0WindowOf(e, trace);
-  if (w === null || e.marks['user1-exit'] === undefined) return invalid('the run has no kill or no end of user #1 on record');
+  if (w === null || e.marks['user1-exit'] === undefined)
+    return invalid('the run has no kill or no end of user #1 on record');
   // The L0 oracles can only be silent for a reason if the trace was live and frames kept reaching the device.
-  if (!ofKind(trace, 'dma').some((d) => d.instance === INSTANCE && d.t < w.killAt)) return invalid('the L0 trace shows no DMA of user #1 before the kill: its oracles would be blind');
+  if (!ofKind(trace, 'dma').some((d) => d.instance === INSTANCE && d.t < w.killAt))
+    return invalid('the L0 trace shows no DMA of user #1 before the kill: its oracles would be blind');
   const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];
   if (framesFrom === undefined) return invalid('traffic never resumed for user #2: the device had nothing to write');
   const blind = blindStretch(trace, INSTANCE, framesFrom, w.to);
   if (blind !== null) {
-    return invalid(`the L0 trace shows no frame reaching the device from ${Math.round(blind.from - w.killAt)} to ${Math.round(blind.to - w.killAt)} ms after the kill (more than ${MAX_FRAME_GAP_MS} ms): its oracles would be blind there`);
+    return invalid(
+      'the L0 trace shows no frame reaching the device ' +
+        `from ${Math.round(blind.from - w.killAt)} to ${Math.round(blind.to - w.killAt)} ms after the kill ` +
+        `(more than ${MAX_FRAME_GAP_MS} ms): its oracles would be blind there`,
+    );
   }
 
-  if (logs.dmesgAfterKill === null || e.l1UptimeAtKillS === null || e.irqCounts === null || e.user2 === null) return invalid("the run is missing L1's or user #2's evidence");
+  if (logs.dmesgAfterKill === null || e.l1UptimeAtKillS === null || e.irqCounts === null || e.user2 === null)
+    return invalid("the run is missing L1's or user #2's evidence");
   let user2: OracleResult[];
   try {
     const fromHarness = (t: number) => Math.round(t - w.killAt);
     const fromL1Boot = (tBootMs: number) => Math.round(tBootMs - e.l1UptimeAtKillS! * 1000);
-    user2 = e.spec.scenario === 'vm' ? vm2Oracles(decodeL2Probe(e.user2), fromHarness) : user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
+    user2 =
+      e.spec.scenario === 'vm'
+        ? vm2Oracles(decodeL2Probe(e.user2), fromHarness)
+        : user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
   } catch (error) {
     if (error instanceof EvidenceError) return invalid(error.message);
     throw error;
@@ -146,16 +213,31 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   const oracles = [
     ...l0,
     l1SmmuOracle(logs.dmesgAfterKill, e.l1UptimeAtKillS),
-    l1IrqCountOracle(e.irqCounts.atRelease, e.irqCounts.during, "from user #1's release to user #2 holding the device without enabling it"),
+    l1IrqCountOracle(
+      e.irqCounts.atRelease,
+      e.irqCounts.during,
+      "from user #1's release to user #2 holding the device without enabling it",
+    ),
     ...user2,
   ];
 
   // One time base: an event placed outside the run's own span has a wrong clock, not a finding.
   const span = { from: Math.round(e.startedAt - w.killAt), to: Math.round(e.endedAt - w.killAt) };
-  const misplaced = oracles.find((o) => o.first?.tRelMs != null && (o.first.tRelMs < span.from || o.first.tRelMs > span.to));
+  const misplaced = oracles.find(
+    (o) => o.first?.tRelMs != null && (o.first.tRelMs < span.from || o.first.tRelMs > span.to),
+  );
   if (misplaced !== undefined) {
-    return invalid(`${misplaced.oracle}: its first event at ${misplaced.first!.tRelMs} ms from the kill lies outside the run (${span.from}..${span.to} ms): its clock is wrong`, null, oracles);
+    return invalid(
+      `${misplaced.oracle}: its first event at ${misplaced.first!.tRelMs} ms from the kill ` +
+        `lies outside the run (${span.from}..${span.to} ms): its clock is wrong`,
+      null,
+      oracles,
+    );
   }
   const control = e.spec.control;
-  return { verdict: control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, mustFire({ ...e.spec, control })), oracles, tail: null };
+  return {
+    verdict: control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, mustFire({ ...e.spec, control })),
+    oracles,
+    tail: null,
+  };
 }

@@ -31,7 +31,8 @@ export function firstKernelCrash(console: string): KernelCrash | null {
   let first: { at: number; crash: KernelCrash } | null = null;
   for (const { kind, line } of CRASH_LINES) {
     const hit = line.exec(console);
-    if (hit !== null && (first === null || hit.index < first.at)) first = { at: hit.index, crash: { kind, line: hit[0].replace(STAMP, '').trim() } };
+    if (hit !== null && (first === null || hit.index < first.at))
+      first = { at: hit.index, crash: { kind, line: hit[0].replace(STAMP, '').trim() } };
   }
   return first?.crash ?? null;
 }

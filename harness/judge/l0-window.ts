@@ -32,14 +32,23 @@ export function releaseWriteAt(
   return ofKind(trace, 'mmio').find((e) => e.instance === instance && e.t > killAt && isReleaseWrite(e))?.t ?? null;
 }
 
-/** The longest stretch of [from, to] in which no frame reached the device, when longer than MAX_FRAME_GAP_MS; else null. */
-export function blindStretch(trace: readonly TraceEvent[], instance: number, from: number, to: number): { readonly from: number; readonly to: number } | null {
+/**
+ * The longest stretch of [from, to] in which no frame reached the device, when longer than MAX_FRAME_GAP_MS; else
+ * null.
+ */
+export function blindStretch(
+  trace: readonly TraceEvent[],
+  instance: number,
+  from: number,
+  to: number,
+): { readonly from: number; readonly to: number } | null {
   const times = ofKind(trace, 'rx-frame')
     .filter((e) => e.instance === instance && e.t >= from && e.t <= to)
     .map((e) => e.t)
     .sort((a, b) => a - b);
   const edges = [from, ...times, to];
   let worst = { from, to: from };
-  for (let i = 1; i < edges.length; i++) if (edges[i]! - edges[i - 1]! > worst.to - worst.from) worst = { from: edges[i - 1]!, to: edges[i]! };
+  for (let i = 1; i < edges.length; i++)
+    if (edges[i]! - edges[i - 1]! > worst.to - worst.from) worst = { from: edges[i - 1]!, to: edges[i]! };
   return worst.to - worst.from > MAX_FRAME_GAP_MS ? worst : null;
 }

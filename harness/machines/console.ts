@@ -48,7 +48,10 @@ export class ConsoleLog {
   private closedReason: string | null = null;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
-  constructor(readonly name: string, logPath: string | null) {
+  constructor(
+    readonly name: string,
+    logPath: string | null,
+  ) {
     this.file = logPath === null ? null : createWriteStream(logPath, { flags: 'a' });
   }
 
@@ -93,7 +96,13 @@ export class ConsoleLog {
       const hit = failure.exec(seen);
       if (hit) {
         this.waiters.delete(waiter);
-        waiter.reject(new ConsoleWaitError(`${this.name}: ${waiter.what}: console shows "${hit[0].trim()}"`, 'failure-pattern', this.tail()));
+        waiter.reject(
+          new ConsoleWaitError(
+            `${this.name}: ${waiter.what}: console shows "${hit[0].trim()}"`,
+            'failure-pattern',
+            this.tail(),
+          ),
+        );
         return;
       }
     }
@@ -105,7 +114,13 @@ export class ConsoleLog {
     }
     if (this.closedReason !== null) {
       this.waiters.delete(waiter);
-      waiter.reject(new ConsoleWaitError(`${this.name}: ${waiter.what}: ${this.closedReason} before it happened`, 'closed', this.tail()));
+      waiter.reject(
+        new ConsoleWaitError(
+          `${this.name}: ${waiter.what}: ${this.closedReason} before it happened`,
+          'closed',
+          this.tail(),
+        ),
+      );
     }
   }
 
@@ -113,7 +128,16 @@ export class ConsoleLog {
   waitFor(success: RegExp, options: WaitOptions & { from?: number }): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
       const what = options.what ?? `waiting for /${success.source}/`;
-      let timer: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        if (!this.waiters.delete(waiter)) return;
+        reject(
+          new ConsoleWaitError(
+            `${this.name}: ${what}: no match within ${options.timeoutMs / 1000} s`,
+            'timeout',
+            this.tail(),
+          ),
+        );
+      }, options.timeoutMs);
       const waiter: Waiter = {
         success,
         failure: options.failure ?? FATAL_CONSOLE_PATTERNS,
@@ -128,10 +152,6 @@ export class ConsoleLog {
           reject(e);
         },
       };
-      timer = setTimeout(() => {
-        if (!this.waiters.delete(waiter)) return;
-        reject(new ConsoleWaitError(`${this.name}: ${what}: no match within ${options.timeoutMs / 1000} s`, 'timeout', this.tail()));
-      }, options.timeoutMs);
       this.waiters.add(waiter);
       this.check(waiter);
     });

@@ -50,10 +50,13 @@ function deviceArgs(devices: L0Devices | null): { machine: string; args: string[
     args: [
       ...devices.xgmacs.flatMap((x) => ['-nic', xgmacNicArg(x.link, x.mac)]),
       ...devices.globals.flatMap((g) => ['-global', g]),
-      '-d', L0_TRACE_EVENTS.map((e) => `trace:${e}`).join(','),
-      '-D', devices.traceFile,
+      '-d',
+      L0_TRACE_EVENTS.map((e) => `trace:${e}`).join(','),
+      '-D',
+      devices.traceFile,
       // Wall-clock stamps on every trace line, to line them up with the harness's own events.
-      '-msg', 'timestamp=on',
+      '-msg',
+      'timestamp=on',
     ],
   };
 }
@@ -77,28 +80,47 @@ export const L1_KERNEL_ARGS = [
 export function l1Invocation(boot: L1Boot): QemuInvocation {
   const devices = deviceArgs(boot.devices);
   const args = [
-    '-M', `virt,virtualization=on,gic-version=3,iommu=smmuv3${devices.machine}`,
+    '-M',
+    `virt,virtualization=on,gic-version=3,iommu=smmuv3${devices.machine}`,
     // pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
-    '-cpu', 'max,pauth-impdef=on',
-    '-smp', String(boot.cpus),
-    '-m', `${boot.memoryMiB}M`,
-    '-display', 'none',
-    '-monitor', 'none',
-    '-chardev', 'stdio,id=console,signal=off',
-    '-serial', 'chardev:console',
-    '-qmp', `unix:${boot.qmpSocket},server=on,wait=off`,
-    '-pidfile', boot.pidFile,
+    '-cpu',
+    'max,pauth-impdef=on',
+    '-smp',
+    String(boot.cpus),
+    '-m',
+    `${boot.memoryMiB}M`,
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-chardev',
+    'stdio,id=console,signal=off',
+    '-serial',
+    'chardev:console',
+    '-qmp',
+    `unix:${boot.qmpSocket},server=on,wait=off`,
+    '-pidfile',
+    boot.pidFile,
     '-no-reboot',
-    '-kernel', boot.kernel,
-    '-append', [...L1_KERNEL_ARGS, ...boot.extraKernelArgs].join(' '),
-    '-drive', `file=${boot.rootImage},if=none,id=root,format=raw,snapshot=on`,
-    '-device', 'virtio-blk-device,drive=root',
-    '-netdev', `user,id=mgmt,hostfwd=tcp:127.0.0.1:${boot.sshPort}-:22`,
-    '-device', 'virtio-net-device,netdev=mgmt',
-    '-fw_cfg', `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
+    '-kernel',
+    boot.kernel,
+    '-append',
+    [...L1_KERNEL_ARGS, ...boot.extraKernelArgs].join(' '),
+    '-drive',
+    `file=${boot.rootImage},if=none,id=root,format=raw,snapshot=on`,
+    '-device',
+    'virtio-blk-device,drive=root',
+    '-netdev',
+    `user,id=mgmt,hostfwd=tcp:127.0.0.1:${boot.sshPort}-:22`,
+    '-device',
+    'virtio-net-device,netdev=mgmt',
+    '-fw_cfg',
+    `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
     ...devices.args,
     // QEMU's option syntax escapes a comma inside a value by doubling it.
-    ...(boot.autorun !== undefined ? ['-fw_cfg', `name=opt/vfio-reset/autorun,string=${boot.autorun.replace(/,/g, ',,')}`] : []),
+    ...(boot.autorun !== undefined
+      ? ['-fw_cfg', `name=opt/vfio-reset/autorun,string=${boot.autorun.replace(/,/g, ',,')}`]
+      : []),
   ];
   return { name: 'l1', binary: boot.qemuBinary, args, qmpSocket: boot.qmpSocket };
 }

@@ -60,12 +60,19 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
     await machine.console
       .waitFor(L1_READY, { timeoutMs: options.bootTimeoutMs ?? 120_000, what: 'booting L1' })
       .catch((error: unknown) => {
-        if (error instanceof ConsoleWaitError) throw new InfrastructureError(`L1 did not boot: ${error.message.split('\n')[0]}`, error.tail, join(options.runDir, 'l1.console.log'));
+        if (error instanceof ConsoleWaitError)
+          throw new InfrastructureError(
+            `L1 did not boot: ${error.message.split('\n')[0]}`,
+            error.tail,
+            join(options.runDir, 'l1.console.log'),
+          );
         throw error;
       });
     const booted = Date.now();
     progress(`L1 up after ${((booted - started) / 1000).toFixed(1)} s; connecting over SSH (port ${sshPort})`);
-    const ssh = await SshSession.connect(sshPort, options.key, options.sshTimeoutMs ?? 60_000, () => (machine.hasExited ? 'L1 exited' : null));
+    const ssh = await SshSession.connect(sshPort, options.key, options.sshTimeoutMs ?? 60_000, () =>
+      machine.hasExited ? 'L1 exited' : null,
+    );
     return { machine, ssh, bootSeconds: (booted - started) / 1000, sshSeconds: (Date.now() - booted) / 1000 };
   } catch (error) {
     await machine.stop(1000);
@@ -77,6 +84,9 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
 export async function shutdownL1(session: L1Session): Promise<void> {
   await session.ssh.exec('sync; poweroff -f', 5000).catch(() => {});
   session.ssh.end();
-  const exited = await Promise.race([session.machine.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+  const exited = await Promise.race([
+    session.machine.exited.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref()),
+  ]);
   if (!exited) await session.machine.stop(2000);
 }

@@ -12,8 +12,14 @@ export async function compatibleOf(ssh: SshSession, device: string): Promise<str
 
 /** Platform devices whose DT node is compatible with `compatible`. */
 export async function devicesCompatibleWith(ssh: SshSession, compatible: string): Promise<string[]> {
-  const out = await ssh.check(`for d in /sys/bus/platform/devices/*; do [ -r $d/of_node/compatible ] && tr '\\0' '\\n' < $d/of_node/compatible | grep -qx '${compatible}' && basename $d; done; true`);
-  return out.split('\n').filter((l) => l !== '').sort();
+  const out = await ssh.check(
+    `for d in /sys/bus/platform/devices/*; do [ -r $d/of_node/compatible ] && ` +
+      `tr '\\0' '\\n' < $d/of_node/compatible | grep -qx '${compatible}' && basename $d; done; true`,
+  );
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }
 
 /** The driver bound to the device, or null. */
@@ -35,7 +41,10 @@ export async function iommuGroupOf(ssh: SshSession, device: string): Promise<num
  * other driver first. Returns what the kernel said if it refused (e.g. "No
  * reset function found"), so that a scenario can report it.
  */
-export async function bindToVfioPlatform(ssh: SshSession, device: string): Promise<{ bound: true } | { bound: false; kernelSays: string }> {
+export async function bindToVfioPlatform(
+  ssh: SshSession,
+  device: string,
+): Promise<{ bound: true } | { bound: false; kernelSays: string }> {
   const current = await driverOf(ssh, device);
   if (current === 'vfio-platform') return { bound: true };
   if (current !== null) await ssh.check(`echo ${device} > /sys/bus/platform/drivers/${current}/unbind`);
@@ -44,7 +53,15 @@ export async function bindToVfioPlatform(ssh: SshSession, device: string): Promi
   await ssh.exec(`echo ${device} > /sys/bus/platform/drivers_probe`);
   if ((await driverOf(ssh, device)) === 'vfio-platform') return { bound: true };
   const said = await ssh.check(`dmesg | tail -n +${Number(mark) + 1}`);
-  return { bound: false, kernelSays: said.trim().split('\n').filter((l) => /vfio|xgmac|reset/i.test(l)).join('\n') || said.trim() };
+  return {
+    bound: false,
+    kernelSays:
+      said
+        .trim()
+        .split('\n')
+        .filter((l) => /vfio|xgmac|reset/i.test(l))
+        .join('\n') || said.trim(),
+  };
 }
 
 export async function requireVfioPlatform(ssh: SshSession, device: string): Promise<void> {

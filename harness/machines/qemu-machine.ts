@@ -23,7 +23,7 @@ export interface QemuInvocation {
 export type Exit = { readonly code: number | undefined; readonly signal: string | undefined };
 
 export function shellQuote(args: readonly string[]): string {
-  return args.map((a) => (/^[A-Za-z0-9_\/.,:=@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return args.map((a) => (/^[A-Za-z0-9_/.,:=@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 export class QemuMachine {
@@ -34,7 +34,10 @@ export class QemuMachine {
   private exitValue: Exit | undefined;
   qmp: QmpClient | undefined;
 
-  constructor(readonly invocation: QemuInvocation, readonly runDir: string) {
+  constructor(
+    readonly invocation: QemuInvocation,
+    readonly runDir: string,
+  ) {
     this.console = new ConsoleLog(invocation.name, join(runDir, `${invocation.name}.console.log`));
   }
 
@@ -55,7 +58,13 @@ export class QemuMachine {
     const { name, binary, args } = this.invocation;
     await writeFile(join(this.runDir, `${name}.cmdline`), `${shellQuote([binary, ...args])}\n`);
     const stderrLog = join(this.runDir, `${name}.stderr.log`);
-    const child = startGroup(binary, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
+    const child = startGroup(binary, args, {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      reject: false,
+      buffer: false,
+    });
     this.pid = child.pid;
     child.stdout?.on('data', (chunk: Buffer) => this.console.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -82,7 +91,9 @@ export class QemuMachine {
       },
       { retries: 50, minTimeout: 100, maxTimeout: 200, factor: 1 },
     ).catch((error: Error) => {
-      throw error instanceof InfrastructureError ? error : new InfrastructureError(`${name}: QMP did not come up: ${error.message}`, lastLines(this.stderrText, 20));
+      throw error instanceof InfrastructureError
+        ? error
+        : new InfrastructureError(`${name}: QMP did not come up: ${error.message}`, lastLines(this.stderrText, 20));
     });
   }
 
@@ -104,7 +115,8 @@ export class QemuMachine {
   async stop(graceMs = 5000): Promise<Exit> {
     if (this.pid === undefined || this.exitPromise === undefined) return { code: undefined, signal: undefined };
     const gone = () => this.exitPromise!.then(() => true);
-    const within = (ms: number) => Promise.race([gone(), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+    const within = (ms: number) =>
+      Promise.race([gone(), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
     if (!this.hasExited) {
       this.qmp?.execute('quit').catch(() => {});
       if (!(await within(graceMs))) {

@@ -51,14 +51,21 @@ export function parseQmpMessage(obj: Record<string, unknown>): QmpMessage {
 
 export class QmpError extends Error {
   override readonly name = 'QmpError';
-  constructor(readonly command: string, readonly errorClass: string, desc: string) {
+  constructor(
+    readonly command: string,
+    readonly errorClass: string,
+    desc: string,
+  ) {
     super(`QMP ${command} failed: ${errorClass}: ${desc}`);
   }
 }
 
 export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   private readonly framer = new QmpFramer();
-  private readonly waiting = new Map<string, { command: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<
+    string,
+    { command: string; resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
   private nextId = 0;
   private closed = false;
   readonly events: QmpEvent[] = [];

@@ -127,13 +127,20 @@ export class RemoteAgent {
     if (this.pid === undefined) throw new Error(`${this.name} has no pid`);
     const said = (await this.ssh.check(`cut -d' ' -f1 /proc/uptime; kill -${signal} ${this.pid}`)).trim();
     const l1UptimeS = Number(said);
-    if (!/^\d+\.\d+$/.test(said)) throw new InfrastructureError(`L1's /proc/uptime said ${JSON.stringify(said)} at the kill`);
+    if (!/^\d+\.\d+$/.test(said))
+      throw new InfrastructureError(`L1's /proc/uptime said ${JSON.stringify(said)} at the kill`);
     try {
       await this.waitUntil(() => this.exited, timeoutMs, 'exit after the kill');
     } catch (error) {
       if (this.exited) throw error;
-      const state = await this.ssh.exec(`grep '^State:' /proc/${this.pid}/status; echo "wchan: $(cat /proc/${this.pid}/wchan)"`, 5000).catch(() => null);
-      throw new ProcessStuck(`${this.name} still exists ${timeoutMs / 1000} s after SIG${signal}`, timeoutMs / 1000, state?.stdout.trim().replace(/\s+/g, ' ') ?? 'L1 did not answer');
+      const state = await this.ssh
+        .exec(`grep '^State:' /proc/${this.pid}/status; echo "wchan: $(cat /proc/${this.pid}/wchan)"`, 5000)
+        .catch(() => null);
+      throw new ProcessStuck(
+        `${this.name} still exists ${timeoutMs / 1000} s after SIG${signal}`,
+        timeoutMs / 1000,
+        state?.stdout.trim().replace(/\s+/g, ' ') ?? 'L1 did not answer',
+      );
     }
     return { l1UptimeS };
   }

@@ -25,7 +25,8 @@ export interface KeyPair {
 function generateUsableKeyPair(): { private: string; public: string } {
   for (;;) {
     const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vfio-reset harness' });
-    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error)) return pair;
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error))
+      return pair;
   }
 }
 
@@ -34,7 +35,11 @@ export async function harnessKey(cacheRoot: string): Promise<KeyPair> {
   const dir = join(cacheRoot, 'ssh');
   const priv = join(dir, 'id_ed25519');
   const pub = `${priv}.pub`;
-  const usable = existsSync(priv) && existsSync(pub) && !(ssh2.utils.parseKey(await readFile(priv, 'utf8')) instanceof Error) && !(ssh2.utils.parseKey(await readFile(pub, 'utf8')) instanceof Error);
+  const usable =
+    existsSync(priv) &&
+    existsSync(pub) &&
+    !(ssh2.utils.parseKey(await readFile(priv, 'utf8')) instanceof Error) &&
+    !(ssh2.utils.parseKey(await readFile(pub, 'utf8')) instanceof Error);
   if (!usable) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const pair = generateUsableKeyPair();
@@ -66,10 +71,18 @@ export function splitExitMark(stdout: string): { stdout: string; code: number | 
 }
 
 export class SshSession {
-  private constructor(private readonly client: ssh2.Client, readonly port: number) {}
+  private constructor(
+    private readonly client: ssh2.Client,
+    readonly port: number,
+  ) {}
 
   /** Connects, retrying while the guest's sshd is not up yet, for at most `timeoutMs`. */
-  static async connect(port: number, key: KeyPair, timeoutMs: number, aborted: () => string | null = () => null): Promise<SshSession> {
+  static async connect(
+    port: number,
+    key: KeyPair,
+    timeoutMs: number,
+    aborted: () => string | null = () => null,
+  ): Promise<SshSession> {
     const deadline = Date.now() + timeoutMs;
     return pRetry(
       async () => {
@@ -79,7 +92,14 @@ export class SshSession {
         await new Promise<void>((resolve, reject) => {
           client.once('ready', () => resolve());
           client.once('error', reject);
-          client.connect({ host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, readyTimeout: 5000, keepaliveInterval: 5000 });
+          client.connect({
+            host: '127.0.0.1',
+            port,
+            username: 'root',
+            privateKey: key.privateKey,
+            readyTimeout: 5000,
+            keepaliveInterval: 5000,
+          });
         });
         // After the handshake an SSH error (the guest died, the connection dropped) fails the
         // commands in flight through their channels; it must not become an uncaught exception.
@@ -94,13 +114,16 @@ export class SshSession {
         shouldRetry: () => Date.now() < deadline,
       },
     ).catch((error: Error) => {
-      throw error instanceof InfrastructureError ? error : new InfrastructureError(`SSH to L1 on port ${port} not ready within ${timeoutMs / 1000} s: ${error.message}`);
+      throw error instanceof InfrastructureError
+        ? error
+        : new InfrastructureError(`SSH to L1 on port ${port} not ready within ${timeoutMs / 1000} s: ${error.message}`);
     });
   }
 
   /** A channel for `command`; a connection that is gone is L1 gone (or its network), never a harness bug. */
   private open(command: string): Promise<ClientChannel> {
-    const lost = (error: Error) => new InfrastructureError(`SSH to L1 lost (${error.message}) running: ${command.split('\n')[0]}`);
+    const lost = (error: Error) =>
+      new InfrastructureError(`SSH to L1 lost (${error.message}) running: ${command.split('\n')[0]}`);
     return new Promise((resolve, reject) => {
       try {
         this.client.exec(command, (error, channel) => (error ? reject(lost(error)) : resolve(channel)));
@@ -124,7 +147,9 @@ export class SshSession {
       let stderr = '';
       const timer = setTimeout(() => {
         channel.close();
-        reject(new InfrastructureError(`L1 command timed out after ${timeoutMs / 1000} s: ${command}`, stderr || stdout));
+        reject(
+          new InfrastructureError(`L1 command timed out after ${timeoutMs / 1000} s: ${command}`, stderr || stdout),
+        );
       }, timeoutMs);
       channel.on('data', (d: Buffer) => (stdout += d.toString()));
       channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -146,13 +171,19 @@ export class SshSession {
   async check(command: string, timeoutMs = 30_000): Promise<string> {
     const result = await this.exec(command, timeoutMs);
     if (result.code !== 0) {
-      throw new InfrastructureError(`L1 command failed (exit ${result.code ?? result.signal}): ${command}`, `${result.stdout}${result.stderr}`);
+      throw new InfrastructureError(
+        `L1 command failed (exit ${result.code ?? result.signal}): ${command}`,
+        `${result.stdout}${result.stderr}`,
+      );
     }
     return result.stdout;
   }
 
   /** Starts a long-running command; `onOutput` receives its stdout and stderr as they arrive. */
-  async spawn(command: string, onOutput: (chunk: string) => void): Promise<{ done: Promise<number | null>; close: () => void }> {
+  async spawn(
+    command: string,
+    onOutput: (chunk: string) => void,
+  ): Promise<{ done: Promise<number | null>; close: () => void }> {
     const channel = await this.open(command);
     channel.on('data', (d: Buffer) => onOutput(d.toString()));
     channel.stderr.on('data', (d: Buffer) => onOutput(d.toString()));

@@ -36,7 +36,13 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
           vantage: 'L0',
           fired: true,
           count: dma.length,
-          first: { tRelMs: rel(dma[0]!.t, w), detail: `${dma[0]!.dir} ${dma[0]!.what} iova ${hex(dma[0]!.iova)} len ${dma[0]!.len}: ${dma[0]!.ok ? 'translated' : 'faulted'} (${dma.filter((e) => e.ok).length} translated, ${dma.filter((e) => !e.ok).length} faulted)` },
+          first: {
+            tRelMs: rel(dma[0]!.t, w),
+            detail:
+              `${dma[0]!.dir} ${dma[0]!.what} iova ${hex(dma[0]!.iova)} len ${dma[0]!.len}: ` +
+              `${dma[0]!.ok ? 'translated' : 'faulted'} ` +
+              `(${dma.filter((e) => e.ok).length} translated, ${dma.filter((e) => !e.ok).length} faulted)`,
+          },
           looked: `XGMAC ${w.instance} DMA accesses ${span}`,
         };
 
@@ -53,11 +59,16 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
           vantage: 'L0',
           fired: true,
           count: irqCount,
-          first: levelAtStart ? { tRelMs: rel(w.from, w), detail: 'IRQ line still asserted when user #1 was gone' } : { tRelMs: rel(raised[0]!.t, w), detail: 'IRQ line asserted' },
+          first: levelAtStart
+            ? { tRelMs: rel(w.from, w), detail: 'IRQ line still asserted when user #1 was gone' }
+            : { tRelMs: rel(raised[0]!.t, w), detail: 'IRQ line asserted' },
           looked: `XGMAC ${w.instance} IRQ line ${span}`,
         };
 
-  const faults = [...ofKind(inWindow, 'smmu-event').filter((e) => e.sid === w.sid), ...ofKind(inWindow, 'smmu-abort').filter((e) => e.sid === w.sid)].sort((a, b) => a.t - b.t);
+  const faults = [
+    ...ofKind(inWindow, 'smmu-event').filter((e) => e.sid === w.sid),
+    ...ofKind(inWindow, 'smmu-abort').filter((e) => e.sid === w.sid),
+  ].sort((a, b) => a.t - b.t);
   const faultResult: OracleResult =
     faults.length === 0
       ? silent('l0-smmu-faults', 'L0', `SMMU events for stream ${hex(w.sid)} ${span}`)
@@ -66,7 +77,10 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
           vantage: 'L0',
           fired: true,
           count: faults.length,
-          first: { tRelMs: rel(faults[0]!.t, w), detail: faults[0]!.kind === 'smmu-event' ? faults[0]!.type : 'translation aborted' },
+          first: {
+            tRelMs: rel(faults[0]!.t, w),
+            detail: faults[0]!.kind === 'smmu-event' ? faults[0]!.type : 'translation aborted',
+          },
           looked: `SMMU events for stream ${hex(w.sid)} ${span}`,
         };
 

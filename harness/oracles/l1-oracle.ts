@@ -20,7 +20,10 @@ export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: nu
     vantage: 'L1',
     fired: true,
     count: events.length,
-    first: { tRelMs: stamp ? Math.round((Number(stamp[1]) - uptimeAtKill) * 1000) : null, detail: events[0]!.replace(STAMP, '').trim() },
+    first: {
+      tRelMs: stamp ? Math.round((Number(stamp[1]) - uptimeAtKill) * 1000) : null,
+      detail: events[0]!.replace(STAMP, '').trim(),
+    },
     looked,
   };
 }
@@ -33,10 +36,16 @@ export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: nu
  * lines, which vanish while no one holds the IRQ.
  */
 export function irqCountCommand(hwirqs: readonly number[]): string {
-  return `for d in /sys/kernel/irq/*; do case "$(cat $d/hwirq 2>/dev/null)" in ${hwirqs.join('|')}) echo "$(cat $d/chip_name) $(cat $d/per_cpu_count)";; esac; done`;
+  return (
+    `for d in /sys/kernel/irq/*; do case "$(cat $d/hwirq 2>/dev/null)" in ${hwirqs.join('|')}) ` +
+    `echo "$(cat $d/chip_name) $(cat $d/per_cpu_count)";; esac; done`
+  );
 }
 
-/** Sums the counts printed by `irqCountCommand` (lines "GICv3 12,3"); null when the device has no IRQ descriptor yet. */
+/**
+ * Sums the counts printed by `irqCountCommand` (lines "GICv3 12,3"); null when the device has no IRQ descriptor
+ * yet.
+ */
 export function parseIrqCounts(output: string): number | null {
   let total: number | null = null;
   for (const line of output.split('\n')) {
@@ -47,11 +56,21 @@ export function parseIrqCounts(output: string): number | null {
   return total;
 }
 
-/** The rise of the device's interrupt count in L1 between user #1's release and a sample taken while user #2 held it. */
+/**
+ * The rise of the device's interrupt count in L1 between user #1's release and a sample taken while user #2 held
+ * it.
+ */
 export function l1IrqCountOracle(before: number | null, after: number | null, what: string): OracleResult {
   const looked = `the device's interrupt count in L1 (/sys/kernel/irq) ${what}`;
   if (after === null) return silent('l1-vfio-irq-count', 'L1', `${looked} (no IRQ descriptor)`);
   const rise = after - (before ?? 0);
   if (rise <= 0) return silent('l1-vfio-irq-count', 'L1', looked);
-  return { oracle: 'l1-vfio-irq-count', vantage: 'L1', fired: true, count: rise, first: { tRelMs: null, detail: `interrupt count rose from ${before ?? 0} to ${after}` }, looked };
+  return {
+    oracle: 'l1-vfio-irq-count',
+    vantage: 'L1',
+    fired: true,
+    count: rise,
+    first: { tRelMs: null, detail: `interrupt count rose from ${before ?? 0} to ${after}` },
+    looked,
+  };
 }

@@ -9,14 +9,25 @@ import { scanForPayloads, type PayloadKey } from '../traffic/payload.ts';
 import { silent, type OracleResult } from './finding.ts';
 
 /** `fromL1Boot` places a time of L1's boot clock (ms) relative to the kill. */
-export function user2Oracles(report: ResetProbeReport, key: PayloadKey, fromL1Boot: (tBootMs: number) => number): OracleResult[] {
+export function user2Oracles(
+  report: ResetProbeReport,
+  key: PayloadKey,
+  fromL1Boot: (tBootMs: number) => number,
+): OracleResult[] {
   const out: OracleResult[] = [];
   const registersLooked = 'DMA_CONTROL SR/ST, DMA_INTR_ENA, MAC RE/TE as user #2 found them';
   const violations = quiescenceViolations(report.registers);
   out.push(
     violations.length === 0
       ? silent('user2-registers', 'user2', registersLooked)
-      : { oracle: 'user2-registers', vantage: 'user2', fired: true, count: violations.length, first: { tRelMs: fromL1Boot(report.registers.tBootMs), detail: violations.join(', ') }, looked: registersLooked },
+      : {
+          oracle: 'user2-registers',
+          vantage: 'user2',
+          fired: true,
+          count: violations.length,
+          first: { tRelMs: fromL1Boot(report.registers.tBootMs), detail: violations.join(', ') },
+          looked: registersLooked,
+        },
   );
 
   const irqsLooked = "interrupts on user #2's eventfds before it enabled anything";
@@ -24,7 +35,14 @@ export function user2Oracles(report: ResetProbeReport, key: PayloadKey, fromL1Bo
   out.push(
     irq === undefined
       ? silent('user2-irqs', 'user2', irqsLooked)
-      : { oracle: 'user2-irqs', vantage: 'user2', fired: true, count: report.irqs.length, first: { tRelMs: fromL1Boot(irq.tBootMs), detail: `IRQ index ${irq.index} fired` }, looked: irqsLooked },
+      : {
+          oracle: 'user2-irqs',
+          vantage: 'user2',
+          fired: true,
+          count: report.irqs.length,
+          first: { tRelMs: fromL1Boot(irq.tBootMs), detail: `IRQ index ${irq.index} fired` },
+          looked: irqsLooked,
+        },
   );
 
   const memory = report.memory;
@@ -32,13 +50,23 @@ export function user2Oracles(report: ResetProbeReport, key: PayloadKey, fromL1Bo
   if (memory.changedBytes === 0) {
     out.push(silent('user2-memory', 'user2', looked));
   } else {
-    const payloads = memory.ranges.flatMap((r) => scanForPayloads(key, r.bytes).map((p) => ({ offset: r.offset + p.offset, seq: p.seq })));
+    const payloads = memory.ranges.flatMap((r) =>
+      scanForPayloads(key, r.bytes).map((p) => ({ offset: r.offset + p.offset, seq: p.seq })),
+    );
     const detail =
       payloads.length > 0
-        ? `frame payload seq ${payloads[0]!.seq} of this run at offset ${payloads[0]!.offset} (${payloads.length} payloads)`
+        ? `frame payload seq ${payloads[0]!.seq} of this run ` +
+          `at offset ${payloads[0]!.offset} (${payloads.length} payloads)`
         : `${memory.changedBytes} bytes changed, first at offset ${memory.ranges[0]?.offset ?? '?'}`;
     // When the probe saw the bytes (its snapshot after the watch): the write happened by then.
-    out.push({ oracle: 'user2-memory', vantage: 'user2', fired: true, count: memory.changedBytes, first: { tRelMs: fromL1Boot(memory.tBootMs), detail }, looked });
+    out.push({
+      oracle: 'user2-memory',
+      vantage: 'user2',
+      fired: true,
+      count: memory.changedBytes,
+      first: { tRelMs: fromL1Boot(memory.tBootMs), detail },
+      looked,
+    });
   }
   return out;
 }

@@ -20,7 +20,14 @@ export function vm2Oracles(report: L2ProbeReport, fromHarness: (t: number) => nu
           vantage: 'user2',
           fired: true,
           count: spis.length,
-          first: { tRelMs: fromHarness(report.gic.receivedAt), detail: spis.map((s) => `SPI ${s.spi} (INTID ${s.intid}) ${s.pending ? 'pending' : ''}${s.active ? ' active' : ''}`.trim()).join(', ') },
+          first: {
+            tRelMs: fromHarness(report.gic.receivedAt),
+            detail: spis
+              .map((s) =>
+                `SPI ${s.spi} (INTID ${s.intid}) ${s.pending ? 'pending' : ''}${s.active ? ' active' : ''}`.trim(),
+              )
+              .join(', '),
+          },
           looked: gicLooked,
         },
   );
@@ -34,7 +41,13 @@ export function vm2Oracles(report: L2ProbeReport, fromHarness: (t: number) => nu
           vantage: 'user2',
           fired: true,
           count: report.scan.payloads,
-          first: first !== undefined ? { tRelMs: fromHarness(first.receivedAt), detail: `frame payload seq ${first.seq} at guest-physical ${first.phys}` } : null,
+          first:
+            first !== undefined
+              ? {
+                  tRelMs: fromHarness(first.receivedAt),
+                  detail: `frame payload seq ${first.seq} at guest-physical ${first.phys}`,
+                }
+              : null,
           looked: memLooked,
         },
   );

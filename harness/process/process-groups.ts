@@ -31,7 +31,11 @@ export function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on('exit', killAllGroups);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.on(signal, () => {
       process.stderr.write(`\nvfio-reset: ${signal} received, stopping every machine and build\n`);
       killAllGroups();
@@ -52,7 +56,11 @@ export type GroupOptions = Omit<Options, 'detached' | 'cleanup'>;
  * with SIGKILL when the harness exits for any reason; `stopGroup` ends it
  * earlier.
  */
-export function startGroup<O extends GroupOptions>(file: string, args: readonly string[], options: O): ResultPromise<O> {
+export function startGroup<O extends GroupOptions>(
+  file: string,
+  args: readonly string[],
+  options: O,
+): ResultPromise<O> {
   installExitHandlers();
   const child = execa(file, args, { ...options, detached: true, cleanup: false } as O) as unknown as ResultPromise<O>;
   const pid = child.pid;

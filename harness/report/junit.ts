@@ -1,7 +1,17 @@
-/** JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error, a control the kernel cannot host skipped. */
+/**
+ * JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error, a control the
+ * kernel cannot host skipped.
+ */
 import type { RunResult } from '../scenarios/cycle.ts';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** An oracle in a line: fired (how often, and its first event) or silent. */
+function oracleLine(o: RunResult['oracles'][number]): string {
+  const first = o.first ? ` first +${o.first.tRelMs ?? '?'} ms ${o.first.detail}` : '';
+  return `${o.oracle}: ${o.fired ? `fired x${o.count}${first}` : 'silent'}`;
+}
 
 export function junitXml(suite: string, runs: readonly RunResult[]): string {
   const failures = runs.filter((r) => r.verdict.kind === 'regression').length;
@@ -17,13 +27,16 @@ export function junitXml(suite: string, runs: readonly RunResult[]): string {
           : r.verdict.kind === 'not-applicable'
             ? `<skipped message="${escape(r.verdict.reason)}"/>`
             : '';
-    const out = `<system-out>${escape(r.oracles.map((o) => `${o.oracle}: ${o.fired ? `fired x${o.count}${o.first ? ` first +${o.first.tRelMs ?? '?'} ms ${o.first.detail}` : ''}` : 'silent'}`).join('\n'))}\nartifacts: ${escape(r.dir)}</system-out>`;
-    return `    <testcase classname="${escape(suite)}.${escape(r.spec.scenario)}" name="${escape(r.id)}" time="${r.seconds}">${body}${out}</testcase>`;
+    const out = `<system-out>${escape(r.oracles.map(oracleLine).join('\n'))}\nartifacts: ${escape(r.dir)}</system-out>`;
+    const name = `classname="${escape(suite)}.${escape(r.spec.scenario)}" name="${escape(r.id)}"`;
+    return `    <testcase ${name} time="${r.seconds}">${body}${out}</testcase>`;
   });
+  const counts = `tests="${runs.length}" failures="${failures}" errors="${errors}"`;
+  const time = `time="${total.toFixed(1)}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${escape(suite)}" tests="${runs.length}" failures="${failures}" errors="${errors}" time="${total.toFixed(1)}">`,
-    `  <testsuite name="${escape(suite)}" tests="${runs.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${total.toFixed(1)}">`,
+    `<testsuites name="${escape(suite)}" ${counts} ${time}>`,
+    `  <testsuite name="${escape(suite)}" ${counts} skipped="${skipped}" ${time}>`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -27,8 +27,13 @@ export interface Provenance {
 
 async function harnessRevision(): Promise<{ revision: string; dirty: boolean }> {
   const rev = await execa('git', ['-C', repoRoot, 'rev-parse', 'HEAD'], { reject: false });
-  const status = await execa('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'], { reject: false });
-  return { revision: rev.exitCode === 0 ? rev.stdout.trim() : 'unknown', dirty: status.exitCode === 0 && status.stdout.trim() !== '' };
+  const status = await execa('git', ['-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'], {
+    reject: false,
+  });
+  return {
+    revision: rev.exitCode === 0 ? rev.stdout.trim() : 'unknown',
+    dirty: status.exitCode === 0 && status.stdout.trim() !== '',
+  };
 }
 
 export async function provenanceOf(stack: Stack, argv: readonly string[]): Promise<Provenance> {

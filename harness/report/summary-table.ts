@@ -41,12 +41,30 @@ export function summaryTable(runs: readonly RunResult[]): string {
     `${r.seconds.toFixed(0)}s`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const reasons = runs
-    .filter((r) => r.verdict.kind === 'regression' || r.verdict.kind === 'invalid' || r.verdict.kind === 'not-applicable')
+    .filter(
+      (r) => r.verdict.kind === 'regression' || r.verdict.kind === 'invalid' || r.verdict.kind === 'not-applicable',
+    )
     .map((r) => {
-      const tail = r.errorTail !== null ? `\n    --- last lines ---\n${r.errorTail.split('\n').slice(-15).map((l) => `    ${l}`).join('\n')}` : '';
+      const tail =
+        r.errorTail !== null
+          ? `\n    --- last lines ---\n${r.errorTail
+              .split('\n')
+              .slice(-15)
+              .map((l) => `    ${l}`)
+              .join('\n')}`
+          : '';
       return `  ${r.id}: ${(r.verdict as { reason: string }).reason}${tail}`;
     });
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(reasons.length ? ['', ...reasons] : [])].join('\n');
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    ...(reasons.length ? ['', ...reasons] : []),
+  ].join('\n');
 }

@@ -35,31 +35,53 @@ export function timelineSvg(trace: readonly TraceEvent[], t: TimelineMarks, inst
   // One tick per 10 ms bucket keeps the SVG small at any traffic rate.
   const ticks = (events: readonly TraceEvent[], row: number, colour: string) => {
     const buckets = new Set(events.map((e) => Math.round(rel(e) / 10)));
-    for (const b of buckets) parts.push(`<rect x="${x(b * 10).toFixed(1)}" y="${row * ROW + 10}" width="1.5" height="18" fill="${colour}"/>`);
+    for (const b of buckets)
+      parts.push(`<rect x="${x(b * 10).toFixed(1)}" y="${row * ROW + 10}" width="1.5" height="18" fill="${colour}"/>`);
   };
-  ticks(dma.filter((e) => e.ok), 0, '#2b7bb9');
-  ticks(dma.filter((e) => !e.ok), 1, '#d9480f');
+  ticks(
+    dma.filter((e) => e.ok),
+    0,
+    '#2b7bb9',
+  );
+  ticks(
+    dma.filter((e) => !e.ok),
+    1,
+    '#d9480f',
+  );
   ticks([...ofKind(trace, 'smmu-event'), ...ofKind(trace, 'smmu-abort')].filter(inRange), 3, '#d9480f');
   const irq = ofKind(trace, 'irq').filter((e) => e.instance === instance && e.line === 0);
   let level: number = [...irq].reverse().find((e) => rel(e) < from)?.level ?? 0;
-  let cursor = from;
   const y = (l: number) => 2 * ROW + (l ? 12 : 28);
   const path = [`M${x(from).toFixed(1)},${y(level)}`];
   for (const e of irq.filter(inRange)) {
-    cursor = rel(e);
-    path.push(`L${x(cursor).toFixed(1)},${y(level)}`, `L${x(cursor).toFixed(1)},${y(e.level)}`);
+    const at = rel(e);
+    path.push(`L${x(at).toFixed(1)},${y(level)}`, `L${x(at).toFixed(1)},${y(e.level)}`);
     level = e.level;
   }
   path.push(`L${x(to).toFixed(1)},${y(level)}`);
   parts.push(`<path d="${path.join(' ')}" fill="none" stroke="#862e9c" stroke-width="1.5"/>`);
   // Marks close together (the kill and user #1's exit) get their labels on alternate lines.
-  for (const [i, [name, at]] of Object.entries(t.marks).sort(([, a], [, b]) => a - b).entries()) {
+  for (const [i, [name, at]] of Object.entries(t.marks)
+    .sort(([, a], [, b]) => a - b)
+    .entries()) {
     if (at < from || at > to) continue;
-    parts.push(`<line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="4" y2="${ROWS.length * ROW + 8}" stroke="${name === 'kill' ? '#c92a2a' : '#495057'}" stroke-dasharray="${name === 'kill' ? '' : '3,3'}"/>`);
-    parts.push(`<text x="${(x(at) + 3).toFixed(1)}" y="${ROWS.length * ROW + 18 + (i % 2) * 12}" font-size="10">${esc(name)} ${at >= 0 ? '+' : ''}${at} ms</text>`);
+    parts.push(
+      `<line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="4" y2="${ROWS.length * ROW + 8}" ` +
+        `stroke="${name === 'kill' ? '#c92a2a' : '#495057'}" stroke-dasharray="${name === 'kill' ? '' : '3,3'}"/>`,
+    );
+    parts.push(
+      `<text x="${(x(at) + 3).toFixed(1)}" y="${ROWS.length * ROW + 18 + (i % 2) * 12}" font-size="10">` +
+        `${esc(name)} ${at >= 0 ? '+' : ''}${at} ms</text>`,
+    );
   }
   for (const tick of [from, 0, Math.round(to / 2000) * 1000, to]) {
-    parts.push(`<text x="${x(tick).toFixed(1)}" y="${ROWS.length * ROW + 50}" font-size="10" fill="#868e96">${(tick / 1000).toFixed(1)} s</text>`);
+    parts.push(
+      `<text x="${x(tick).toFixed(1)}" y="${ROWS.length * ROW + 50}" font-size="10" fill="#868e96">` +
+        `${(tick / 1000).toFixed(1)} s</text>`,
+    );
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">${parts.join('')}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" ` +
+    `font-family="sans-serif">${parts.join('')}</svg>`
+  );
 }

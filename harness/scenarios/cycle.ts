@@ -21,7 +21,15 @@ import type { OracleResult } from '../oracles/finding.ts';
 import type { Verdict } from '../verdict.ts';
 import { InfrastructureError } from '../errors.ts';
 import { agentFailureOf } from '../evidence/agent-reports.ts';
-import { EVIDENCE_FILES, EVIDENCE_FORMAT, loadEvidence, type BindOutcome, type CycleEvidence, type CycleFailure, type User1Evidence } from '../judge/evidence.ts';
+import {
+  EVIDENCE_FILES,
+  EVIDENCE_FORMAT,
+  loadEvidence,
+  type BindOutcome,
+  type CycleEvidence,
+  type CycleFailure,
+  type User1Evidence,
+} from '../judge/evidence.ts';
 import { INSTANCE, judgeRun, type Judgement } from '../judge/judge.ts';
 import { firstKernelCrash } from '../judge/kernel-crash.ts';
 import type { Stack } from '../stack.ts';
@@ -127,8 +135,10 @@ export async function awaitOpened(agent: RemoteAgent, user: string): Promise<voi
     await agent.waitForEvent('opened', CYCLE_TIMING.openTimeoutMs);
   } catch (error) {
     const failed = agentFailureOf(agent.events);
-    if (failed !== null && failed.step === OPEN_STEP) throw new VfioPathFailure({ kind: 'open-failed', user, step: failed.step, message: failed.message });
-    if (!agent.exited) throw new VfioPathFailure({ kind: 'open-hang', user, seconds: CYCLE_TIMING.openTimeoutMs / 1000 });
+    if (failed !== null && failed.step === OPEN_STEP)
+      throw new VfioPathFailure({ kind: 'open-failed', user, step: failed.step, message: failed.message });
+    if (!agent.exited)
+      throw new VfioPathFailure({ kind: 'open-hang', user, seconds: CYCLE_TIMING.openTimeoutMs / 1000 });
     throw error;
   }
 }
@@ -167,7 +177,12 @@ function failureOf(error: unknown, phase: string): CycleFailure {
   if (error instanceof ProcessStuck) return { kind: 'release-hang', seconds: error.seconds, state: error.state };
   const known = error instanceof InfrastructureError || error instanceof PhaseTimeout;
   const message = known ? error.message : `harness error: ${(error as Error).stack ?? String(error)}`;
-  return { kind: 'error', phase, message: message.split('\n')[0] ?? message, tail: error instanceof InfrastructureError && error.tail !== '' ? error.tail : null };
+  return {
+    kind: 'error',
+    phase,
+    message: message.split('\n')[0] ?? message,
+    tail: error instanceof InfrastructureError && error.tail !== '' ? error.tail : null,
+  };
 }
 
 /** Named instants relative to `anchor` (ms); none if the run never got there. */
@@ -215,7 +230,11 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
           key: ctx.sshKey,
           runDir: dir,
           extraKernelArgs: setup.kernelArgs,
-          devices: { xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }], traceFile: join(dir, EVIDENCE_FILES.trace), globals: [...XGMAC_PROFILE.l0Globals, ...setup.globals] },
+          devices: {
+            xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }],
+            traceFile: join(dir, EVIDENCE_FILES.trace),
+            globals: [...XGMAC_PROFILE.l0Globals, ...setup.globals],
+          },
         },
         progress,
       ),
@@ -235,8 +254,15 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     });
     const moduleName = XGMAC_PROFILE.resetModule.replace(/-/g, '_');
     if (!bound.bound) {
-      const shipped = (await ssh.exec(`find /lib/modules/$(uname -r) -name '${XGMAC_PROFILE.resetModule}.ko*' | grep -q .`)).code === 0;
-      bind = { bound: false, kernelSays: bound.kernelSays, resetModuleShipped: shipped, kernelRelease: (await ssh.check('uname -r')).trim() };
+      const shipped =
+        (await ssh.exec(`find /lib/modules/$(uname -r) -name '${XGMAC_PROFILE.resetModule}.ko*' | grep -q .`)).code ===
+        0;
+      bind = {
+        bound: false,
+        kernelSays: bound.kernelSays,
+        resetModuleShipped: shipped,
+        kernelRelease: (await ssh.check('uname -r')).trim(),
+      };
     } else {
       const loaded = (await ssh.exec(`grep -q "^${moduleName} " /proc/modules`)).code === 0;
       bind = { bound: true, resetModuleLoaded: loaded };
@@ -260,7 +286,8 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
           timeline.mark('user1-exit');
         });
 
-        const sampleIrqCount = async () => parseIrqCounts(await ssh.check(irqCountCommand(XGMAC_PROFILE.hwirqs(INSTANCE))));
+        const sampleIrqCount = async () =>
+          parseIrqCounts(await ssh.check(irqCountCommand(XGMAC_PROFILE.hwirqs(INSTANCE))));
         const atRelease = await sampleIrqCount();
         await step('quiet', CYCLE_TIMING.quietMs + 5000, () => new Promise((r) => setTimeout(r, CYCLE_TIMING.quietMs)));
         const resumeTraffic = () => {
@@ -283,14 +310,21 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     failure = failureOf(error, phase);
     // Work the failure cut short may still settle later (an agent "exits" when L1 goes): its marks are not evidence.
     marksAtFailure = { ...timeline.marks };
-    await writeFile(join(dir, 'error.txt'), `${phase}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    await writeFile(
+      join(dir, 'error.txt'),
+      `${phase}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   } finally {
     crashWatch?.stop();
     // Frames keep coming while the console settles: the L0 trace shows what the device does meanwhile.
     if (session !== undefined && failure !== null) await new Promise((r) => setTimeout(r, CRASH_SETTLE_MS));
     source.close();
     if (session !== undefined) {
-      if (consoleFromBind !== null) await writeFile(join(dir, EVIDENCE_FILES.consoleAfterBind), session.machine.console.contents.slice(consoleFromBind));
+      if (consoleFromBind !== null)
+        await writeFile(
+          join(dir, EVIDENCE_FILES.consoleAfterBind),
+          session.machine.console.contents.slice(consoleFromBind),
+        );
       await shutdownL1(session);
     }
   }
@@ -314,7 +348,11 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
   // Judged from what was written, exactly as a later re-judging of the directory would.
   const judgement = await loadEvidence(dir).then(
     (loaded) => judgeRun(loaded.evidence, loaded.logs),
-    (error: Error): Judgement => ({ verdict: { kind: 'invalid', reason: `the run's evidence could not be read: ${error.message}` }, oracles: [], tail: null }),
+    (error: Error): Judgement => ({
+      verdict: { kind: 'invalid', reason: `the run's evidence could not be read: ${error.message}` },
+      oracles: [],
+      tail: null,
+    }),
   );
   return {
     id,

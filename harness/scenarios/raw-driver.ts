@@ -9,7 +9,17 @@ import { RemoteAgent } from '../machines/remote-process.ts';
 import { L1_PATHS } from '../build/l1-image.ts';
 import { FRAME_HEADER_LEN, verifyPayload } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
-import { awaitOpened, runCycle, type CycleEnv, type RunContext, type RunResult, type ScenarioUsers, type User1, type User2Hooks, type User2Run } from './cycle.ts';
+import {
+  awaitOpened,
+  runCycle,
+  type CycleEnv,
+  type RunContext,
+  type RunResult,
+  type ScenarioUsers,
+  type User1,
+  type User2Hooks,
+  type User2Run,
+} from './cycle.ts';
 
 export const RAW_DRIVER_TIMING = {
   /** User #1 must have received this many frames, with IRQs, before the kill. */
@@ -22,23 +32,45 @@ const IOVA = 0x10000000;
 
 async function startUser1(env: CycleEnv): Promise<User1> {
   env.progress(`${env.id}: user #1 (raw VFIO driver) up, frames streaming`);
-  const driver = await RemoteAgent.start('user #1 (xgmac-vfio-driver)', env.ssh, `${L1_PATHS.agents}/xgmac-vfio-driver --device ${env.device} --iova 0x${IOVA.toString(16)}`, join(env.dir, 'user1.jsonl'));
+  const driver = await RemoteAgent.start(
+    'user #1 (xgmac-vfio-driver)',
+    env.ssh,
+    `${L1_PATHS.agents}/xgmac-vfio-driver --device ${env.device} --iova 0x${IOVA.toString(16)}`,
+    join(env.dir, 'user1.jsonl'),
+  );
   await awaitOpened(driver, 'user #1');
   await driver.waitForEvent('ready', 30_000);
   env.timeline.mark('user1-ready');
-  await driver.waitUntil(() => driver.ofEvent('frame').length >= RAW_DRIVER_TIMING.liveFrames && driver.ofEvent('irq').length > 0, 30_000, `${RAW_DRIVER_TIMING.liveFrames} frames with IRQs`).catch(() => {});
+  await driver
+    .waitUntil(
+      () => driver.ofEvent('frame').length >= RAW_DRIVER_TIMING.liveFrames && driver.ofEvent('irq').length > 0,
+      30_000,
+      `${RAW_DRIVER_TIMING.liveFrames} frames with IRQs`,
+    )
+    .catch(() => {});
   const frames = decodeDriverFrames(driver.events);
   const verified = frames.filter((head) => verifyPayload(env.key, head, FRAME_HEADER_LEN) !== null).length;
   const irqs = driver.ofEvent('irq').length;
   return {
-    evidence: { frames: frames.length, irqs, payloadsVerified: verified, live: frames.length >= RAW_DRIVER_TIMING.liveFrames && irqs > 0 && verified === frames.length },
+    evidence: {
+      frames: frames.length,
+      irqs,
+      payloadsVerified: verified,
+      live: frames.length >= RAW_DRIVER_TIMING.liveFrames && irqs > 0 && verified === frames.length,
+    },
     kill: (signal) => driver.kill(signal, 30_000),
   };
 }
 
 async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   env.progress(`${env.id}: user #2 (reset probe) opens the device`);
-  const probe = await RemoteAgent.start('user #2 (xgmac-reset-probe)', env.ssh, `${L1_PATHS.agents}/xgmac-reset-probe --device ${env.device} --iova 0x${IOVA.toString(16)} --window-ms ${RAW_DRIVER_TIMING.probeWindowMs}`, join(env.dir, 'user2.jsonl'));
+  const probe = await RemoteAgent.start(
+    'user #2 (xgmac-reset-probe)',
+    env.ssh,
+    `${L1_PATHS.agents}/xgmac-reset-probe --device ${env.device} --iova 0x${IOVA.toString(16)} ` +
+      `--window-ms ${RAW_DRIVER_TIMING.probeWindowMs}`,
+    join(env.dir, 'user2.jsonl'),
+  );
   await awaitOpened(probe, 'user #2');
   await probe.waitForEvent('irqs-armed', 15_000);
   env.timeline.mark('user2-armed');

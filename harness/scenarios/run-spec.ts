@@ -39,5 +39,6 @@ export interface RunSpec {
 }
 
 export function runId(spec: RunSpec): string {
-  return `${spec.scenario}${spec.control === 'none' ? '' : `+${spec.control}`}-${spec.pattern}-sig${spec.signal}-r${spec.repetition}`;
+  const control = spec.control === 'none' ? '' : `+${spec.control}`;
+  return `${spec.scenario}${control}-${spec.pattern}-sig${spec.signal}-r${spec.repetition}`;
 }

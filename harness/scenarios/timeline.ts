@@ -28,7 +28,10 @@ export class Timeline {
 
 export class PhaseTimeout extends Error {
   override readonly name = 'PhaseTimeout';
-  constructor(readonly phase: string, timeoutMs: number) {
+  constructor(
+    readonly phase: string,
+    timeoutMs: number,
+  ) {
     super(`phase "${phase}" did not finish within ${timeoutMs / 1000} s`);
   }
 }

@@ -13,7 +13,17 @@ import { l2CommandLine } from '../machines/l2-guest.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { decodeVmStats } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../errors.ts';
-import { runCycle, VfioPathFailure, type CycleEnv, type RunContext, type RunResult, type ScenarioUsers, type User1, type User2Hooks, type User2Run } from './cycle.ts';
+import {
+  runCycle,
+  VfioPathFailure,
+  type CycleEnv,
+  type RunContext,
+  type RunResult,
+  type ScenarioUsers,
+  type User1,
+  type User2Hooks,
+  type User2Run,
+} from './cycle.ts';
 
 export const VM_TIMING = {
   /** VM #1's driver must have received this many frames, with IRQs, before the kill. */
@@ -22,12 +32,15 @@ export const VM_TIMING = {
 } as const;
 
 function vmCommand(env: CycleEnv, role: 'user1' | 'user2'): string {
-  const args = role === 'user2' ? [`vfio_reset.key=${env.key.key.toString('hex')}`, `vfio_reset.runid=${env.key.runId}`] : [];
-  return shellQuote(l2CommandLine({
-    memoryMiB: VM_TIMING.memoryMiB,
-    devices: ['-device', `vfio-calxeda-xgmac,host=${env.device}`],
-    extraKernelArgs: ['quiet', `vfio_reset.role=${role}`, ...args],
-  }));
+  const args =
+    role === 'user2' ? [`vfio_reset.key=${env.key.key.toString('hex')}`, `vfio_reset.runid=${env.key.runId}`] : [];
+  return shellQuote(
+    l2CommandLine({
+      memoryMiB: VM_TIMING.memoryMiB,
+      devices: ['-device', `vfio-calxeda-xgmac,host=${env.device}`],
+      extraKernelArgs: ['quiet', `vfio_reset.role=${role}`, ...args],
+    }),
+  );
 }
 
 /** L1's QEMU could not open the passed-through device (hw/vfio: vfio_get_device). */
@@ -39,14 +52,20 @@ async function vmEvent(vm: RemoteAgent, user: string, event: string, timeoutMs: 
     return await vm.waitForEvent(event, timeoutMs);
   } catch (error) {
     const said = vm.otherOutput.map((l) => QEMU_OPEN_FAILED.exec(l)?.[0]).find((m) => m !== undefined);
-    if (said !== undefined) throw new VfioPathFailure({ kind: 'open-failed', user, step: 'vfio_get_device', message: said });
+    if (said !== undefined)
+      throw new VfioPathFailure({ kind: 'open-failed', user, step: 'vfio_get_device', message: said });
     throw error;
   }
 }
 
 async function startUser1(env: CycleEnv): Promise<User1> {
   env.progress(`${env.id}: user #1 (VM with the calxeda xgmac driver) booting`);
-  const vm = await RemoteAgent.start('user #1 (VM #1)', env.ssh, vmCommand(env, 'user1'), join(env.dir, 'vm1.console.log'));
+  const vm = await RemoteAgent.start(
+    'user #1 (VM #1)',
+    env.ssh,
+    vmCommand(env, 'user1'),
+    join(env.dir, 'vm1.console.log'),
+  );
   await vmEvent(vm, 'user #1 (VM #1)', 'link-up', 120_000);
   env.timeline.mark('user1-ready');
   const live = () => {
@@ -56,7 +75,12 @@ async function startUser1(env: CycleEnv): Promise<User1> {
   await vm.waitUntil(live, 60_000, `${VM_TIMING.liveFrames} frames with IRQs in VM #1`).catch(() => {});
   const s = decodeVmStats(vm.events);
   return {
-    evidence: { frames: s?.rxPackets ?? 0, irqs: s?.irqs ?? 0, payloadsVerified: null, live: live() && vm.ofEvent('error').length === 0 },
+    evidence: {
+      frames: s?.rxPackets ?? 0,
+      irqs: s?.irqs ?? 0,
+      payloadsVerified: null,
+      live: live() && vm.ofEvent('error').length === 0,
+    },
     kill: (signal) => vm.kill(signal, 30_000),
   };
 }
@@ -66,8 +90,14 @@ const HOLDS_DEVICE_POLL_MS = 100;
 
 async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   env.progress(`${env.id}: user #2 (fresh VM, probe first) booting`);
-  const vm = await RemoteAgent.start('user #2 (VM #2)', env.ssh, vmCommand(env, 'user2'), join(env.dir, 'vm2.console.log'));
-  // Frames resume once VM #2's QEMU holds the device, its RAM mapped for it: long before the guest's kernel runs the probe.
+  const vm = await RemoteAgent.start(
+    'user #2 (VM #2)',
+    env.ssh,
+    vmCommand(env, 'user2'),
+    join(env.dir, 'vm2.console.log'),
+  );
+  // Frames resume once VM #2's QEMU holds the device, its RAM mapped for it: long before the guest's kernel runs the
+  // probe.
   let looking = true;
   const resumeOnceHeld = (async () => {
     while (looking && !vm.exited) {
@@ -82,7 +112,8 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
     await vm.waitForEvent('probe-done', 120_000);
     await vm.waitUntil(() => vm.exited, 30_000, 'power-off');
     const errors = vm.ofEvent('error');
-    if (errors.length > 0) throw new InfrastructureError(`VM #2's probe failed: ${JSON.stringify(errors[0])}`, vm.tail());
+    if (errors.length > 0)
+      throw new InfrastructureError(`VM #2's probe failed: ${JSON.stringify(errors[0])}`, vm.tail());
     return { events: vm.events, irqCountDuring: during };
   } finally {
     looking = false;

@@ -10,10 +10,30 @@ type Stamp = { readonly t: number };
 
 export type TraceEvent = Stamp &
   (
-    | { readonly kind: 'dma'; readonly instance: number; readonly dir: 'read' | 'write'; readonly what: DmaTarget; readonly iova: number; readonly len: number; readonly ok: boolean }
+    | {
+        readonly kind: 'dma';
+        readonly instance: number;
+        readonly dir: 'read' | 'write';
+        readonly what: DmaTarget;
+        readonly iova: number;
+        readonly len: number;
+        readonly ok: boolean;
+      }
     | { readonly kind: 'irq'; readonly instance: number; readonly line: number; readonly level: 0 | 1 }
-    | { readonly kind: 'mmio'; readonly instance: number; readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }
-    | { readonly kind: 'rx-frame'; readonly instance: number; readonly verdict: 'accepted' | 'dropped'; readonly size: number; readonly reason: string }
+    | {
+        readonly kind: 'mmio';
+        readonly instance: number;
+        readonly op: 'read' | 'write';
+        readonly offset: number;
+        readonly value: number;
+      }
+    | {
+        readonly kind: 'rx-frame';
+        readonly instance: number;
+        readonly verdict: 'accepted' | 'dropped';
+        readonly size: number;
+        readonly reason: string;
+      }
     | { readonly kind: 'quiesce-ignored'; readonly instance: number; readonly offset: number; readonly value: number }
     | { readonly kind: 'smmu-event'; readonly type: string; readonly sid: number }
     | { readonly kind: 'smmu-abort'; readonly sid: number; readonly iova: number }
@@ -27,7 +47,15 @@ export type TraceKind = TraceEvent['kind'];
  * reset handler that polls a status register forever makes millions of
  * them, and no rule reads them.
  */
-export const L0_TRACE_EVENTS = ['xgmac_dma', 'xgmac_irq', 'xgmac_mmio_write', 'xgmac_rx_frame', 'xgmac_quiesce_ignored', 'smmuv3_record_event', 'smmuv3_translate_abort'] as const;
+export const L0_TRACE_EVENTS = [
+  'xgmac_dma',
+  'xgmac_irq',
+  'xgmac_mmio_write',
+  'xgmac_rx_frame',
+  'xgmac_quiesce_ignored',
+  'smmuv3_record_event',
+  'smmuv3_translate_abort',
+] as const;
 
 const LINE = /^(\d+)@(\d+)\.(\d{6}):(\w+) (.*)$/;
 
@@ -50,7 +78,8 @@ function num(f: Map<string, string>, key: string): number {
 
 function oneOf<T extends string>(f: Map<string, string>, key: string, allowed: readonly T[]): T {
   const raw = f.get(key);
-  if (raw === undefined || !(allowed as readonly string[]).includes(raw)) throw new Error(`${key}=${raw ?? ''} is not one of ${allowed.join('|')}`);
+  if (raw === undefined || !(allowed as readonly string[]).includes(raw))
+    throw new Error(`${key}=${raw ?? ''} is not one of ${allowed.join('|')}`);
   return raw as T;
 }
 
@@ -94,9 +123,23 @@ export function parseTraceLine(line: string): TraceEvent | null {
         return { t, kind: 'irq', instance, line: num(f, 'line'), level: num(f, 'level') ? 1 : 0 };
       case 'xgmac_mmio_read':
       case 'xgmac_mmio_write':
-        return { t, kind: 'mmio', instance, op: name === 'xgmac_mmio_read' ? 'read' : 'write', offset: num(f, 'offset'), value: num(f, 'value') };
+        return {
+          t,
+          kind: 'mmio',
+          instance,
+          op: name === 'xgmac_mmio_read' ? 'read' : 'write',
+          offset: num(f, 'offset'),
+          value: num(f, 'value'),
+        };
       case 'xgmac_rx_frame':
-        return { t, kind: 'rx-frame', instance, verdict: oneOf(f, 'verdict', ['accepted', 'dropped'] as const), size: num(f, 'size'), reason: f.get('reason') ?? '' };
+        return {
+          t,
+          kind: 'rx-frame',
+          instance,
+          verdict: oneOf(f, 'verdict', ['accepted', 'dropped'] as const),
+          size: num(f, 'size'),
+          reason: f.get('reason') ?? '',
+        };
       case 'xgmac_quiesce_ignored':
         return { t, kind: 'quiesce-ignored', instance, offset: num(f, 'offset'), value: num(f, 'value') };
       default:
@@ -117,6 +160,9 @@ export function parseTrace(text: string): TraceEvent[] {
 }
 
 /** Events of one kind, with the type narrowed. */
-export function ofKind<K extends TraceKind>(events: readonly TraceEvent[], kind: K): Array<Extract<TraceEvent, { kind: K }>> {
+export function ofKind<K extends TraceKind>(
+  events: readonly TraceEvent[],
+  kind: K,
+): Array<Extract<TraceEvent, { kind: K }>> {
   return events.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
 }

@@ -23,10 +23,20 @@ export function siphash24(key: Uint8Array, message: Uint8Array): bigint {
   let v2 = k0 ^ 0x6c7967656e657261n;
   let v3 = k1 ^ 0x7465646279746573n;
   const round = () => {
-    v0 = (v0 + v1) & MASK; v1 = rotl(v1, 13n); v1 ^= v0; v0 = rotl(v0, 32n);
-    v2 = (v2 + v3) & MASK; v3 = rotl(v3, 16n); v3 ^= v2;
-    v0 = (v0 + v3) & MASK; v3 = rotl(v3, 21n); v3 ^= v0;
-    v2 = (v2 + v1) & MASK; v1 = rotl(v1, 17n); v1 ^= v2; v2 = rotl(v2, 32n);
+    v0 = (v0 + v1) & MASK;
+    v1 = rotl(v1, 13n);
+    v1 ^= v0;
+    v0 = rotl(v0, 32n);
+    v2 = (v2 + v3) & MASK;
+    v3 = rotl(v3, 16n);
+    v3 ^= v2;
+    v0 = (v0 + v3) & MASK;
+    v3 = rotl(v3, 21n);
+    v3 ^= v0;
+    v2 = (v2 + v1) & MASK;
+    v1 = rotl(v1, 17n);
+    v1 ^= v2;
+    v2 = rotl(v2, 32n);
   };
   const whole = message.length - (message.length % 8);
   for (let i = 0; i < whole; i += 8) {

@@ -34,7 +34,11 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
   it('names the commit that broke the reset handler', async () => {
     await execa('git', ['-C', repo.dir, 'bisect', 'start', repo.head, repo.good]);
     const started = Date.now();
-    const result = await execa('git', ['-C', repo.dir, 'bisect', 'run', 'node', CLI, 'bisect', '--output', join(work, 'artifacts')], { reject: false, all: true, env: { FORCE_COLOR: '0' } });
+    const result = await execa(
+      'git',
+      ['-C', repo.dir, 'bisect', 'run', 'node', CLI, 'bisect', '--output', join(work, 'artifacts')],
+      { reject: false, all: true, env: { FORCE_COLOR: '0' } },
+    );
     process.stderr.write(`bisect took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     expect(result.all, result.all).to.include(`${repo.bad} is the first bad commit`);
     expect(result.all).to.not.match(/exited with error code (?!1\b)\d+/);
@@ -45,20 +49,48 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
   async function stepOn(branch: string, change: () => Promise<void>, ...extra: string[]) {
     await execa('git', ['-C', repo.dir, 'checkout', '-q', '-B', branch, repo.good]);
     await change();
-    await execa('git', ['-C', repo.dir, '-c', 'user.name=Demo', '-c', 'user.email=demo@localhost', 'commit', '-q', '-a', '-m', branch]);
-    return execa('node', [CLI, 'bisect', '--kernel-tree', repo.dir, '--output', join(work, 'artifacts'), ...extra], { reject: false });
+    await execa('git', [
+      '-C',
+      repo.dir,
+      '-c',
+      'user.name=Demo',
+      '-c',
+      'user.email=demo@localhost',
+      'commit',
+      '-q',
+      '-a',
+      '-m',
+      branch,
+    ]);
+    return execa('node', [CLI, 'bisect', '--kernel-tree', repo.dir, '--output', join(work, 'artifacts'), ...extra], {
+      reject: false,
+    });
   }
 
   it('skips (125) a tree without VFIO_PLATFORM, saying exactly that', async () => {
-    const r = await stepOn('no-vfio-platform', () => editFile(join(repo.dir, 'drivers/vfio/platform/Kconfig'), (t) => t.replace(/config VFIO_PLATFORM\n(\t.*\n|\n\t.*\n)*/, '')));
+    const r = await stepOn('no-vfio-platform', () =>
+      editFile(join(repo.dir, 'drivers/vfio/platform/Kconfig'), (t) =>
+        t.replace(/config VFIO_PLATFORM\n(\t.*\n|\n\t.*\n)*/, ''),
+      ),
+    );
     expect(r.exitCode, r.stderr).to.equal(125);
-    expect(r.stderr).to.match(/dropped options the fragments ask for: .*CONFIG_VFIO_PLATFORM \(vfio-platform\.config asks y, got not set\)/);
+    expect(r.stderr).to.match(
+      /dropped options the fragments ask for: .*CONFIG_VFIO_PLATFORM \(vfio-platform\.config asks y, got not set\)/,
+    );
   });
 
   it('skips (125) when a --patches patch does not apply, naming the patch', async () => {
     const bad = join(work, 'does-not-apply.patch');
-    await writeFile(bad, '--- a/MAINTAINERS\n+++ b/MAINTAINERS\n@@ -1,1 +1,1 @@\n-this line is not there\n+nor this one\n');
-    const r = await stepOn('bad-patch', async () => editFile(join(repo.dir, 'MAINTAINERS'), (t) => `${t}\n`), '--patches', bad);
+    await writeFile(
+      bad,
+      '--- a/MAINTAINERS\n+++ b/MAINTAINERS\n@@ -1,1 +1,1 @@\n-this line is not there\n+nor this one\n',
+    );
+    const r = await stepOn(
+      'bad-patch',
+      async () => editFile(join(repo.dir, 'MAINTAINERS'), (t) => `${t}\n`),
+      '--patches',
+      bad,
+    );
     expect(r.exitCode, r.stderr).to.equal(125);
     expect(r.stderr).to.match(/patch extra\/does-not-apply\.patch does not apply/);
   });
@@ -70,7 +102,14 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
     {
       // The first reset of an open has no mapping yet: it writes through a NULL base.
       name: 'crash-on-open',
-      edit: (t) => t.replace(/\tif \(!reg->ioaddr\) \{\n\t\treg->ioaddr =\n\t\t\tioremap\(reg->addr, reg->size\);\n\t\tif \(!reg->ioaddr\)\n\t\t\treturn -ENOMEM;\n\t\}\n/, ''),
+      edit: (t) =>
+        t.replace(
+          new RegExp(
+            String.raw`\tif \(!reg->ioaddr\) \{\n\t\treg->ioaddr =\n\t\t\tioremap\(reg->addr, reg->size\);\n` +
+              String.raw`\t\tif \(!reg->ioaddr\)\n\t\t\treturn -ENOMEM;\n\t\}\n`,
+          ),
+          '',
+        ),
       says: /crashed in the VFIO path \(oops\): Unable to handle kernel NULL pointer dereference/,
     },
     {
@@ -82,21 +121,45 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
     {
       // Waits for a status bit that the device never sets.
       name: 'hang-on-status-bit',
-      edit: (t) => t.replace('\t/* Disable the MAC core */\n\txgmac_mac_disable(reg->ioaddr);\n', '\t/* Disable the MAC core */\n\txgmac_mac_disable(reg->ioaddr);\n\twhile (!(readl(reg->ioaddr + 0x0f14) & BIT(31)))\n\t\tcpu_relax();\n'),
+      edit: (t) =>
+        t.replace(
+          '\t/* Disable the MAC core */\n\txgmac_mac_disable(reg->ioaddr);\n',
+          '\t/* Disable the MAC core */\n\txgmac_mac_disable(reg->ioaddr);\n' +
+            '\twhile (!(readl(reg->ioaddr + 0x0f14) & BIT(31)))\n\t\tcpu_relax();\n',
+        ),
       says: /crashed in the VFIO path \((lockup|rcu stall|hung task|bug)\)|open of the device hangs/,
     },
   ];
   for (const mutant of MUTANTS) {
     it(`says bad (1) for a reset handler mutant that crashes or hangs the kernel: ${mutant.name}`, async () => {
-      const r = await stepOn(mutant.name, () => editFile(join(repo.dir, HANDLER), mutant.edit), '--traffic', 'continuous');
-      process.stderr.write(`${mutant.name}: exit ${r.exitCode}\n${r.stdout.split('\n').filter((l) => /^  \S+: /.test(l)).join('\n')}\n`);
+      const r = await stepOn(
+        mutant.name,
+        () => editFile(join(repo.dir, HANDLER), mutant.edit),
+        '--traffic',
+        'continuous',
+      );
+      process.stderr.write(
+        `${mutant.name}: exit ${r.exitCode}\n${r.stdout
+          .split('\n')
+          .filter((l) => /^ {2}\S+: /.test(l))
+          .join('\n')}\n`,
+      );
       expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(1);
       expect(r.stdout).to.match(mutant.says);
     });
   }
 
   it('skips (125) a kernel that panics at boot, with the console tail', async () => {
-    const r = await stepOn('panics', () => editFile(join(repo.dir, 'drivers/vfio/platform/vfio_platform.c'), (t) => t.replace('static int vfio_platform_probe(', 'static int __init vfio_reset_demo_panic(void)\n{\n\tpanic("vfio-reset demo: this kernel panics at boot");\n}\nlate_initcall(vfio_reset_demo_panic);\n\nstatic int vfio_platform_probe(')));
+    const r = await stepOn('panics', () =>
+      editFile(join(repo.dir, 'drivers/vfio/platform/vfio_platform.c'), (t) =>
+        t.replace(
+          'static int vfio_platform_probe(',
+          'static int __init vfio_reset_demo_panic(void)\n{\n' +
+            '\tpanic("vfio-reset demo: this kernel panics at boot");\n}\n' +
+            'late_initcall(vfio_reset_demo_panic);\n\nstatic int vfio_platform_probe(',
+        ),
+      ),
+    );
     expect(r.exitCode, r.stderr).to.equal(125);
     expect(r.stdout).to.match(/L1 did not boot: .*Kernel panic - not syncing: vfio-reset demo/);
     expect(r.stdout).to.match(/--- last lines ---/);

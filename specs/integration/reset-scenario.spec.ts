@@ -22,29 +22,52 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
 
   before(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'vfio-reset-scenario-'));
-    result = await runCampaign(await defaultStack(), store.root, { scenarios: ['raw-driver', 'vm'], controls: ['kernel-no-reset', 'device-ignores-reset'], patterns: TRAFFIC_PATTERNS, signal: 'KILL', repeat: 1, seed: `spec-${Date.now()}` }, outDir, ['spec'], stderrProgress);
+    result = await runCampaign(
+      await defaultStack(),
+      store.root,
+      {
+        scenarios: ['raw-driver', 'vm'],
+        controls: ['kernel-no-reset', 'device-ignores-reset'],
+        patterns: TRAFFIC_PATTERNS,
+        signal: 'KILL',
+        repeat: 1,
+        seed: `spec-${Date.now()}`,
+      },
+      outDir,
+      ['spec'],
+      stderrProgress,
+    );
     process.stderr.write(`${result.summary}\n`);
   });
 
-  const run = (scenario: string, control: string, pattern = 'continuous') => result.runs.find((r) => r.spec.scenario === scenario && r.spec.control === control && r.spec.pattern === pattern)!;
+  const run = (scenario: string, control: string, pattern = 'continuous') =>
+    result.runs.find((r) => r.spec.scenario === scenario && r.spec.control === control && r.spec.pattern === pattern)!;
 
-  it('raw-driver passes on the default kernel: user #1 had live DMA and IRQs, then no oracle saw anything after the release', () => {
-    const r = run('raw-driver', 'none');
-    expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'pass' });
-    expect(r.user1!.frames).to.be.at.least(50);
-    expect(r.user1!.irqs).to.be.greaterThan(0);
-    expect(r.user1!.payloadsVerified).to.equal(r.user1!.frames);
-    expect(r.oracles).to.have.length(8);
-    expect(r.notes).to.include('L1 logged the vfio-platform reset');
-  });
+  it(
+    'raw-driver passes on the default kernel: user #1 had live DMA and IRQs, ' +
+      'then no oracle saw anything after the release',
+    () => {
+      const r = run('raw-driver', 'none');
+      expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'pass' });
+      expect(r.user1!.frames).to.be.at.least(50);
+      expect(r.user1!.irqs).to.be.greaterThan(0);
+      expect(r.user1!.payloadsVerified).to.equal(r.user1!.frames);
+      expect(r.oracles).to.have.length(8);
+      expect(r.notes).to.include('L1 logged the vfio-platform reset');
+    },
+  );
 
-  it('vm passes on the default kernel: VM #1\'s driver had traffic and IRQs, VM #2 saw nothing pending and no payload', () => {
-    const r = run('vm', 'none');
-    expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'pass' });
-    expect(r.user1!.frames).to.be.at.least(50);
-    expect(r.user1!.irqs).to.be.greaterThan(0);
-    expect(r.oracles.map((o) => o.oracle)).to.include.members(['user2-gic-pending', 'user2-memory']);
-  });
+  it(
+    "vm passes on the default kernel: VM #1's driver had traffic and IRQs, " +
+      'VM #2 saw nothing pending and no payload',
+    () => {
+      const r = run('vm', 'none');
+      expect(r.verdict, JSON.stringify(r.verdict)).to.deep.equal({ kind: 'pass' });
+      expect(r.user1!.frames).to.be.at.least(50);
+      expect(r.user1!.irqs).to.be.greaterThan(0);
+      expect(r.oracles.map((o) => o.oracle)).to.include.members(['user2-gic-pending', 'user2-memory']);
+    },
+  );
 
   for (const scenario of ['raw-driver', 'vm'] as const) {
     it(`${scenario} passes under the silent-until-reassigned pattern too`, () => {
@@ -61,9 +84,13 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
             expect(o.fired, name).to.equal(true);
           }
           if (pattern === 'continuous') {
-            expect(r.oracles.find((o) => o.oracle === 'l0-dma-after-release')!.count, 'DMA accesses after the release').to.be.greaterThan(100);
+            expect(
+              r.oracles.find((o) => o.oracle === 'l0-dma-after-release')!.count,
+              'DMA accesses after the release',
+            ).to.be.greaterThan(100);
           } else {
-            // The hazard itself: this run's frames, written with the old user's descriptors into the next user's memory.
+            // The hazard itself: this run's frames, written with the old user's descriptors into the next user's
+            // memory.
             expect(r.oracles.find((o) => o.oracle === 'user2-memory')!.first!.detail).to.match(/frame payload seq \d+/);
           }
         });
@@ -71,20 +98,36 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
     }
   }
 
-  it('exits 0 and writes report.json (with everything needed to rerun), junit.xml and every run\'s artifacts', async () => {
-    expect(result.exitCode).to.equal(0);
-    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8'));
-    expect(report.provenance.l0Qemu.origin.sourceVersion).to.match(/^1:10\.0\./);
-    expect(Object.keys(report.provenance.l0Qemu.origin.patches)).to.have.length(3);
-    expect(report.provenance.kernel.source.kind).to.equal('debian-package');
-    expect(report.provenance.kernel.fragments).to.have.property('vfio-platform.config');
-    expect(report.runs.map((r: { spec: { seed: string } }) => r.spec.seed).every((s: string) => s.length > 0)).to.equal(true);
-    expect(await readFile(join(outDir, 'junit.xml'), 'utf8')).to.match(/<testsuites name="vfio-reset" tests="12" failures="0" errors="0"/);
-    for (const r of result.runs) {
-      const agents = r.spec.scenario === 'vm' ? ['vm1.console.log', 'vm2.console.log'] : ['user1.jsonl', 'user2.jsonl'];
-      for (const artifact of ['l1.console.log', 'l1.cmdline', 'l0-trace.log', ...agents, 'dmesg.txt', 'evidence.json', 'result.json']) {
-        expect((await readFile(join(r.dir, artifact))).length, `${r.id}/${artifact}`).to.be.greaterThan(0);
+  it(
+    'exits 0 and writes report.json (with everything needed to rerun), ' + "junit.xml and every run's artifacts",
+    async () => {
+      expect(result.exitCode).to.equal(0);
+      const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8'));
+      expect(report.provenance.l0Qemu.origin.sourceVersion).to.match(/^1:10\.0\./);
+      expect(Object.keys(report.provenance.l0Qemu.origin.patches)).to.have.length(3);
+      expect(report.provenance.kernel.source.kind).to.equal('debian-package');
+      expect(report.provenance.kernel.fragments).to.have.property('vfio-platform.config');
+      expect(
+        report.runs.map((r: { spec: { seed: string } }) => r.spec.seed).every((s: string) => s.length > 0),
+      ).to.equal(true);
+      expect(await readFile(join(outDir, 'junit.xml'), 'utf8')).to.match(
+        /<testsuites name="vfio-reset" tests="12" failures="0" errors="0"/,
+      );
+      for (const r of result.runs) {
+        const agents =
+          r.spec.scenario === 'vm' ? ['vm1.console.log', 'vm2.console.log'] : ['user1.jsonl', 'user2.jsonl'];
+        for (const artifact of [
+          'l1.console.log',
+          'l1.cmdline',
+          'l0-trace.log',
+          ...agents,
+          'dmesg.txt',
+          'evidence.json',
+          'result.json',
+        ]) {
+          expect((await readFile(join(r.dir, artifact))).length, `${r.id}/${artifact}`).to.be.greaterThan(0);
+        }
       }
-    }
-  });
+    },
+  );
 });

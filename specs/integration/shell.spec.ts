@@ -17,9 +17,14 @@ describe('vfio-reset shell (integration)', function () {
     await defaultStack();
   });
 
-  it('attaches L1\'s serial console: a command typed there runs in L1, Ctrl-] leaves and stops L1', async () => {
+  it("attaches L1's serial console: a command typed there runs in L1, Ctrl-] leaves and stops L1", async () => {
     const output = await mkdtemp(join(tmpdir(), 'vfio-reset-shell-'));
-    const pty = spawn('node', [CLI, 'shell', '--output', output], { name: 'xterm', cols: 120, rows: 40, env: process.env as Record<string, string> });
+    const pty = spawn('node', [CLI, 'shell', '--output', output], {
+      name: 'xterm',
+      cols: 120,
+      rows: 40,
+      env: process.env as Record<string, string>,
+    });
     let screen = '';
     pty.onData((d) => (screen += d));
     const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));

@@ -47,7 +47,10 @@ describe('smoke: L0 -> L1 -> L2 boot (integration)', function () {
     const child = execa('node', [CLI, 'smoke', '--output', output], { reject: false });
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the harness never started booting L1:\n${stderr}`)), 10 * 60 * 1000);
+      const timer = setTimeout(
+        () => reject(new Error(`the harness never started booting L1:\n${stderr}`)),
+        10 * 60 * 1000,
+      );
       child.stderr?.on('data', (d: Buffer) => {
         stderr += d.toString();
         if (/booting L1/.test(stderr)) {

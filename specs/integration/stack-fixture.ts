@@ -1,4 +1,7 @@
-/** The default stack (patched L0 QEMU, Debian kernel, images), built once per mocha run and shared by the integration specs. */
+/**
+ * The default stack (patched L0 QEMU, Debian kernel, images), built once per mocha run and shared by the integration
+ * specs.
+ */
 import { CacheStore } from '../../harness/cache/store.ts';
 import { debianSource } from '../../harness/build/kernel-source.ts';
 import { cacheRoot } from '../../harness/paths.ts';
@@ -10,6 +13,8 @@ let stack: Promise<Stack> | undefined;
 export const store = new CacheStore(cacheRoot());
 
 export function defaultStack(): Promise<Stack> {
-  stack ??= debianSource().then((source) => buildStack(store, { kernel: { kind: 'build', source, extraPatches: [] }, qemu: undefined }, stderrProgress));
+  stack ??= debianSource().then((source) =>
+    buildStack(store, { kernel: { kind: 'build', source, extraPatches: [] }, qemu: undefined }, stderrProgress),
+  );
   return stack;
 }

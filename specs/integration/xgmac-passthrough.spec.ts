@@ -14,7 +14,13 @@ import { bootL1, shutdownL1, type L1Session } from '../../harness/machines/l1-se
 import { harnessKey } from '../../harness/machines/ssh.ts';
 import { freeLoopbackUdpPort } from '../../harness/machines/free-port.ts';
 import { RemoteAgent } from '../../harness/machines/remote-process.ts';
-import { compatibleOf, devicesCompatibleWith, dmesgSince, iommuGroupOf, requireVfioPlatform } from '../../harness/machines/l1-vfio.ts';
+import {
+  compatibleOf,
+  devicesCompatibleWith,
+  dmesgSince,
+  iommuGroupOf,
+  requireVfioPlatform,
+} from '../../harness/machines/l1-vfio.ts';
 import { L1_PATHS } from '../../harness/build/l1-image.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { FrameSource } from '../../harness/traffic/frame-source.ts';
@@ -38,7 +44,10 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
     const stack = await defaultStack();
     runDir = await mkdtemp(join(tmpdir(), 'vfio-reset-xgmac-'));
     traceFile = join(runDir, 'l0-trace.log');
-    sources = [await FrameSource.open(key, await freeLoopbackUdpPort()), await FrameSource.open(key, await freeLoopbackUdpPort())];
+    sources = [
+      await FrameSource.open(key, await freeLoopbackUdpPort()),
+      await FrameSource.open(key, await freeLoopbackUdpPort()),
+    ];
     session = await bootL1(
       {
         qemuBinary: stack.qemu.binary,
@@ -62,7 +71,10 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
   });
 
   it('appears in L1 as calxeda,hb-xgmac, one device per instance', async () => {
-    expect(await devicesCompatibleWith(session.ssh, XGMAC_PROFILE.compatible)).to.deep.equal([XGMAC_PROFILE.deviceName(0), XGMAC_PROFILE.deviceName(1)]);
+    expect(await devicesCompatibleWith(session.ssh, XGMAC_PROFILE.compatible)).to.deep.equal([
+      XGMAC_PROFILE.deviceName(0),
+      XGMAC_PROFILE.deviceName(1),
+    ]);
     expect(await compatibleOf(session.ssh, DEVICE)).to.equal('calxeda,hb-xgmac');
   });
 
@@ -74,17 +86,28 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
     expect(groups[0]).to.not.equal(groups[1]);
   });
 
-  it('receives the injected frames through a type1 DMA map and an RX ring: payloads verified, IRQs on the eventfd', async () => {
-    driver = await RemoteAgent.start('xgmac-vfio-driver', session.ssh, `${L1_PATHS.agents}/xgmac-vfio-driver --device ${DEVICE} --iova 0x${IOVA.toString(16)} --unmap-after-frames 30`, join(runDir, 'driver.jsonl'));
-    await driver.waitForEvent('ready', 30_000);
-    sources[0]!.start(50);
-    await driver.waitUntil(() => driver!.ofEvent('frame').length >= 30, 60_000, '30 frames');
-    const frames = driver.ofEvent('frame');
-    const seqs = frames.map((f) => verifyPayload(key, Buffer.from(String(f['head']), 'hex'), FRAME_HEADER_LEN));
-    expect(seqs.every((s) => s !== null), 'every frame the driver saw carries this run\'s keyed payload').to.equal(true);
-    expect(new Set(seqs).size).to.equal(seqs.length);
-    expect(driver.ofEvent('irq').length, 'IRQs delivered to the eventfd').to.be.greaterThan(0);
-  });
+  it(
+    'receives the injected frames through a type1 DMA map and an RX ring: ' + 'payloads verified, IRQs on the eventfd',
+    async () => {
+      driver = await RemoteAgent.start(
+        'xgmac-vfio-driver',
+        session.ssh,
+        `${L1_PATHS.agents}/xgmac-vfio-driver --device ${DEVICE} --iova 0x${IOVA.toString(16)} --unmap-after-frames 30`,
+        join(runDir, 'driver.jsonl'),
+      );
+      await driver.waitForEvent('ready', 30_000);
+      sources[0]!.start(50);
+      await driver.waitUntil(() => driver!.ofEvent('frame').length >= 30, 60_000, '30 frames');
+      const frames = driver.ofEvent('frame');
+      const seqs = frames.map((f) => verifyPayload(key, Buffer.from(String(f['head']), 'hex'), FRAME_HEADER_LEN));
+      expect(
+        seqs.every((s) => s !== null),
+        "every frame the driver saw carries this run's keyed payload",
+      ).to.equal(true);
+      expect(new Set(seqs).size).to.equal(seqs.length);
+      expect(driver.ofEvent('irq').length, 'IRQs delivered to the eventfd').to.be.greaterThan(0);
+    },
+  );
 
   it('shows in the L0 trace every DMA access of the working driver translated, within the mapped IOVAs', async () => {
     const events = parseTrace(await readFile(traceFile, 'utf8'));
@@ -93,9 +116,17 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
     const dma = ofKind(events, 'dma').filter((e) => e.instance === 0);
     const firstFault = dma.find((e) => !e.ok)?.t ?? Infinity;
     const mapped = dma.filter((e) => e.t < firstFault);
-    expect(mapped.length, 'a descriptor read, a buffer write and a descriptor write for each of 30 frames').to.be.at.least(30 * 3);
-    expect(mapped.every((e) => e.iova >= IOVA && e.iova < IOVA + 0x1000000), 'all within the mapped IOVAs').to.equal(true);
-    const accepted = ofKind(events, 'rx-frame').filter((e) => e.instance === 0 && e.verdict === 'accepted' && e.t < firstFault);
+    expect(
+      mapped.length,
+      'a descriptor read, a buffer write and a descriptor write for each of 30 frames',
+    ).to.be.at.least(30 * 3);
+    expect(
+      mapped.every((e) => e.iova >= IOVA && e.iova < IOVA + 0x1000000),
+      'all within the mapped IOVAs',
+    ).to.equal(true);
+    const accepted = ofKind(events, 'rx-frame').filter(
+      (e) => e.instance === 0 && e.verdict === 'accepted' && e.t < firstFault,
+    );
     expect(accepted.length, 'frames the device wrote before the unmap').to.be.at.least(30);
     expect(ofKind(events, 'irq').some((e) => e.instance === 0 && e.level === 1)).to.equal(true);
   });
@@ -107,7 +138,10 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
     const events = parseTrace(await readFile(traceFile, 'utf8')).filter((e) => e.t > unmapped.receivedAt + 500);
     const dma = ofKind(events, 'dma').filter((e) => e.instance === 0);
     expect(dma.length, 'the device kept trying DMA after the unmap').to.be.greaterThan(0);
-    expect(dma.filter((e) => e.ok), 'no DMA access succeeded after the unmap').to.deep.equal([]);
+    expect(
+      dma.filter((e) => e.ok),
+      'no DMA access succeeded after the unmap',
+    ).to.deep.equal([]);
     const smmu = ofKind(events, 'smmu-event').filter((e) => e.sid === XGMAC_PROFILE.sidBase);
     expect(smmu.length, 'one SMMU event per faulting access').to.equal(dma.length);
     expect(smmu.every((e) => e.type === 'SMMU_EVT_F_TRANSLATION')).to.equal(true);

@@ -1,5 +1,16 @@
 import { expect } from 'chai';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +20,9 @@ import { rejectionOf } from '../support.ts';
 
 describe('canonicalJson', () => {
   it('is the same for objects whose keys come in a different order, at any depth', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: 'x' } })).to.equal(canonicalJson({ a: { c: 'x', d: [1, { x: 1, y: 2 }] }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: 'x' } })).to.equal(
+      canonicalJson({ a: { c: 'x', d: [1, { x: 1, y: 2 }] }, b: 1 }),
+    );
     expect(canonicalJson({ b: 1, a: 2 })).to.equal('{"a":2,"b":1}');
   });
 
@@ -121,7 +134,9 @@ describe('CacheStore', () => {
       expect(error.message).to.equal('make failed');
       expect(existsSync(store.entryDir('kernel', store.keyOf('kernel', inputs)))).to.equal(false);
       expect(await readdir(join(root, 'tmp'))).to.deep.equal([]);
-      expect(await store.verify(store.entryDir('kernel', store.keyOf('kernel', inputs)))).to.deep.equal({ kind: 'missing' });
+      expect(await store.verify(store.entryDir('kernel', store.keyOf('kernel', inputs)))).to.deep.equal({
+        kind: 'missing',
+      });
     });
 
     it('rebuilds a directory that has no manifest (an entry left half-made)', async () => {
@@ -138,12 +153,36 @@ describe('CacheStore', () => {
 
   describe('damage to an entry is detected by verify() and repaired by obtain()', () => {
     const damages: Array<{ what: string; damage: (dir: string) => Promise<void>; detail: RegExp }> = [
-      { what: 'a truncated file', damage: (dir) => truncate(join(dir, 'Image'), 4), detail: /^Image has 4 bytes, manifest says 12$/ },
-      { what: 'a file modified in place (same size)', damage: (dir) => writeFile(join(dir, 'Image'), 'KERNEL image'), detail: /^Image does not match its sha256$/ },
-      { what: 'a file that grew', damage: (dir) => appendFile(join(dir, 'modules', 'xgmac.ko'), '!'), detail: /^modules\/xgmac\.ko has 7 bytes/ },
-      { what: 'a deleted file', damage: (dir) => rm(join(dir, 'modules', 'xgmac.ko')), detail: /^modules\/xgmac\.ko is missing$/ },
-      { what: 'an extra file', damage: (dir) => writeFile(join(dir, 'modules', 'stray.ko'), ''), detail: /^modules\/stray\.ko is not in the manifest$/ },
-      { what: 'a deleted symlink', damage: (dir) => rm(join(dir, 'vmlinuz')), detail: /^symlink vmlinuz is missing or changed$/ },
+      {
+        what: 'a truncated file',
+        damage: (dir) => truncate(join(dir, 'Image'), 4),
+        detail: /^Image has 4 bytes, manifest says 12$/,
+      },
+      {
+        what: 'a file modified in place (same size)',
+        damage: (dir) => writeFile(join(dir, 'Image'), 'KERNEL image'),
+        detail: /^Image does not match its sha256$/,
+      },
+      {
+        what: 'a file that grew',
+        damage: (dir) => appendFile(join(dir, 'modules', 'xgmac.ko'), '!'),
+        detail: /^modules\/xgmac\.ko has 7 bytes/,
+      },
+      {
+        what: 'a deleted file',
+        damage: (dir) => rm(join(dir, 'modules', 'xgmac.ko')),
+        detail: /^modules\/xgmac\.ko is missing$/,
+      },
+      {
+        what: 'an extra file',
+        damage: (dir) => writeFile(join(dir, 'modules', 'stray.ko'), ''),
+        detail: /^modules\/stray\.ko is not in the manifest$/,
+      },
+      {
+        what: 'a deleted symlink',
+        damage: (dir) => rm(join(dir, 'vmlinuz')),
+        detail: /^symlink vmlinuz is missing or changed$/,
+      },
       {
         what: 'a symlink pointing elsewhere',
         damage: async (dir) => {
@@ -152,7 +191,11 @@ describe('CacheStore', () => {
         },
         detail: /^symlink vmlinuz is missing or changed$/,
       },
-      { what: 'an extra symlink', damage: (dir) => symlink('Image', join(dir, 'zImage')), detail: /^symlink zImage is not in the manifest$/ },
+      {
+        what: 'an extra symlink',
+        damage: (dir) => symlink('Image', join(dir, 'zImage')),
+        detail: /^symlink zImage is not in the manifest$/,
+      },
     ];
 
     for (const { what, damage, detail } of damages) {
@@ -187,24 +230,27 @@ describe('CacheStore', () => {
 });
 
 describe('CacheStore.prune', () => {
-  it('removes entries unused for longer than the cutoff and the temp dirs of dead builds, and keeps the rest', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'vfio-reset-prune-'));
-    try {
-      const store = new CacheStore(root);
-      const old = await store.obtain('thing', { n: 1 }, async (out) => writeFile(join(out, 'a'), 'a'));
-      const fresh = await store.obtain('thing', { n: 2 }, async (out) => writeFile(join(out, 'b'), 'b'));
-      const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
-      await utimes(old.dir, longAgo, longAgo);
-      await mkdir(join(root, 'tmp', 'thing-dead.999999.abcd1234'), { recursive: true });
-      await mkdir(join(root, 'tmp', `thing-live.${process.pid}.abcd1234`), { recursive: true });
-      const removed = await store.prune(30 * 24 * 3600 * 1000);
-      expect(removed.sort()).to.deep.equal([`thing-${old.manifest.key}`, 'tmp/thing-dead.999999.abcd1234']);
-      expect(existsSync(fresh.dir)).to.equal(true);
-      expect(existsSync(join(root, 'tmp', `thing-live.${process.pid}.abcd1234`))).to.equal(true);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  it(
+    'removes entries unused for longer than the cutoff ' + 'and the temp dirs of dead builds, and keeps the rest',
+    async () => {
+      const root = await mkdtemp(join(tmpdir(), 'vfio-reset-prune-'));
+      try {
+        const store = new CacheStore(root);
+        const old = await store.obtain('thing', { n: 1 }, async (out) => writeFile(join(out, 'a'), 'a'));
+        const fresh = await store.obtain('thing', { n: 2 }, async (out) => writeFile(join(out, 'b'), 'b'));
+        const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+        await utimes(old.dir, longAgo, longAgo);
+        await mkdir(join(root, 'tmp', 'thing-dead.999999.abcd1234'), { recursive: true });
+        await mkdir(join(root, 'tmp', `thing-live.${process.pid}.abcd1234`), { recursive: true });
+        const removed = await store.prune(30 * 24 * 3600 * 1000);
+        expect(removed.sort()).to.deep.equal([`thing-${old.manifest.key}`, 'tmp/thing-dead.999999.abcd1234']);
+        expect(existsSync(fresh.dir)).to.equal(true);
+        expect(existsSync(join(root, 'tmp', `thing-live.${process.pid}.abcd1234`))).to.equal(true);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('marks an entry as used when it is found again, so that prune keeps it', async () => {
     const root = await mkdtemp(join(tmpdir(), 'vfio-reset-prune-'));

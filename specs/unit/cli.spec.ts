@@ -1,4 +1,7 @@
-/** Bad input to the CLI: one clear line naming what is wrong and how to fix it, a non-zero exit, nothing left running. */
+/**
+ * Bad input to the CLI: one clear line naming what is wrong and how to fix it, a non-zero exit, nothing left
+ * running.
+ */
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { join } from 'node:path';
@@ -44,13 +47,16 @@ describe('vfio-reset CLI input errors', function () {
     expect(stock.stderr).to.match(/has no Calxeda XGMAC board option/);
   });
 
-  it('never exits with anything but 0, 1 or 125 from bisect, even for bad input (git bisect run would abort)', async () => {
-    const missing = await run('bisect', '--kernel-tree', '/nonexistent/linux');
-    expect(missing.exitCode).to.equal(125);
-    expect(missing.stderr).to.match(/kernel tree \/nonexistent\/linux does not exist/);
-    const badOption = await run('bisect', '--frobnicate');
-    expect(badOption.exitCode).to.equal(125);
-  });
+  it(
+    'never exits with anything but 0, 1 or 125 from bisect, ' + 'even for bad input (git bisect run would abort)',
+    async () => {
+      const missing = await run('bisect', '--kernel-tree', '/nonexistent/linux');
+      expect(missing.exitCode).to.equal(125);
+      expect(missing.stderr).to.match(/kernel tree \/nonexistent\/linux does not exist/);
+      const badOption = await run('bisect', '--frobnicate');
+      expect(badOption.exitCode).to.equal(125);
+    },
+  );
 });
 
 describe('vfio-reset doctor and images', function () {
@@ -60,7 +66,8 @@ describe('vfio-reset doctor and images', function () {
     const r = await run('doctor');
     expect(r.stdout).to.match(/aarch64-linux-gnu-gcc/);
     expect(r.stdout).to.match(/\d+ ok, \d+ to fix/);
-    for (const line of r.stdout.split('\n').filter((l) => l.startsWith('FAIL'))) expect(line).to.match(/FAIL {2}.+: .+/);
+    for (const line of r.stdout.split('\n').filter((l) => l.startsWith('FAIL')))
+      expect(line).to.match(/FAIL {2}.+: .+/);
     expect(r.exitCode === 0 || /fix: /.test(r.stdout)).to.equal(true);
   });
 

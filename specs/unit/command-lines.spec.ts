@@ -28,7 +28,10 @@ async function matchesGolden(name: string, argv: readonly string[]): Promise<voi
   const golden = await readFile(path, 'utf8').catch(() => {
     throw new Error(`${path} is missing; create it with UPDATE_GOLDEN=1 and review it`);
   });
-  expect(text, `${name} differs from its golden file; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff`).to.equal(golden);
+  expect(
+    text,
+    `${name} differs from its golden file; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff`,
+  ).to.equal(golden);
 }
 
 /** The value that follows `flag` (the first occurrence). */
@@ -82,7 +85,13 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
 
   it('traces the XGMACs and the SMMU with wall-clock stamps into the run directory (the L0 oracle)', () => {
     const events = after(argv, '-d').split(',');
-    expect(events).to.include.members(['trace:xgmac_dma', 'trace:xgmac_irq', 'trace:xgmac_mmio_write', 'trace:xgmac_rx_frame', 'trace:smmuv3_record_event']);
+    expect(events).to.include.members([
+      'trace:xgmac_dma',
+      'trace:xgmac_irq',
+      'trace:xgmac_mmio_write',
+      'trace:xgmac_rx_frame',
+      'trace:smmuv3_record_event',
+    ]);
     // A reset handler polling a register forever would fill the disk with reads.
     expect(events.filter((e) => /mmio_read|\*/.test(e))).to.deep.equal([]);
     expect(after(argv, '-D')).to.equal('/run/vfio-reset/run-1/l0-trace.log');
@@ -167,7 +176,9 @@ describe('the L2 QEMU command line (l2CommandLine)', () => {
 
 describe('shellQuote', () => {
   it('leaves plain arguments alone', () => {
-    expect(shellQuote(['-M', 'virt,gic-version=3', '/usr/bin/qemu-system-aarch64', 'a+b@c:d.e_f'])).to.equal('-M virt,gic-version=3 /usr/bin/qemu-system-aarch64 a+b@c:d.e_f');
+    expect(shellQuote(['-M', 'virt,gic-version=3', '/usr/bin/qemu-system-aarch64', 'a+b@c:d.e_f'])).to.equal(
+      '-M virt,gic-version=3 /usr/bin/qemu-system-aarch64 a+b@c:d.e_f',
+    );
   });
 
   it('quotes arguments with spaces, single quotes, shell metacharacters or nothing at all', () => {
@@ -178,7 +189,11 @@ describe('shellQuote', () => {
   });
 
   it('gives back the same arguments when a real shell reads its output (as L1 does over SSH)', () => {
-    const argv = [...l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: ["quote'd arg", '$(reboot)'] }), '', 'two  spaces'];
+    const argv = [
+      ...l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: ["quote'd arg", '$(reboot)'] }),
+      '',
+      'two  spaces',
+    ];
     const printed = execFileSync('sh', ['-c', `printf '%s\\0' ${shellQuote(argv)}`], { encoding: 'utf8' });
     expect(printed.split('\0').slice(0, -1)).to.deep.equal(argv);
   });

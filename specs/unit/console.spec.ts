@@ -17,11 +17,19 @@ describe('ConsoleLog', () => {
       const path = join(dir, 'l1.console.log');
       const log = new ConsoleLog('l1', path);
       // "é" is split across two chunks; 0xff is not UTF-8 at all; CRLF stays CRLF in the file.
-      const chunks = [Buffer.from('Booting Linux\r\ncaf'), Buffer.from([0xc3]), Buffer.from([0xa9, 0x0a, 0xff, 0x0a]), Buffer.from('login: ')];
+      const chunks = [
+        Buffer.from('Booting Linux\r\ncaf'),
+        Buffer.from([0xc3]),
+        Buffer.from([0xa9, 0x0a, 0xff, 0x0a]),
+        Buffer.from('login: '),
+      ];
       for (const chunk of chunks) log.push(chunk);
       log.close('test over');
       const want = Buffer.concat(chunks);
-      await until(async () => (await readFile(path).catch(() => Buffer.alloc(0))).length >= want.length, 'the log file is flushed');
+      await until(
+        async () => (await readFile(path).catch(() => Buffer.alloc(0))).length >= want.length,
+        'the log file is flushed',
+      );
       expect((await readFile(path)).equals(want)).to.equal(true);
       // The text view decodes across chunk boundaries and normalises CRLF.
       expect(log.contents.startsWith('Booting Linux\ncafé\n')).to.equal(true);
@@ -69,7 +77,9 @@ describe('ConsoleLog', () => {
     expect(error).to.be.instanceOf(ConsoleWaitError);
     const e = error as ConsoleWaitError;
     expect(e.reason).to.equal('failure-pattern');
-    expect(e.message).to.contain('l1: booting L1: console shows "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)"');
+    expect(e.message).to.contain(
+      'l1: booting L1: console shows "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)"',
+    );
     expect(e.tail).to.contain('Run /sbin/init');
     expect(e.tail).to.contain(PANIC);
     expect(e.message).to.contain(`--- console tail ---\n${e.tail}`);

@@ -14,7 +14,10 @@ describe('guest agents: host-side unit tests (make test)', function () {
     const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-agents-'));
     try {
       await writeFile(join(dir, 'xgmac-regs.h'), xgmacHeader());
-      const result = await execa('make', ['-s', '-C', AGENT_DIR, 'test', `OUT=${dir}`, `GEN=${dir}`], { reject: false, all: true });
+      const result = await execa('make', ['-s', '-C', AGENT_DIR, 'test', `OUT=${dir}`, `GEN=${dir}`], {
+        reject: false,
+        all: true,
+      });
       expect(result.exitCode, result.all).to.equal(0);
       const summaries = [...(result.all ?? '').matchAll(/# (\d+) passed, (\d+) failed/g)];
       expect(summaries.length, `one summary per test program:\n${result.all}`).to.be.at.least(2);

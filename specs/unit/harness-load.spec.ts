@@ -39,7 +39,10 @@ describe('the harness when it cannot load', function () {
     expect(bisect.exitCode, bisect.stderr).to.equal(0);
     expect(bisect.stdout).to.match(/git bisect run/);
     // The hook does break node-pty: the pass above is not for want of trying.
-    const direct = await execa('node', ['--import', hook, '--input-type=module', '-e', "await import('node-pty')"], { reject: false, cwd: repoRoot });
+    const direct = await execa('node', ['--import', hook, '--input-type=module', '-e', "await import('node-pty')"], {
+      reject: false,
+      cwd: repoRoot,
+    });
     expect(direct.exitCode).to.not.equal(0);
     expect(direct.stderr).to.match(/NODE_MODULE_VERSION mismatch \(simulated\)/);
   });

@@ -14,8 +14,13 @@ const KILL = 1_000_000;
 const line = (ms: number, rest: string) => `1@${(ms / 1000).toFixed(6)}:${rest}`;
 /** A trace of a reset that took: user #1's DMA, the reset's writes, then a frame dropped every 5 ms until `until`. */
 function quietTrace(until: number, gapAt: number | null = null): string[] {
-  const lines = [line(KILL - 100, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'), line(KILL + 20, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0')];
-  for (let t = KILL + 25; t < until; t += 5) if (gapAt === null || t < gapAt || t > gapAt + 800) lines.push(line(t, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped'));
+  const lines = [
+    line(KILL - 100, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'),
+    line(KILL + 20, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'),
+  ];
+  for (let t = KILL + 25; t < until; t += 5)
+    if (gapAt === null || t < gapAt || t > gapAt + 800)
+      lines.push(line(t, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped'));
   return lines;
 }
 
@@ -32,7 +37,15 @@ function evidence(over: Partial<CycleEvidence> = {}): CycleEvidence {
     l1UptimeAtKillS: 100,
     irqCounts: { atRelease: 10, during: 10 },
     user2: [
-      { event: 'registers', receivedAt: KILL + 3100, control: '0x0', dma_control: '0x0', dma_intr_ena: '0x0', dma_status: '0x0', t_boot_ms: 103_100 },
+      {
+        event: 'registers',
+        receivedAt: KILL + 3100,
+        control: '0x0',
+        dma_control: '0x0',
+        dma_intr_ena: '0x0',
+        dma_status: '0x0',
+        t_boot_ms: 103_100,
+      },
       { event: 'memory', receivedAt: KILL + 5400, bytes: 65536, changed_bytes: 0, ranges: [], t_boot_ms: 105_300 },
       { event: 'done', receivedAt: KILL + 5400 },
     ],
@@ -41,78 +54,190 @@ function evidence(over: Partial<CycleEvidence> = {}): CycleEvidence {
     ...over,
   };
 }
-const logs = (over: Partial<CycleLogs> = {}): CycleLogs => ({ trace: parseTrace(quietTrace(KILL + 5500).join('\n')), consoleAfterBind: '[ 50.0] vfio-platform 90c0000.xgmac: reset\n', dmesgAfterKill: [], ...over });
+const logs = (over: Partial<CycleLogs> = {}): CycleLogs => ({
+  trace: parseTrace(quietTrace(KILL + 5500).join('\n')),
+  consoleAfterBind: '[ 50.0] vfio-platform 90c0000.xgmac: reset\n',
+  dmesgAfterKill: [],
+  ...over,
+});
 
 describe('the verdict of one run', () => {
   it('passes a run whose oracles all stayed silent', () => {
     expect(judgeRun(evidence(), logs()).verdict).to.deep.equal({ kind: 'pass' });
   });
 
-  it('calls a crash on L1\'s console after the bind a regression, naming its first line, and still judges the L0 trace', () => {
-    const j = judgeRun(evidence({ failure: { kind: 'error', phase: 'kill', message: 'L1 did not answer', tail: null } }), logs({ consoleAfterBind: '[ 60.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000010\n[ 60.1] Internal error: Oops: 96000005 [#1] SMP\n' }));
-    expect(j.verdict).to.deep.equal({ kind: 'regression', reason: 'the kernel under test crashed in the VFIO path (oops): Unable to handle kernel NULL pointer dereference at virtual address 0000000000000010' });
-    expect(j.oracles.map((o) => o.oracle)).to.deep.equal(['l0-dma-after-release', 'l0-irq-after-release', 'l0-smmu-faults']);
-    expect(j.tail).to.match(/Internal error: Oops/);
-  });
+  it(
+    "calls a crash on L1's console after the bind a regression, " +
+      'naming its first line, and still judges the L0 trace',
+    () => {
+      const j = judgeRun(
+        evidence({ failure: { kind: 'error', phase: 'kill', message: 'L1 did not answer', tail: null } }),
+        logs({
+          consoleAfterBind:
+            '[ 60.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000010\n' +
+            '[ 60.1] Internal error: Oops: 96000005 [#1] SMP\n',
+        }),
+      );
+      expect(j.verdict).to.deep.equal({
+        kind: 'regression',
+        reason:
+          'the kernel under test crashed in the VFIO path (oops): ' +
+          'Unable to handle kernel NULL pointer dereference at virtual address 0000000000000010',
+      });
+      expect(j.oracles.map((o) => o.oracle)).to.deep.equal([
+        'l0-dma-after-release',
+        'l0-irq-after-release',
+        'l0-smmu-faults',
+      ]);
+      expect(j.tail).to.match(/Internal error: Oops/);
+    },
+  );
 
-  it('calls a crash during the bind itself a regression too (the module\'s probe is on trial)', () => {
-    const j = judgeRun(evidence({ bind: null, failure: { kind: 'error', phase: 'bind', message: 'SSH connection lost', tail: null } }), logs({ consoleAfterBind: '[ 9.0] kernel BUG at drivers/vfio/platform/vfio_platform_common.c:601!\n' }));
+  it("calls a crash during the bind itself a regression too (the module's probe is on trial)", () => {
+    const j = judgeRun(
+      evidence({ bind: null, failure: { kind: 'error', phase: 'bind', message: 'SSH connection lost', tail: null } }),
+      logs({ consoleAfterBind: '[ 9.0] kernel BUG at drivers/vfio/platform/vfio_platform_common.c:601!\n' }),
+    );
     expect(j.verdict.kind).to.equal('regression');
   });
 
   it('calls an open that hangs or fails, and a release that hangs, regressions', () => {
     const hang = judgeRun(evidence({ failure: { kind: 'open-hang', user: 'user #2', seconds: 30 } }), logs());
-    expect(hang.verdict).to.deep.equal({ kind: 'regression', reason: "user #2's open of the device hangs: no reply within 30 s" });
-    const failed = judgeRun(evidence({ failure: { kind: 'open-failed', user: 'user #1', step: 'get_device_fd', message: 'Input/output error' } }), logs());
+    expect(hang.verdict).to.deep.equal({
+      kind: 'regression',
+      reason: "user #2's open of the device hangs: no reply within 30 s",
+    });
+    const failed = judgeRun(
+      evidence({
+        failure: { kind: 'open-failed', user: 'user #1', step: 'get_device_fd', message: 'Input/output error' },
+      }),
+      logs(),
+    );
     expect(failed.verdict.kind).to.equal('regression');
-    const release = judgeRun(evidence({ failure: { kind: 'release-hang', seconds: 30, state: 'State: D (disk sleep) wchan: vfio_platform_close_device' } }), logs());
-    expect((release.verdict as { reason: string }).reason).to.match(/release of the device hangs: user #1 is still in the kernel 30 s after SIGKILL \(State: D/);
+    const release = judgeRun(
+      evidence({
+        failure: {
+          kind: 'release-hang',
+          seconds: 30,
+          state: 'State: D (disk sleep) wchan: vfio_platform_close_device',
+        },
+      }),
+      logs(),
+    );
+    expect((release.verdict as { reason: string }).reason).to.match(
+      /release of the device hangs: user #1 is still in the kernel 30 s after SIGKILL \(State: D/,
+    );
   });
 
   it('calls any other failure invalid, before or after the bind, when the console shows no crash', () => {
-    expect(judgeRun(evidence({ failure: { kind: 'error', phase: 'user2', message: 'L0 QEMU exited', tail: null } }), logs()).verdict).to.deep.equal({ kind: 'invalid', reason: 'L0 QEMU exited' });
-    expect(judgeRun(evidence({ bind: null, failure: { kind: 'error', phase: 'boot', message: 'L1 did not boot', tail: null } }), logs({ consoleAfterBind: null })).verdict.kind).to.equal('invalid');
+    expect(
+      judgeRun(evidence({ failure: { kind: 'error', phase: 'user2', message: 'L0 QEMU exited', tail: null } }), logs())
+        .verdict,
+    ).to.deep.equal({ kind: 'invalid', reason: 'L0 QEMU exited' });
+    expect(
+      judgeRun(
+        evidence({ bind: null, failure: { kind: 'error', phase: 'boot', message: 'L1 did not boot', tail: null } }),
+        logs({ consoleAfterBind: null }),
+      ).verdict.kind,
+    ).to.equal('invalid');
   });
 
-  it('calls the kernel-side control not applicable on a kernel before v6.3 that refuses the device for want of a reset function, and invalid otherwise', () => {
-    const refused = { bound: false as const, kernelSays: 'vfio-platform 90c0000.xgmac: no reset function found for device 90c0000.xgmac', resetModuleShipped: false };
-    const spec = { ...evidence().spec, control: 'kernel-no-reset' as const };
-    const old = judgeRun(evidence({ spec, bind: { ...refused, kernelRelease: '6.1.158-vfio-reset' } }), logs());
-    expect(old.verdict.kind).to.equal('not-applicable');
-    expect((old.verdict as { reason: string }).reason).to.match(/^kernel 6\.1\.158-vfio-reset \(before v6\.3\) refuses/);
-    const silentRefusal = judgeRun(evidence({ spec, bind: { ...refused, kernelSays: 'vfio-platform: probe of 90c0000.xgmac failed with error -22', kernelRelease: '6.1.158' } }), logs());
-    expect(silentRefusal.verdict.kind, 'as 6.1 says it (reset_required=0 makes it silent)').to.equal('not-applicable');
-    expect(judgeRun(evidence({ spec, bind: { ...refused, kernelRelease: '6.12.95-vfio-reset' } }), logs()).verdict.kind).to.equal('invalid');
-    expect(judgeRun(evidence({ spec, bind: { ...refused, kernelSays: 'vfio-platform: probe of 90c0000.xgmac failed with error -16', kernelRelease: '6.1.158' } }), logs()).verdict.kind).to.equal('invalid');
-  });
+  it(
+    'calls the kernel-side control not applicable on a kernel before v6.3 ' +
+      'that refuses the device for want of a reset function, and invalid otherwise',
+    () => {
+      const refused = {
+        bound: false as const,
+        kernelSays: 'vfio-platform 90c0000.xgmac: no reset function found for device 90c0000.xgmac',
+        resetModuleShipped: false,
+      };
+      const spec = { ...evidence().spec, control: 'kernel-no-reset' as const };
+      const old = judgeRun(evidence({ spec, bind: { ...refused, kernelRelease: '6.1.158-vfio-reset' } }), logs());
+      expect(old.verdict.kind).to.equal('not-applicable');
+      expect((old.verdict as { reason: string }).reason).to.match(
+        /^kernel 6\.1\.158-vfio-reset \(before v6\.3\) refuses/,
+      );
+      const silentRefusal = judgeRun(
+        evidence({
+          spec,
+          bind: {
+            ...refused,
+            kernelSays: 'vfio-platform: probe of 90c0000.xgmac failed with error -22',
+            kernelRelease: '6.1.158',
+          },
+        }),
+        logs(),
+      );
+      expect(silentRefusal.verdict.kind, 'as 6.1 says it (reset_required=0 makes it silent)').to.equal(
+        'not-applicable',
+      );
+      expect(
+        judgeRun(evidence({ spec, bind: { ...refused, kernelRelease: '6.12.95-vfio-reset' } }), logs()).verdict.kind,
+      ).to.equal('invalid');
+      expect(
+        judgeRun(
+          evidence({
+            spec,
+            bind: {
+              ...refused,
+              kernelSays: 'vfio-platform: probe of 90c0000.xgmac failed with error -16',
+              kernelRelease: '6.1.158',
+            },
+          }),
+          logs(),
+        ).verdict.kind,
+      ).to.equal('invalid');
+    },
+  );
 
-  it('refuses an event placed outside the run\'s span (a clock that starts in 1970), naming the oracle', () => {
-    const user2 = evidence().user2!.map((e) => (e.event === 'registers' ? { ...e, dma_control: '0x2', t_boot_ms: 1_796_220_181_928 } : e));
+  it("refuses an event placed outside the run's span (a clock that starts in 1970), naming the oracle", () => {
+    const user2 = evidence().user2!.map((e) =>
+      e.event === 'registers' ? { ...e, dma_control: '0x2', t_boot_ms: 1_796_220_181_928 } : e,
+    );
     const j = judgeRun(evidence({ user2 }), logs());
     expect(j.verdict.kind).to.equal('invalid');
-    expect((j.verdict as { reason: string }).reason).to.match(/^user2-registers: its first event at \d+ ms from the kill lies outside the run \(-5000\.\.7000 ms\)/);
+    expect((j.verdict as { reason: string }).reason).to.match(
+      /^user2-registers: its first event at \d+ ms from the kill lies outside the run \(-5000\.\.7000 ms\)/,
+    );
   });
 
   it('refuses a malformed report of user #2, naming the field', () => {
     const user2 = evidence().user2!.map((e) => (e.event === 'memory' ? { ...e, changed_bytes: 'many' } : e));
-    expect(judgeRun(evidence({ user2 }), logs()).verdict).to.deep.equal({ kind: 'invalid', reason: 'user #2 (xgmac-reset-probe)\'s "memory" report: field changed_bytes is not a number ("many")' });
+    expect(judgeRun(evidence({ user2 }), logs()).verdict).to.deep.equal({
+      kind: 'invalid',
+      reason: 'user #2 (xgmac-reset-probe)\'s "memory" report: field changed_bytes is not a number ("many")',
+    });
   });
 
   it('refuses a trace with a stretch of the window without frames: the L0 oracles were blind there', () => {
     const j = judgeRun(evidence(), logs({ trace: parseTrace(quietTrace(KILL + 5500, KILL + 2000).join('\n')) }));
-    expect((j.verdict as { reason: string }).reason).to.match(/no frame reaching the device from 199\d to 280\d ms after the kill/);
+    expect((j.verdict as { reason: string }).reason).to.match(
+      /no frame reaching the device from 199\d to 280\d ms after the kill/,
+    );
   });
 
   it('in the silent pattern, looks for frames only from their resumption, which must have happened', () => {
     const spec = { ...evidence().spec, pattern: 'silent-until-reassigned' as const };
-    const silentTrace = parseTrace([...quietTrace(KILL + 30), ...quietTrace(KILL + 5500).filter((l) => Number(l.split('@')[1]!.split(':')[0]) * 1000 > KILL + 3200)].join('\n'));
-    expect(judgeRun(evidence({ spec, marks: { ...evidence().marks, 'traffic-resumed': KILL + 3200 } }), logs({ trace: silentTrace })).verdict).to.deep.equal({ kind: 'pass' });
-    expect((judgeRun(evidence({ spec }), logs({ trace: silentTrace })).verdict as { reason: string }).reason).to.match(/traffic never resumed/);
+    const silentTrace = parseTrace(
+      [
+        ...quietTrace(KILL + 30),
+        ...quietTrace(KILL + 5500).filter((l) => Number(l.split('@')[1]!.split(':')[0]) * 1000 > KILL + 3200),
+      ].join('\n'),
+    );
+    expect(
+      judgeRun(
+        evidence({ spec, marks: { ...evidence().marks, 'traffic-resumed': KILL + 3200 } }),
+        logs({ trace: silentTrace }),
+      ).verdict,
+    ).to.deep.equal({ kind: 'pass' });
+    expect((judgeRun(evidence({ spec }), logs({ trace: silentTrace })).verdict as { reason: string }).reason).to.match(
+      /traffic never resumed/,
+    );
   });
 });
 
 describe('the L0 window', () => {
-  it('opens once the reset\'s writes have landed, or when user #1 was seen gone if that is earlier', () => {
+  it("opens once the reset's writes have landed, or when user #1 was seen gone if that is earlier", () => {
     expect(windowStart(KILL + 20, KILL + 40)).to.equal(KILL + 20 + RELEASE_SETTLE_MS);
     expect(windowStart(KILL + 20, KILL + 25)).to.equal(KILL + 25);
     expect(windowStart(null, KILL + 40)).to.equal(KILL + 40);
@@ -122,6 +247,8 @@ describe('the L0 window', () => {
     const trace = parseTrace(quietTrace(KILL + 3000).join('\n'));
     expect(blindStretch(trace, 0, KILL + 25, KILL + 3000)).to.equal(null);
     expect(blindStretch(trace, 0, KILL + 25, KILL + 4000)).to.deep.include({ to: KILL + 4000 });
-    expect(blindStretch(trace, 1, KILL + 25, KILL + 3000), 'frames of another instance do not count').to.not.equal(null);
+    expect(blindStretch(trace, 1, KILL + 25, KILL + 3000), 'frames of another instance do not count').to.not.equal(
+      null,
+    );
   });
 });

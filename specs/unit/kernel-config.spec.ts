@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeDropped, droppedOptions, parseConfig, requestsOf, type OptionValue } from '../../harness/build/kernel-config.ts';
+import {
+  describeDropped,
+  droppedOptions,
+  parseConfig,
+  requestsOf,
+  type OptionValue,
+} from '../../harness/build/kernel-config.ts';
 import { repoRoot } from '../../harness/paths.ts';
 
 const set = (value: string): OptionValue => ({ kind: 'set', value });
@@ -65,28 +71,43 @@ describe('droppedOptions', () => {
   });
 
   it('reports a module (=m) that became built in (=y)', () => {
-    const requests = requestsOf([{ name: 'vfio-platform.config', text: 'CONFIG_VFIO_PLATFORM_CALXEDAXGMAC_RESET=m\n' }]);
+    const requests = requestsOf([
+      { name: 'vfio-platform.config', text: 'CONFIG_VFIO_PLATFORM_CALXEDAXGMAC_RESET=m\n' },
+    ]);
     const dropped = droppedOptions(requests, 'CONFIG_VFIO_PLATFORM_CALXEDAXGMAC_RESET=y\n');
-    expect(dropped.map((d) => [d.request.option, d.got])).to.deep.equal([['CONFIG_VFIO_PLATFORM_CALXEDAXGMAC_RESET', set('y')]]);
+    expect(dropped.map((d) => [d.request.option, d.got])).to.deep.equal([
+      ['CONFIG_VFIO_PLATFORM_CALXEDAXGMAC_RESET', set('y')],
+    ]);
   });
 
   it('reports an option asked to be unset that is set', () => {
     const requests = requestsOf([{ name: 'base.config', text: '# CONFIG_STRICT_DEVMEM is not set\n' }]);
     const dropped = droppedOptions(requests, 'CONFIG_DEVMEM=y\nCONFIG_STRICT_DEVMEM=y\n');
-    expect(dropped).to.deep.equal([{ request: { option: 'CONFIG_STRICT_DEVMEM', want: unset, fragment: 'base.config' }, got: set('y') }]);
+    expect(dropped).to.deep.equal([
+      { request: { option: 'CONFIG_STRICT_DEVMEM', want: unset, fragment: 'base.config' }, got: set('y') },
+    ]);
   });
 
   it('reports a changed value (a string or a number)', () => {
-    const requests = requestsOf([{ name: 'base.config', text: 'CONFIG_PANIC_TIMEOUT=-1\nCONFIG_LOCALVERSION="-vfio-reset"\n' }]);
+    const requests = requestsOf([
+      { name: 'base.config', text: 'CONFIG_PANIC_TIMEOUT=-1\nCONFIG_LOCALVERSION="-vfio-reset"\n' },
+    ]);
     const dropped = droppedOptions(requests, 'CONFIG_PANIC_TIMEOUT=0\nCONFIG_LOCALVERSION=""\n');
     expect(dropped.map((d) => d.request.option)).to.deep.equal(['CONFIG_PANIC_TIMEOUT', 'CONFIG_LOCALVERSION']);
   });
 
   it('reports nothing when every request is honoured, "unset" being met by an absent line too', () => {
     const requests = requestsOf([
-      { name: 'base.config', text: 'CONFIG_KVM=y\nCONFIG_NET_CALXEDA_XGMAC=m\n# CONFIG_STRICT_DEVMEM is not set\nCONFIG_DEBUG_INFO=n\nCONFIG_PANIC_TIMEOUT=-1\n' },
+      {
+        name: 'base.config',
+        text:
+          'CONFIG_KVM=y\nCONFIG_NET_CALXEDA_XGMAC=m\n# CONFIG_STRICT_DEVMEM is not set\n' +
+          'CONFIG_DEBUG_INFO=n\nCONFIG_PANIC_TIMEOUT=-1\n',
+      },
     ]);
-    const resolved = 'CONFIG_KVM=y\nCONFIG_NET_CALXEDA_XGMAC=m\n# CONFIG_DEBUG_INFO is not set\nCONFIG_PANIC_TIMEOUT=-1\nCONFIG_OTHER=y\n';
+    const resolved =
+      'CONFIG_KVM=y\nCONFIG_NET_CALXEDA_XGMAC=m\n# CONFIG_DEBUG_INFO is not set\n' +
+      'CONFIG_PANIC_TIMEOUT=-1\nCONFIG_OTHER=y\n';
     expect(droppedOptions(requests, resolved)).to.deep.equal([]);
   });
 
@@ -107,7 +128,9 @@ describe('describeDropped', () => {
       { name: 'base.config', text: '# CONFIG_STRICT_DEVMEM is not set\n' },
     ]);
     const text = describeDropped(droppedOptions(requests, 'CONFIG_STRICT_DEVMEM=y\n'));
-    expect(text).to.equal('CONFIG_VIRTIO_BLK (virtio.config asks y, got not set), CONFIG_STRICT_DEVMEM (base.config asks not set, got y)');
+    expect(text).to.equal(
+      'CONFIG_VIRTIO_BLK (virtio.config asks y, got not set), CONFIG_STRICT_DEVMEM (base.config asks not set, got y)',
+    );
   });
 });
 
@@ -118,7 +141,9 @@ describe('the project fragments in kernel-config/', () => {
   before(async () => {
     const dir = join(repoRoot, 'kernel-config');
     names = (await readdir(dir)).filter((n) => n.endsWith('.config')).sort();
-    const fragments = await Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), 'utf8') })));
+    const fragments = await Promise.all(
+      names.map(async (name) => ({ name, text: await readFile(join(dir, name), 'utf8') })),
+    );
     wants = new Map(requestsOf(fragments).map((r) => [r.option, { want: r.want, fragment: r.fragment }]));
   });
 
@@ -128,7 +153,11 @@ describe('the project fragments in kernel-config/', () => {
 
   const required: Array<[string, OptionValue, string]> = [
     ['CONFIG_VFIO_PLATFORM', set('y'), 'the driver that hands the XGMAC to userspace'],
-    ['CONFIG_VFIO_PLATFORM_CALXEDAXGMAC_RESET', set('m'), 'the reset handler, a module so that a control run can leave it out'],
+    [
+      'CONFIG_VFIO_PLATFORM_CALXEDAXGMAC_RESET',
+      set('m'),
+      'the reset handler, a module so that a control run can leave it out',
+    ],
     ['CONFIG_NET_CALXEDA_XGMAC', set('m'), "L2's own driver for the passed-through XGMAC"],
     ['CONFIG_KVM', set('y'), 'L1 runs nested guests under KVM'],
     ['CONFIG_ARM_SMMU_V3', set('y'), 'IOMMU groups for vfio'],

@@ -14,7 +14,7 @@ describe('L0 trace parser', () => {
     expect(events.length).to.equal(fixture.trim().split('\n').length);
   });
 
-  it('keeps QEMU\'s wall-clock stamp in milliseconds, microsecond precision', () => {
+  it("keeps QEMU's wall-clock stamp in milliseconds, microsecond precision", () => {
     expect(events[0]?.t).to.equal(1795534323856.293);
   });
 
@@ -25,7 +25,7 @@ describe('L0 trace parser', () => {
     expect(dma.some((e) => e.dir === 'write' && e.what === 'rx-buf' && e.len === 142)).to.equal(true);
   });
 
-  it('pairs each faulting access with one SMMU translation fault of the XGMAC\'s stream ID', () => {
+  it("pairs each faulting access with one SMMU translation fault of the XGMAC's stream ID", () => {
     const faults = ofKind(events, 'smmu-event');
     expect(faults.map((e) => [e.type, e.sid])).to.deep.equal([
       ['SMMU_EVT_F_TRANSLATION', 0xff00],
@@ -34,16 +34,26 @@ describe('L0 trace parser', () => {
     ]);
   });
 
-  it('reads MMIO accesses (the reset handler\'s writes), IRQ levels and RX frame verdicts', () => {
+  it("reads MMIO accesses (the reset handler's writes), IRQ levels and RX frame verdicts", () => {
     expect(ofKind(events, 'mmio')[0]).to.deep.include({ op: 'write', offset: 0xf1c, value: 0 });
     expect(new Set(ofKind(events, 'irq').map((e) => e.level))).to.deep.equal(new Set([0, 1]));
     expect(ofKind(events, 'rx-frame').some((e) => e.verdict === 'accepted' && e.size === 142)).to.equal(true);
   });
 
   it('parses the other events it owns', () => {
-    expect(parseTraceLine('1@2.000003:xgmac_rx_frame xgmac=1 verdict=dropped size=60 reason=rx-stopped')).to.deep.equal({ t: 2000.003, kind: 'rx-frame', instance: 1, verdict: 'dropped', size: 60, reason: 'rx-stopped' });
-    expect(parseTraceLine('1@2.000003:xgmac_quiesce_ignored xgmac=0 offset=0xf18 value=0x0')).to.deep.include({ kind: 'quiesce-ignored', offset: 0xf18 });
-    expect(parseTraceLine('1@2.000003:smmuv3_translate_abort smmuv3-iommu-memory-region-platform-sid-0xff00 sid=0xff00 abort on iova:0x10000000 is_write=0')).to.deep.include({ kind: 'smmu-abort', sid: 0xff00, iova: 0x10000000 });
+    expect(parseTraceLine('1@2.000003:xgmac_rx_frame xgmac=1 verdict=dropped size=60 reason=rx-stopped')).to.deep.equal(
+      { t: 2000.003, kind: 'rx-frame', instance: 1, verdict: 'dropped', size: 60, reason: 'rx-stopped' },
+    );
+    expect(parseTraceLine('1@2.000003:xgmac_quiesce_ignored xgmac=0 offset=0xf18 value=0x0')).to.deep.include({
+      kind: 'quiesce-ignored',
+      offset: 0xf18,
+    });
+    expect(
+      parseTraceLine(
+        '1@2.000003:smmuv3_translate_abort smmuv3-iommu-memory-region-platform-sid-0xff00 ' +
+          'sid=0xff00 abort on iova:0x10000000 is_write=0',
+      ),
+    ).to.deep.include({ kind: 'smmu-abort', sid: 0xff00, iova: 0x10000000 });
   });
 
   it('ignores other output and other trace events', () => {
@@ -52,7 +62,9 @@ describe('L0 trace parser', () => {
   });
 
   it('refuses a malformed line of an event it owns, naming it', () => {
-    expect(() => parseTraceLine('1@2.000003:xgmac_dma xgmac=0 dir=sideways what=rx-desc iova=0x0 len=32 result=ok')).to.throw(TraceParseError, /dir=sideways/);
+    expect(() =>
+      parseTraceLine('1@2.000003:xgmac_dma xgmac=0 dir=sideways what=rx-desc iova=0x0 len=32 result=ok'),
+    ).to.throw(TraceParseError, /dir=sideways/);
     expect(() => parseTraceLine('1@2.000003:xgmac_irq line=0 level=1')).to.throw(TraceParseError, /missing xgmac/);
   });
 });

@@ -9,7 +9,11 @@ import { mustFire } from '../../harness/scenarios/proof.ts';
 import { decodeResetProbe } from '../../harness/evidence/agent-reports.ts';
 import type { RunSpec } from '../../harness/scenarios/run-spec.ts';
 
-const MUST_FIRE_IN_CONTROLS = mustFire({ scenario: 'raw-driver', control: 'device-ignores-reset', pattern: 'continuous' });
+const MUST_FIRE_IN_CONTROLS = mustFire({
+  scenario: 'raw-driver',
+  control: 'device-ignores-reset',
+  pattern: 'continuous',
+});
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
 import { buildFrame, payloadKey } from '../../harness/traffic/payload.ts';
 import type { OracleResult } from '../../harness/oracles/finding.ts';
@@ -26,47 +30,75 @@ describe('L0 oracles', () => {
   ];
 
   it('stay silent when the device went quiet at the release (the reset took)', () => {
-    const trace = parseTrace([...before, line(1000.02, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'), line(1000.02, 'xgmac_irq xgmac=0 line=0 level=0'), line(1001, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped')].join('\n'));
+    const trace = parseTrace(
+      [
+        ...before,
+        line(1000.02, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'),
+        line(1000.02, 'xgmac_irq xgmac=0 line=0 level=0'),
+        line(1001, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped'),
+      ].join('\n'),
+    );
     expect(l0Oracles(trace, W).map((o) => o.fired)).to.deep.equal([false, false, false]);
   });
 
-  it('fire on DMA after the release, a line left asserted, and SMMU faults, with the first event relative to the kill', () => {
-    const trace = parseTrace([...before,
-      line(1000.2, 'smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0xff00'),
-      line(1000.2, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=fault'),
-      line(1004, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=ok'),
-    ].join('\n'));
-    const [dma, irq, smmu] = l0Oracles(trace, W);
-    expect(dma).to.deep.include({ fired: true, count: 2 });
-    expect(dma!.first).to.deep.include({ tRelMs: 200 });
-    expect(dma!.first!.detail).to.match(/1 translated, 1 faulted/);
-    expect(irq).to.deep.include({ fired: true });
-    expect(irq!.first!.detail).to.match(/still asserted/);
-    expect(smmu).to.deep.include({ fired: true, count: 1 });
-  });
+  it(
+    'fire on DMA after the release, a line left asserted, and SMMU faults, ' +
+      'with the first event relative to the kill',
+    () => {
+      const trace = parseTrace(
+        [
+          ...before,
+          line(1000.2, 'smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0xff00'),
+          line(1000.2, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=fault'),
+          line(1004, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=ok'),
+        ].join('\n'),
+      );
+      const [dma, irq, smmu] = l0Oracles(trace, W);
+      expect(dma).to.deep.include({ fired: true, count: 2 });
+      expect(dma!.first).to.deep.include({ tRelMs: 200 });
+      expect(dma!.first!.detail).to.match(/1 translated, 1 faulted/);
+      expect(irq).to.deep.include({ fired: true });
+      expect(irq!.first!.detail).to.match(/still asserted/);
+      expect(smmu).to.deep.include({ fired: true, count: 1 });
+    },
+  );
 
   it('ignore another XGMAC instance and events outside the window', () => {
-    const trace = parseTrace([line(1000.2, 'xgmac_dma xgmac=1 dir=read what=rx-desc iova=0x0 len=32 result=ok'), line(1006, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x0 len=32 result=ok')].join('\n'));
+    const trace = parseTrace(
+      [
+        line(1000.2, 'xgmac_dma xgmac=1 dir=read what=rx-desc iova=0x0 len=32 result=ok'),
+        line(1006, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x0 len=32 result=ok'),
+      ].join('\n'),
+    );
     expect(l0Oracles(trace, W).some((o) => o.fired)).to.equal(false);
   });
 });
 
 describe('L1 oracles', () => {
   it('count arm-smmu-v3 event lines and place the first relative to the kill', () => {
-    const o = l1SmmuOracle(['[   12.500000] arm-smmu-v3 9050000.smmuv3: event 0x10 received:', '[   12.500100] arm-smmu-v3 9050000.smmuv3: \t0x0000ff0000000010'], 12.3);
+    const o = l1SmmuOracle(
+      [
+        '[   12.500000] arm-smmu-v3 9050000.smmuv3: event 0x10 received:',
+        '[   12.500100] arm-smmu-v3 9050000.smmuv3: \t0x0000ff0000000010',
+      ],
+      12.3,
+    );
     expect(o).to.deep.include({ fired: true, count: 1 });
     expect(o.first?.tRelMs).to.equal(200);
     expect(l1SmmuOracle(['[   12.5] vfio-platform 90c0000.xgmac: reset'], 12).fired).to.equal(false);
   });
 
-  it('read the device\'s interrupt counts from /sys/kernel/irq, summed over CPUs and lines', () => {
+  it("read the device's interrupt counts from /sys/kernel/irq, summed over CPUs and lines", () => {
     expect(XGMAC_PROFILE.hwirqs(0)).to.deep.equal([112, 113, 114]);
     expect(irqCountCommand([112, 113, 114])).to.include('112|113|114)');
     expect(parseIrqCounts('GICv3 12,3\nGICv3 0,0\nGICv3 1,0\n')).to.equal(16);
     expect(parseIrqCounts('')).to.equal(null);
     expect(l1IrqCountOracle(15, 40, 'x')).to.deep.include({ fired: true, count: 25 });
     expect(l1IrqCountOracle(15, 15, 'x').fired).to.equal(false);
-    expect(l1IrqCountOracle(null, 1, 'x'), 'a line registered and fired between the samples').to.deep.include({ fired: true, count: 1 });
+    expect(l1IrqCountOracle(null, 1, 'x'), 'a line registered and fired between the samples').to.deep.include({
+      fired: true,
+      count: 1,
+    });
     expect(l1IrqCountOracle(null, null, 'x').fired).to.equal(false);
   });
 });
@@ -75,26 +107,56 @@ describe('user #2 oracles', () => {
   const key = payloadKey('u2');
   // L1's boot clock read 100.000 s at the kill.
   const fromL1Boot = (tBootMs: number) => tBootMs - 100_000;
-  const ev = (event: string, fields: Record<string, unknown>): AgentEvent => ({ event, receivedAt: 1_004_000, ...fields });
-  const quietRegs = { control: '0x0', dma_control: '0x0', dma_intr_ena: '0x0', dma_status: '0x10040', t_boot_ms: 103_100 };
+  const ev = (event: string, fields: Record<string, unknown>): AgentEvent => ({
+    event,
+    receivedAt: 1_004_000,
+    ...fields,
+  });
+  const quietRegs = {
+    control: '0x0',
+    dma_control: '0x0',
+    dma_intr_ena: '0x0',
+    dma_status: '0x10040',
+    t_boot_ms: 103_100,
+  };
   const probe = (registers: Record<string, unknown>, more: AgentEvent[], memory: Record<string, unknown>) =>
-    decodeResetProbe([ev('registers', registers), ...more, ev('memory', { bytes: 65536, t_boot_ms: 105_200, ...memory }), ev('done', {})]);
+    decodeResetProbe([
+      ev('registers', registers),
+      ...more,
+      ev('memory', { bytes: 65536, t_boot_ms: 105_200, ...memory }),
+      ev('done', {}),
+    ]);
 
   it('stay silent for a quiescent device (latched DMA_STATUS bits do not count)', () => {
     const results = user2Oracles(probe(quietRegs, [], { changed_bytes: 0, ranges: [] }), key, fromL1Boot);
     expect(results.map((o) => o.fired)).to.deep.equal([false, false, false]);
   });
 
-  it('name each register that shows the device still running, at its time on the kill\'s time base', () => {
-    const [regs] = user2Oracles(probe({ control: '0xc', dma_control: '0x2002', dma_intr_ena: '0x1a0c1', dma_status: '0x0', t_boot_ms: 103_100 }, [], { changed_bytes: 0, ranges: [] }), key, fromL1Boot);
+  it("name each register that shows the device still running, at its time on the kill's time base", () => {
+    const [regs] = user2Oracles(
+      probe(
+        { control: '0xc', dma_control: '0x2002', dma_intr_ena: '0x1a0c1', dma_status: '0x0', t_boot_ms: 103_100 },
+        [],
+        { changed_bytes: 0, ranges: [] },
+      ),
+      key,
+      fromL1Boot,
+    );
     expect(regs).to.deep.include({ fired: true, count: 5 });
     expect(regs!.first!.detail).to.match(/SR set.*ST set.*DMA_INTR_ENA.*RE set.*TE set/);
     expect(regs!.first!.tRelMs).to.equal(3100);
   });
 
-  it('fire on IRQs and recognise this run\'s frame payload in changed memory', () => {
+  it("fire on IRQs and recognise this run's frame payload in changed memory", () => {
     const frame = buildFrame(key, 77);
-    const results = user2Oracles(probe(quietRegs, [ev('irq', { index: 0, count: 1, t_boot_ms: 103_200 })], { changed_bytes: frame.length, ranges: [{ offset: 4096, len: 160, hex: frame.toString('hex') }] }), key, fromL1Boot);
+    const results = user2Oracles(
+      probe(quietRegs, [ev('irq', { index: 0, count: 1, t_boot_ms: 103_200 })], {
+        changed_bytes: frame.length,
+        ranges: [{ offset: 4096, len: 160, hex: frame.toString('hex') }],
+      }),
+      key,
+      fromL1Boot,
+    );
     expect(results[1]).to.deep.include({ fired: true, count: 1 });
     expect(results[1]!.first!.tRelMs).to.equal(3200);
     expect(results[2]!.fired).to.equal(true);
@@ -104,15 +166,26 @@ describe('user #2 oracles', () => {
 
   it('refuse a report with a missing or non-numeric field, naming it (never NaN, never silence)', () => {
     const { t_boot_ms: _, ...unstamped } = quietRegs;
-    expect(() => probe(unstamped, [], { changed_bytes: 0, ranges: [] })).to.throw(/"registers" report: field t_boot_ms is missing/);
-    expect(() => probe({ ...quietRegs, dma_control: 'zero' }, [], { changed_bytes: 0, ranges: [] })).to.throw(/field dma_control is not a number \("zero"\)/);
+    expect(() => probe(unstamped, [], { changed_bytes: 0, ranges: [] })).to.throw(
+      /"registers" report: field t_boot_ms is missing/,
+    );
+    expect(() => probe({ ...quietRegs, dma_control: 'zero' }, [], { changed_bytes: 0, ranges: [] })).to.throw(
+      /field dma_control is not a number \("zero"\)/,
+    );
     expect(() => probe(quietRegs, [], { changed_bytes: 0 })).to.throw(/field ranges is missing/);
     expect(() => decodeResetProbe([ev('registers', quietRegs), ev('done', {})])).to.throw(/sent 0 "memory" reports/);
   });
 });
 
 describe('verdicts', () => {
-  const result = (oracle: OracleResult['oracle'], fired: boolean): OracleResult => ({ oracle, vantage: 'L0', fired, count: fired ? 1 : 0, first: fired ? { tRelMs: 5, detail: 'x' } : null, looked: '' });
+  const result = (oracle: OracleResult['oracle'], fired: boolean): OracleResult => ({
+    oracle,
+    vantage: 'L0',
+    fired,
+    count: fired ? 1 : 0,
+    first: fired ? { tRelMs: 5, detail: 'x' } : null,
+    looked: '',
+  });
   const all = (fired: boolean) => MUST_FIRE_IN_CONTROLS.map((o) => result(o, fired));
 
   it('a scenario passes only when every oracle is silent, and names the first that fired otherwise', () => {
@@ -124,29 +197,72 @@ describe('verdicts', () => {
 
   it('a control counts only when every oracle that can see the hazard fired; otherwise the run is invalid', () => {
     expect(controlVerdict(all(true), MUST_FIRE_IN_CONTROLS)).to.deep.equal({ kind: 'detected' });
-    const v = controlVerdict(all(true).map((o) => (o.oracle === 'l1-smmu-events' ? { ...o, fired: false } : o)), MUST_FIRE_IN_CONTROLS);
-    expect(v).to.deep.equal({ kind: 'invalid', reason: 'negative control not detected by l1-smmu-events: those oracles cannot be trusted' });
+    const v = controlVerdict(
+      all(true).map((o) => (o.oracle === 'l1-smmu-events' ? { ...o, fired: false } : o)),
+      MUST_FIRE_IN_CONTROLS,
+    );
+    expect(v).to.deep.equal({
+      kind: 'invalid',
+      reason: 'negative control not detected by l1-smmu-events: those oracles cannot be trusted',
+    });
   });
 
   it('maps runs to bisect exit codes: regression 1 over invalid 125 over good 0', () => {
-    const spec = (control: RunSpec['control'], pattern: RunSpec['pattern'] = 'continuous'): RunSpec => ({ scenario: 'raw-driver', control, pattern, signal: 'KILL', seed: 's', repetition: 1 });
-    const both = (control: RunSpec['control'], kind: 'pass' | 'detected') => [{ spec: spec(control), verdict: { kind } }, { spec: spec(control, 'silent-until-reassigned'), verdict: { kind } }] as const;
+    const spec = (control: RunSpec['control'], pattern: RunSpec['pattern'] = 'continuous'): RunSpec => ({
+      scenario: 'raw-driver',
+      control,
+      pattern,
+      signal: 'KILL',
+      seed: 's',
+      repetition: 1,
+    });
+    const both = (control: RunSpec['control'], kind: 'pass' | 'detected') =>
+      [
+        { spec: spec(control), verdict: { kind } },
+        { spec: spec(control, 'silent-until-reassigned'), verdict: { kind } },
+      ] as const;
     expect(exitCodeOf([...both('none', 'pass'), ...both('device-ignores-reset', 'detected')])).to.equal(0);
-    expect(exitCodeOf([...both('none', 'pass'), { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: '' } }])).to.equal(125);
-    expect(exitCodeOf([{ spec: spec('none'), verdict: { kind: 'regression', reason: '' } }, { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: '' } }])).to.equal(1);
+    expect(
+      exitCodeOf([
+        ...both('none', 'pass'),
+        { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: '' } },
+      ]),
+    ).to.equal(125);
+    expect(
+      exitCodeOf([
+        { spec: spec('none'), verdict: { kind: 'regression', reason: '' } },
+        { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: '' } },
+      ]),
+    ).to.equal(1);
     expect(exitCodeOf([...both('none', 'pass')]), 'a pass that no control backs').to.equal(125);
   });
 
-  it('a control the kernel cannot host does not count against the set when the other control proved every oracle', () => {
-    const spec = (control: RunSpec['control'], pattern: RunSpec['pattern']): RunSpec => ({ scenario: 'raw-driver', control, pattern, signal: 'KILL', seed: 's', repetition: 1 });
-    const na = { kind: 'not-applicable', reason: 'kernel 6.1 refuses' } as const;
-    const runs = (['continuous', 'silent-until-reassigned'] as const).flatMap((p) => [
-      { spec: spec('none', p), verdict: { kind: 'pass' } as const },
-      { spec: spec('kernel-no-reset', p), verdict: na },
-      { spec: spec('device-ignores-reset', p), verdict: { kind: 'detected' } as const },
-    ]);
-    expect(exitCodeOf(runs)).to.equal(0);
-    // With only the continuous pattern's device-side control, user2-memory would be unproven, were it run silent.
-    expect(exitCodeOf(runs.filter((r) => !(r.spec.pattern === 'silent-until-reassigned' && r.spec.control === 'device-ignores-reset')))).to.equal(125);
-  });
+  it(
+    'a control the kernel cannot host does not count against the set ' + 'when the other control proved every oracle',
+    () => {
+      const spec = (control: RunSpec['control'], pattern: RunSpec['pattern']): RunSpec => ({
+        scenario: 'raw-driver',
+        control,
+        pattern,
+        signal: 'KILL',
+        seed: 's',
+        repetition: 1,
+      });
+      const na = { kind: 'not-applicable', reason: 'kernel 6.1 refuses' } as const;
+      const runs = (['continuous', 'silent-until-reassigned'] as const).flatMap((p) => [
+        { spec: spec('none', p), verdict: { kind: 'pass' } as const },
+        { spec: spec('kernel-no-reset', p), verdict: na },
+        { spec: spec('device-ignores-reset', p), verdict: { kind: 'detected' } as const },
+      ]);
+      expect(exitCodeOf(runs)).to.equal(0);
+      // With only the continuous pattern's device-side control, user2-memory would be unproven, were it run silent.
+      expect(
+        exitCodeOf(
+          runs.filter(
+            (r) => !(r.spec.pattern === 'silent-until-reassigned' && r.spec.control === 'device-ignores-reset'),
+          ),
+        ),
+      ).to.equal(125);
+    },
+  );
 });

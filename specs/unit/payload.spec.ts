@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { siphash24 } from '../../harness/traffic/siphash.ts';
-import { buildFrame, buildPayload, FRAME_HEADER_LEN, PAYLOAD_LEN, PAYLOAD_MAGIC, payloadKey, scanForPayloads, verifyPayload } from '../../harness/traffic/payload.ts';
+import {
+  buildFrame,
+  buildPayload,
+  FRAME_HEADER_LEN,
+  PAYLOAD_LEN,
+  PAYLOAD_MAGIC,
+  payloadKey,
+  scanForPayloads,
+  verifyPayload,
+} from '../../harness/traffic/payload.ts';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i);
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => i);

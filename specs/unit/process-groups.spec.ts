@@ -25,7 +25,9 @@ function groupMembers(pgid: number): number[] {
 /** True when `pid` no longer runs: no such process, or a zombie not yet reaped by its new parent. */
 function isGone(pid: number): boolean {
   try {
-    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .startsWith('Z');
   } catch {
     return true; // ps exits 1 when there is no such process
   }
@@ -101,18 +103,30 @@ describe('a harness process that is interrupted', function () {
   this.timeout(20_000);
   const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`kills its process groups on ${signal} and exits with ${code}`, async () => {
       // node --import tsx, as harness/bin/vfio-reset.js does: one process, so the signal reaches the harness itself.
-      const holder = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => holder.on('exit', (c, s) => resolve({ code: c, signal: s })));
+      const holder = spawn(process.execPath, ['--import', 'tsx', fixture], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        holder.on('exit', (c, s) => resolve({ code: c, signal: s })),
+      );
       let stdout = '';
       let stderr = '';
       holder.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       holder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       let sleepPid = 0;
       try {
-        await until(() => stdout.includes('\n') || holder.exitCode !== null, 'the fixture prints the pid of its sleep', 15_000);
+        await until(
+          () => stdout.includes('\n') || holder.exitCode !== null,
+          'the fixture prints the pid of its sleep',
+          15_000,
+        );
         sleepPid = Number(stdout.trim());
         expect(sleepPid, `fixture printed no pid; stderr: ${stderr}`).to.be.greaterThan(0);
         expect(pgidOf(sleepPid), 'the sleep leads its own group').to.equal(sleepPid);

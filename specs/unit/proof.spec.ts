@@ -10,18 +10,33 @@ import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../../harness/scenarios/r
 describe('which oracles the controls must make fire', () => {
   for (const scenario of SCENARIOS) {
     it(`${scenario}: every oracle it judges by is in some control's must-fire set`, () => {
-      const proven = new Set(TRAFFIC_PATTERNS.flatMap((pattern) => CONTROLS.flatMap((control) => mustFire({ scenario, control, pattern }))));
-      expect(SCENARIO_ORACLES[scenario].filter((o) => !proven.has(o)), 'oracles no control proves').to.deep.equal([]);
+      const proven = new Set(
+        TRAFFIC_PATTERNS.flatMap((pattern) => CONTROLS.flatMap((control) => mustFire({ scenario, control, pattern }))),
+      );
+      expect(
+        SCENARIO_ORACLES[scenario].filter((o) => !proven.has(o)),
+        'oracles no control proves',
+      ).to.deep.equal([]);
     });
 
-    it(`${scenario}: the device-side control alone proves every oracle (the only control kernels before v6.3 can host, and bisect's default)`, () => {
-      const proven = new Set(TRAFFIC_PATTERNS.flatMap((pattern) => mustFire({ scenario, control: 'device-ignores-reset', pattern })));
-      expect(SCENARIO_ORACLES[scenario].filter((o) => !proven.has(o))).to.deep.equal([]);
-    });
+    it(
+      `${scenario}: the device-side control alone proves every oracle ` +
+        "(the only control kernels before v6.3 can host, and bisect's default)",
+      () => {
+        const proven = new Set(
+          TRAFFIC_PATTERNS.flatMap((pattern) => mustFire({ scenario, control: 'device-ignores-reset', pattern })),
+        );
+        expect(SCENARIO_ORACLES[scenario].filter((o) => !proven.has(o))).to.deep.equal([]);
+      },
+    );
 
     it(`${scenario}: no control must make fire an oracle the scenario does not judge by`, () => {
       for (const pattern of TRAFFIC_PATTERNS) {
-        for (const control of CONTROLS) expect(MUST_FIRE[scenario][pattern][control].filter((o) => !SCENARIO_ORACLES[scenario].includes(o)), `${pattern}/${control}`).to.deep.equal([]);
+        for (const control of CONTROLS)
+          expect(
+            MUST_FIRE[scenario][pattern][control].filter((o) => !SCENARIO_ORACLES[scenario].includes(o)),
+            `${pattern}/${control}`,
+          ).to.deep.equal([]);
       }
     });
   }

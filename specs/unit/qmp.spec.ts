@@ -24,7 +24,9 @@ describe('QmpFramer', () => {
       '{"error": {"class": "Gener'; // the start of the next message
     const messages = framer.push(chunk);
     expect(messages.map((m) => m.kind)).to.deep.equal(['greeting', 'event', 'return']);
-    expect(framer.push('icError", "desc": "x"}, "id": "c"}\n')).to.deep.equal([{ kind: 'error', id: 'c', errorClass: 'GenericError', desc: 'x' }]);
+    expect(framer.push('icError", "desc": "x"}, "id": "c"}\n')).to.deep.equal([
+      { kind: 'error', id: 'c', errorClass: 'GenericError', desc: 'x' },
+    ]);
   });
 });
 
@@ -35,13 +37,19 @@ describe('parseQmpMessage', () => {
   });
 
   it('recognises a return, with its id when the id is a string and without one otherwise', () => {
-    expect(parseQmpMessage({ return: { running: true }, id: 'x-1' })).to.deep.equal({ kind: 'return', id: 'x-1', value: { running: true } });
+    expect(parseQmpMessage({ return: { running: true }, id: 'x-1' })).to.deep.equal({
+      kind: 'return',
+      id: 'x-1',
+      value: { running: true },
+    });
     expect(parseQmpMessage({ return: {} })).to.deep.equal({ kind: 'return', id: undefined, value: {} });
     expect(parseQmpMessage({ return: {}, id: 7 })).to.deep.equal({ kind: 'return', id: undefined, value: {} });
   });
 
   it('recognises an error with its class and description', () => {
-    expect(parseQmpMessage({ error: { class: 'DeviceNotFound', desc: "Device 'x' not found" }, id: 'x-2' })).to.deep.equal({
+    expect(
+      parseQmpMessage({ error: { class: 'DeviceNotFound', desc: "Device 'x' not found" }, id: 'x-2' }),
+    ).to.deep.equal({
       kind: 'error',
       id: 'x-2',
       errorClass: 'DeviceNotFound',
@@ -50,7 +58,11 @@ describe('parseQmpMessage', () => {
   });
 
   it('recognises an event and keeps its data and timestamp', () => {
-    const raw = { event: 'SHUTDOWN', data: { guest: true, reason: 'guest-panic' }, timestamp: { seconds: 10, microseconds: 5 } };
+    const raw = {
+      event: 'SHUTDOWN',
+      data: { guest: true, reason: 'guest-panic' },
+      timestamp: { seconds: 10, microseconds: 5 },
+    };
     expect(parseQmpMessage(raw)).to.deep.equal({ kind: 'event', event: raw });
   });
 
@@ -90,7 +102,9 @@ class FakeQmp {
         }
       });
       socket.on('error', () => {});
-      send(socket, { QMP: { version: { qemu: { major: 8, minor: 2, micro: 0 }, package: '' }, capabilities: ['oob'] } });
+      send(socket, {
+        QMP: { version: { qemu: { major: 8, minor: 2, micro: 0 }, package: '' }, capabilities: ['oob'] },
+      });
     });
   }
 
@@ -158,7 +172,10 @@ describe('QmpClient against a fake QMP server', () => {
       for (const c of [...held].reverse()) send(peer, { return: { answerTo: c.execute }, id: c.id });
     };
     client = await QmpClient.connect(fake.path, 2000);
-    const [status, name] = await Promise.all([client.execute('query-status'), client.execute('query-name', { verbose: true })]);
+    const [status, name] = await Promise.all([
+      client.execute('query-status'),
+      client.execute('query-name', { verbose: true }),
+    ]);
     expect(status).to.deep.equal({ answerTo: 'query-status' });
     expect(name).to.deep.equal({ answerTo: 'query-name' });
     expect(held[0]?.id).to.not.equal(held[1]?.id);
@@ -182,7 +199,8 @@ describe('QmpClient against a fake QMP server', () => {
   });
 
   it('rejects a command answered with an error with a QmpError naming command, class and description', async () => {
-    fake.onCommand = (command, peer) => send(peer, { error: { class: 'DeviceNotFound', desc: "Device 'nic0' not found" }, id: command.id });
+    fake.onCommand = (command, peer) =>
+      send(peer, { error: { class: 'DeviceNotFound', desc: "Device 'nic0' not found" }, id: command.id });
     client = await QmpClient.connect(fake.path, 2000);
     const error = await rejectionOf(client.execute('device_del', { id: 'nic0' }));
     expect(error).to.be.instanceOf(QmpError);

@@ -16,12 +16,26 @@ const FIXTURE = join(repoRoot, 'specs/fixtures/traces/l0-unmap.log');
 // The recorded trace's first fault is at 1795534324.489473 s: call that the kill.
 const KILL = 1795534324489.473;
 
-function run(scenario: 'raw-driver' | 'vm', control: RunResult['spec']['control'], verdict: Verdict, dir = '/nonexistent'): RunResult {
+function run(
+  scenario: 'raw-driver' | 'vm',
+  control: RunResult['spec']['control'],
+  verdict: Verdict,
+  dir = '/nonexistent',
+): RunResult {
   return {
     id: `${scenario}+${control}`,
     spec: { scenario, control, pattern: 'continuous', signal: 'KILL', seed: 's', repetition: 1 },
     verdict,
-    oracles: [{ oracle: 'l0-dma-after-release', vantage: 'L0', fired: verdict.kind !== 'pass', count: 3, first: null, looked: 'x' }],
+    oracles: [
+      {
+        oracle: 'l0-dma-after-release',
+        vantage: 'L0',
+        fired: verdict.kind !== 'pass',
+        count: 3,
+        first: null,
+        looked: 'x',
+      },
+    ],
     user1: { frames: 50, irqs: 50, payloadsVerified: 50, live: true },
     timeline: { kill: 0, 'user1-exit': 30, 'user2-done': 5000 },
     killWallClock: KILL,
@@ -42,12 +56,27 @@ describe('qualification report', () => {
       run('raw-driver', 'kernel-no-reset', { kind: 'detected' }),
     ]);
     expect(stats).to.have.length(2);
-    expect(stats[0]).to.deep.include({ scenario: 'raw-driver', control: 'none', runs: 2, expected: 'pass', misclassified: 1, flaky: true });
-    expect(stats[1]).to.deep.include({ control: 'kernel-no-reset', expected: 'detected', misclassified: 0, flaky: false });
+    expect(stats[0]).to.deep.include({
+      scenario: 'raw-driver',
+      control: 'none',
+      runs: 2,
+      expected: 'pass',
+      misclassified: 1,
+      flaky: true,
+    });
+    expect(stats[1]).to.deep.include({
+      control: 'kernel-no-reset',
+      expected: 'detected',
+      misclassified: 0,
+      flaky: false,
+    });
   });
 
   it('draws DMA translated and faulted, the IRQ line and SMMU faults around the kill from the trace', () => {
-    const svg = timelineSvg(parseTrace(readFileSync(FIXTURE, 'utf8')), { killAt: KILL, marks: { kill: 0, 'user1-exit': 30 } });
+    const svg = timelineSvg(parseTrace(readFileSync(FIXTURE, 'utf8')), {
+      killAt: KILL,
+      marks: { kill: 0, 'user1-exit': 30 },
+    });
     expect(svg.startsWith('<svg')).to.equal(true);
     expect(svg).to.include('fill="#2b7bb9"');
     expect(svg).to.include('fill="#d9480f"');
@@ -55,25 +84,55 @@ describe('qualification report', () => {
     expect(svg).to.include('kill +0 ms');
   });
 
-  it('renders one self-contained HTML page: verdict, statistics, environment, a timeline per scenario and control', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-qual-'));
-    try {
-      await copyFile(FIXTURE, join(dir, 'l0-trace.log'));
-      const provenance = {
-        harness: { revision: 'abc', dirty: false, argv: [] },
-        host: { hostname: 'h', kernel: '6.1', arch: 'x64', node: 'v20' },
-        l0Qemu: { binary: '/q', version: 'QEMU emulator version 10.0.13', origin: { kind: 'built', sourceVersion: '1:10.0.13+ds-0+deb13u1', patches: { 'a.patch': 'f'.repeat(64) }, key: 'k' } },
-        kernel: { source: { kind: 'debian-package' }, release: '6.12.95-vfio-reset', cacheKey: 'k', fragments: { 'base.config': 'a'.repeat(64) }, patches: {} },
-        images: { debianBase: { key: 'b', packages: { 'qemu-system-arm': '1:7.2' } }, agents: 'a', l2Initramfs: 'l', l1Image: 'i' },
-      } as unknown as Provenance;
-      const html = await qualificationHtml([run('raw-driver', 'none', { kind: 'pass' }, dir), run('raw-driver', 'device-ignores-reset', { kind: 'detected' }, dir)], provenance, 0);
-      expect(html).to.match(/^<!doctype html>/);
-      expect(html).to.include('QUALIFIED');
-      expect(html.match(/<svg/g)).to.have.length(2);
-      expect(html).to.include('1:10.0.13+ds-0+deb13u1');
-      expect(html).to.not.match(/<script|<link|src="http/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'renders one self-contained HTML page: ' + 'verdict, statistics, environment, a timeline per scenario and control',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-qual-'));
+      try {
+        await copyFile(FIXTURE, join(dir, 'l0-trace.log'));
+        const provenance = {
+          harness: { revision: 'abc', dirty: false, argv: [] },
+          host: { hostname: 'h', kernel: '6.1', arch: 'x64', node: 'v20' },
+          l0Qemu: {
+            binary: '/q',
+            version: 'QEMU emulator version 10.0.13',
+            origin: {
+              kind: 'built',
+              sourceVersion: '1:10.0.13+ds-0+deb13u1',
+              patches: { 'a.patch': 'f'.repeat(64) },
+              key: 'k',
+            },
+          },
+          kernel: {
+            source: { kind: 'debian-package' },
+            release: '6.12.95-vfio-reset',
+            cacheKey: 'k',
+            fragments: { 'base.config': 'a'.repeat(64) },
+            patches: {},
+          },
+          images: {
+            debianBase: { key: 'b', packages: { 'qemu-system-arm': '1:7.2' } },
+            agents: 'a',
+            l2Initramfs: 'l',
+            l1Image: 'i',
+          },
+        } as unknown as Provenance;
+        const html = await qualificationHtml(
+          [
+            run('raw-driver', 'none', { kind: 'pass' }, dir),
+            run('raw-driver', 'device-ignores-reset', { kind: 'detected' }, dir),
+          ],
+          provenance,
+          0,
+        );
+        expect(html).to.match(/^<!doctype html>/);
+        expect(html).to.include('QUALIFIED');
+        expect(html.match(/<svg/g)).to.have.length(2);
+        expect(html).to.include('1:10.0.13+ds-0+deb13u1');
+        expect(html).to.not.match(/<script|<link|src="http/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -20,7 +20,8 @@ const FIXTURES = join(repoRoot, 'specs', 'fixtures', 'runs');
 async function asRunDir(fixture: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-fixture-'));
   for (const name of await readdir(fixture)) {
-    if (name.endsWith('.gz')) await writeFile(join(dir, name.slice(0, -3)), gunzipSync(await readFile(join(fixture, name))));
+    if (name.endsWith('.gz'))
+      await writeFile(join(dir, name.slice(0, -3)), gunzipSync(await readFile(join(fixture, name))));
     else await copyFile(join(fixture, name), join(dir, name));
   }
   return dir;
@@ -29,11 +30,32 @@ async function asRunDir(fixture: string): Promise<string> {
 describe('verdicts of recorded runs, judged again from their evidence', () => {
   const names = readdirSync(FIXTURES).sort();
 
-  it('has, for both scenarios, a pass and both controls under both traffic patterns, a crash and an infrastructure failure', () => {
-    for (const want of ['raw-driver-pass-continuous', 'raw-driver-pass-silent', 'raw-driver-kernel-no-reset-continuous', 'raw-driver-kernel-no-reset-silent', 'raw-driver-device-ignores-reset-continuous', 'raw-driver-device-ignores-reset-silent', 'vm-pass-continuous', 'vm-pass-silent', 'vm-kernel-no-reset-continuous', 'vm-kernel-no-reset-silent', 'vm-device-ignores-reset-continuous', 'vm-device-ignores-reset-silent', 'raw-driver-crash-on-release', 'vm-crash-on-release', 'raw-driver-l0-qemu-killed', 'vm-l0-qemu-killed']) {
-      expect(names, want).to.include(want);
-    }
-  });
+  it(
+    'has, for both scenarios, a pass and both controls under both traffic patterns, ' +
+      'a crash and an infrastructure failure',
+    () => {
+      for (const want of [
+        'raw-driver-pass-continuous',
+        'raw-driver-pass-silent',
+        'raw-driver-kernel-no-reset-continuous',
+        'raw-driver-kernel-no-reset-silent',
+        'raw-driver-device-ignores-reset-continuous',
+        'raw-driver-device-ignores-reset-silent',
+        'vm-pass-continuous',
+        'vm-pass-silent',
+        'vm-kernel-no-reset-continuous',
+        'vm-kernel-no-reset-silent',
+        'vm-device-ignores-reset-continuous',
+        'vm-device-ignores-reset-silent',
+        'raw-driver-crash-on-release',
+        'vm-crash-on-release',
+        'raw-driver-l0-qemu-killed',
+        'vm-l0-qemu-killed',
+      ]) {
+        expect(names, want).to.include(want);
+      }
+    },
+  );
 
   for (const name of names) {
     it(name, async () => {

@@ -9,7 +9,14 @@ import { runId } from '../../harness/scenarios/run-spec.ts';
 import { InputError } from '../../harness/errors.ts';
 import { rejectionOf } from '../support.ts';
 
-const REQUEST: CampaignRequest = { scenarios: ['raw-driver', 'vm'], controls: ['kernel-no-reset', 'device-ignores-reset'], patterns: ['continuous', 'silent-until-reassigned'], signal: 'KILL', repeat: 3, seed: 'seed' };
+const REQUEST: CampaignRequest = {
+  scenarios: ['raw-driver', 'vm'],
+  controls: ['kernel-no-reset', 'device-ignores-reset'],
+  patterns: ['continuous', 'silent-until-reassigned'],
+  signal: 'KILL',
+  repeat: 3,
+  seed: 'seed',
+};
 
 describe('sharding', () => {
   it('parses K/N and refuses anything else', () => {
@@ -33,11 +40,27 @@ describe('sharding', () => {
 describe('merging shard reports', () => {
   let dir: string;
   const provenance = { l0Qemu: { origin: { kind: 'given' } }, kernel: { cacheKey: 'k1' }, images: { l1Image: 'i' } };
-  const run = (id: string, kind: string) => ({ id, spec: { scenario: 'raw-driver', control: 'none' }, verdict: kind === 'regression' ? { kind, reason: 'r' } : { kind }, oracles: [], seconds: 1, dir: '/x' });
+  const run = (id: string, kind: string) => ({
+    id,
+    spec: { scenario: 'raw-driver', control: 'none' },
+    verdict: kind === 'regression' ? { kind, reason: 'r' } : { kind },
+    oracles: [],
+    seconds: 1,
+    dir: '/x',
+  });
   async function shard(name: string, runs: unknown[], kernel = 'k1'): Promise<string> {
     const d = join(dir, name);
     await mkdir(d, { recursive: true });
-    await writeFile(join(d, 'report.json'), JSON.stringify({ format: REPORT_FORMAT, provenance: { ...provenance, kernel: { cacheKey: kernel } }, exitCode: 0, runs, timing: {} }));
+    await writeFile(
+      join(d, 'report.json'),
+      JSON.stringify({
+        format: REPORT_FORMAT,
+        provenance: { ...provenance, kernel: { cacheKey: kernel } },
+        exitCode: 0,
+        runs,
+        timing: {},
+      }),
+    );
     return d;
   }
 
@@ -47,7 +70,10 @@ describe('merging shard reports', () => {
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   it('concatenates the runs and recomputes the exit code over all of them', async () => {
-    const merged = await mergeReports([await shard('a', [run('r1', 'pass')]), await shard('b', [run('r2', 'regression')])]);
+    const merged = await mergeReports([
+      await shard('a', [run('r1', 'pass')]),
+      await shard('b', [run('r2', 'regression')]),
+    ]);
     expect(merged.runs.map((r) => r.id)).to.deep.equal(['r1', 'r2']);
     expect(merged.exitCode).to.equal(1);
   });

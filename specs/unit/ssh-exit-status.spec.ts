@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { splitExitMark } from '../../harness/machines/ssh.ts';
 
 describe('splitExitMark', () => {
-  it('takes the printed status and gives back the command\'s own output unchanged', () => {
+  it("takes the printed status and gives back the command's own output unchanged", () => {
     expect(splitExitMark('hello\n\n__vfio_reset_exit_status=0\n')).to.deep.equal({ stdout: 'hello\n', code: 0 });
     expect(splitExitMark('\n__vfio_reset_exit_status=2\n')).to.deep.equal({ stdout: '', code: 2 });
   });
