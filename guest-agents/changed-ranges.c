@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "changed-ranges.h"
 #include <stdbool.h>
 

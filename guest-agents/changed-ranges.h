@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Where a buffer that started all zero has since been written: the maximal
  * runs of CHANGED_BLOCK-byte blocks that hold any non-zero byte. Pure, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Memory barriers between the CPU and a DMA-capable device sharing memory,
  * as Linux's dma_rmb()/dma_wmb() on arm64: the device is in the outer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Agents report one JSON object a line on stdout, flushed at once, so that
  * the harness can read each report as soon as it is written, even when the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * First process of a nested guest (L2): reports that the guest reached
  * userspace, with its kernel and uptime, then powers the guest off so that

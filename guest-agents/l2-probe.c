@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * First process of a nested guest (L2) given an XGMAC that another VM used
  * until it was killed: reports, before anything in this guest drives the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Numeric command-line arguments of the VFIO agents: a bad one is reported
  * like any other failed step (JSON error line, exit 2) before the device is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE		/* memmem */
 #include "payload-scan.h"
 #include <errno.h>

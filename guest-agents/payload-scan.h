@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Finds the run's frame payloads (harness/traffic/payload.ts) in memory: a
  * payload is recognised where the magic, the run id and the SipHash check

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "siphash.h"
 
 static uint64_t rotl(uint64_t x, unsigned int b)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * SipHash-2-4 (Aumasson and Bernstein), the keyed check value of the run's
  * frame payloads; the same function as harness/traffic/siphash.ts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Seconds since the guest booted, for the agents' first report (-1 if unknown). */
 #ifndef UPTIME_H
 #define UPTIME_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "vfio-platform.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A VFIO platform device opened from userspace through a type1 container:
  * its registers, DMA mappings and interrupt eventfds. Every failure is

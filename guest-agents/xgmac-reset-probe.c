@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The next user of an XGMAC after xgmac-vfio-driver was killed: tells
  * whether the device still does what the dead driver had set it up for,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Follows drivers/net/ethernet/calxeda/xgmac.c (xgmac_hw_init, xgmac_open,
  * xgmac_rx) so that the device sees what it would see under Linux.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * RX side of a Calxeda XGMAC driver, as pure logic: register accesses go
  * through callbacks and DMA memory is given by the caller, so that the same

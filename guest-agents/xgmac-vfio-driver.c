@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Raw VFIO userspace driver for the Calxeda XGMAC, run as root in L1 on a
  * device bound to vfio-platform: sets up reception as Linux's xgmac driver

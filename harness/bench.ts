@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `npm run bench`: where the time goes. The harness's smoke phases next to
  * the raw floor measured in the same run (L0 -> L1 -> L2 -> off with no

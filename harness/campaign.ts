@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A set of runs (scenarios, then negative controls, repeated) on one built
  * stack, each in a directory of its own, with report.json, junit.xml and a

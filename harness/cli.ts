@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `vfio-reset`: the command line. Each command parses its options, runs and
  * returns one exit code; errors are one line naming what is wrong and how to

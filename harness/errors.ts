@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Failures that are not findings. A run that hits one of these has not
  * decided anything about the kernel, so it is never reported as a pass or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Exit codes, one meaning each; they fit `git bisect run`. */
 export const EXIT = {
   /** The kernel is good: every oracle saw nothing, or a smoke check passed. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Where the harness finds its own files and keeps its caches. */
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

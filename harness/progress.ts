@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Progress for people and for CI logs. Every message is a line stamped
  * with the time since the command started. On a terminal (and not under

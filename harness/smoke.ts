@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The boot smoke check: L0 boots L1 with the kernel under test, L1 must
  * offer KVM and vfio-platform, and L1's own QEMU must boot a nested guest

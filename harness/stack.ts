@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Everything a run boots, built (or found in the cache) in dependency
  * order: kernel, Debian base, agents, L2 initramfs, L1 root image.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `npm test`: the unit specs (seconds, no QEMU) and then the integration
  * specs (real builds, real QEMU), in one mocha run, ending with the plain

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * From the oracles' results to one verdict per run, and from the runs to
  * one exit code. A scenario passes only if every oracle saw nothing. A

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs the Debian packages the harness needs on a Debian 12 host.
 # Idempotent: a stamp keyed by this script's own hash skips the work when
 # nothing changed. Never adds trixie to the host's sources.

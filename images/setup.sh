@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Everything `npm start` and `npm test` need on a Debian 12 host: the Debian
 # packages (host-setup.sh) and the npm packages. Idempotent and quick when
 # nothing changed.

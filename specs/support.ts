@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Small helpers shared by the unit specs (not a spec itself: no `.spec.ts`). */
 
 /** The error `promise` rejects with; fails if it resolves or has not settled within `withinMs`. */

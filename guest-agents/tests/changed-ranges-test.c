@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Host-side unit test of changed-ranges.c on buffers written at chosen bytes. */
 #include <string.h>
 #include "changed-ranges.h"

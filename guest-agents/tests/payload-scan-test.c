@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host-side unit test of payload-scan.c: payloads built here, in the layout
  * of harness/traffic/payload.ts, found at any offset and across chunk

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Host-side unit test of siphash.c against the reference vectors of the SipHash paper's code. */
 #include "siphash.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the host-side unit tests share, in kselftest_harness style: EXPECT
  * records a failure and goes on, ASSERT ends the test. Prints TAP and a

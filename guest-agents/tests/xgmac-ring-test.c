@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host-side unit test of xgmac-ring.c against a simulated XGMAC: a register
  * file plus the RX behaviour of the harness's device model, so that ring

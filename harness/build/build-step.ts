@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Runs one build command in its own process group, its output appended to a log file. */
 import { appendFile, readFile } from 'node:fs/promises';
 import { startGroup } from '../process/process-groups.ts';

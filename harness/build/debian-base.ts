@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The Debian bookworm arm64 packages L1 runs on: busybox, dropbear and
  * L1's own QEMU (7.2 still has -device vfio-calxeda-xgmac, removed in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Kernel config fragments: what they ask for, and which of those requests a
  * resolved .config dropped (an option whose dependencies are not met is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A kernel the user built elsewhere (--kernel-image FILE, optionally
  * --kernel-modules DIR, an INSTALL_MOD_PATH tree): checked to be an arm64

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Where a kernel comes from and how it becomes a patched source tree in
  * the work area. The work area is an accelerator, like ccache: it is kept

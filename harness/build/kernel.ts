@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Builds the arm64 kernel that serves both the ARM host (L1) and the nested
  * guests (L2): allnoconfig + the fragments in kernel-config/, merged with the

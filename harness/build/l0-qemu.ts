@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Which qemu-system-aarch64 runs L0: the project's patched build (default),
  * or one the user names with --qemu, accepted only if it has the XGMAC

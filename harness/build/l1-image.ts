@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The ARM host's root filesystem as an ext4 image, made without mounting
  * anything (mke2fs -d): the Debian base, the kernel's modules, the agents,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The nested guest's initramfs: static busybox, the L2 agents, Linux's
  * calxeda xgmac driver (a module of the kernel under test) and an init that

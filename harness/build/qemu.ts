@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The L0 QEMU: qemu-system-aarch64 built from Debian trixie's qemu source
  * package (10.0.x; dpkg-source applies Debian's own patches), then the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The last measured cold and incremental build time of each expensive
  * artifact, kept beside the cache for `npm run bench` (a cold build is one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Content hashes: the cache keys and the manifests are built from these. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

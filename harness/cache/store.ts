@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A content-addressed store of built artifacts. An entry is a directory
  * named by its kind and the hash of all of its inputs; it is built in a

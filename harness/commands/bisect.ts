@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `vfio-reset bisect`, for `git bisect run vfio-reset bisect` inside a
  * kernel tree: build HEAD with the fragments (incrementally), run the

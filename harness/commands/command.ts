@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** What every CLI command is: a name, its help, and a main that returns an exit code. */
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset doctor`: checks the host and prints, for each problem, the command that fixes it. */
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset images build|list|prune`: the content-addressed cache of built artifacts. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CacheStore } from '../cache/store.ts';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset qualify`: N repetitions of every scenario and control, with a report for a vendor. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset run`: the reset scenarios and their negative controls on one kernel. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `vfio-reset shell`: boots L1 (with one XGMAC, as the scenarios do) and
  * attaches its serial console to this terminal through node-pty, for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset smoke`: boot L1 and a nested L2 guest, print phase timings as one JSON line. */
 import { parseArgs } from 'node:util';
 import { CacheStore } from '../cache/store.ts';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Renders the XGMAC register map as a C header for the agents, so that both sides share one definition. */
 import { XGMAC_BITS, XGMAC_DESC_SIZE, XGMAC_REGS } from './xgmac.ts';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The Calxeda XGMAC device profile: everything specific to the device under
  * test, defined once. The C agents get the register map through a header

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Typed decoders of the agents' JSON-line reports, one per report kind.
  * Evidence fails closed: a report with a missing or malformed field makes

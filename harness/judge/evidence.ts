@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Everything one reset cycle gathered, as it was gathered: the machine
  * work is done by the cycle, the verdict by `judgeRun` from this record

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The verdict of one run from its evidence alone (no machine, no clock):
  * the rules every verdict obeys, in the order they apply.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A kernel that oopses, BUGs, WARNs, panics, stalls or hangs while the
  * VFIO path is on trial (from the bind on) is a regression. These are the

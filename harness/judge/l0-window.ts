@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Where the L0 oracles look, and whether they could see anything there:
  * the window from user #1's release to the end of user #2, and frames

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A machine's serial console, captured from the first byte to a log file,
  * with waits that name both success and failure: a kernel panic fails a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** A TCP port on the loopback that nothing listens on right now, for QEMU's hostfwd. */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The L0 command line that boots the ARM "Midway-like" host (L1): QEMU's
  * virt machine with EL2 (so L1 runs KVM), GICv3 and an SMMUv3, the kernel

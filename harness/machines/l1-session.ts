@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A booted ARM host: the L0 QEMU running L1, and an SSH session into it.
  * Boot waits name success (L1's init announcing itself) and failure (a

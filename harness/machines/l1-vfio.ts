@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** VFIO platform operations in L1, done over SSH the way users do them. */
 import type { SshSession } from './ssh.ts';
 import { InfrastructureError } from '../errors.ts';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The command line L1's own QEMU (Debian bookworm's 7.2) runs to start a
  * nested guest (L2) under L1's KVM. RAM stays below 4 GiB: the XGMAC's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * One QEMU process: launched from a command line built elsewhere, in a
  * process group of its own, its serial console on stdio captured from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A QMP client over a unix socket: reads the greeting, negotiates
  * capabilities, matches replies to commands by id and hands asynchronous

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A process started in L1 over SSH whose stdout is JSON lines (the agents),
  * with its L1 pid so that it can be killed with a real signal. Every line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A unix socket path short enough for sun_path (108 bytes), whatever the
  * depth of the run directory: QEMU refuses longer ones ("UNIX socket path

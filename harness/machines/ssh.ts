@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * SSH into L1 (dropbear) over the user-net port forward: the harness's own
  * key, readiness retried until the guest's sshd answers, commands with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** What an oracle says about one run: whether it saw the hazard, how much, and the first offending event. */
 
 export type OracleName =

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The ground truth: the emulated device's own trace. After the release of
  * the device by user #1 and until user #2 is done with it (user #2 never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The host kernel's view (L1): SMMU events it logged after the kill (its
  * log is rate-limited, so exact counts come from L0; here any is enough),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The next user's view: what user #2 (the reset probe) saw before it
  * programmed anything: the register state, interrupts on its eventfds, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What a freshly booted VM #2 saw first thing in its init, before any
  * driver touched the passed-through device: interrupts of the device

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Every external process the harness starts runs in a process group of its
  * own, recorded here, so that no exit path (success, error, timeout, Ctrl-C,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error, a control the
  * kernel cannot host skipped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Everything needed to rerun exactly the same run: sources, versions, hashes, the harness revision. */
 import { execa } from 'execa';
 import { arch, hostname, release } from 'node:os';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A vendor's qualification report: verdicts per scenario and control over
  * N repetitions with flake statistics, the environment and its hashes, and

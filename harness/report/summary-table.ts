@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The closing table of a run: scenario, verdict, evidence counts and time, readable in a terminal or a CI log. */
 import type { OracleName } from '../oracles/finding.ts';
 import type { RunResult } from '../scenarios/cycle.ts';

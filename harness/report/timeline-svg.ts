@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * An SVG chart of one run's device activity around the kill: DMA accesses
  * (translated and faulted), IRQ line level and SMMU faults from the L0

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The reset cycle every scenario shares: boot L1 with the device (and the
  * control, if any), bind it to vfio-platform, bring user #1 up with traffic

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Which oracles each negative control must make fire, per scenario and
  * traffic pattern, and whether a set of runs proved every oracle it relies

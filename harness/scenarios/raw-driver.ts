@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The reset cycle with raw VFIO userspace drivers in L1: user #1 is the
  * XGMAC driver (guest-agents/xgmac-vfio-driver), user #2 the reset probe

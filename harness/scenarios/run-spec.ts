@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** What one run is: a scenario cycle, optionally under a negative control, with its kill signal and seed. */
 
 export const SCENARIOS = ['raw-driver', 'vm'] as const;

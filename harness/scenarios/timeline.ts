@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Named instants of a run (harness wall clock, ms) and phase durations. */
 export class Timeline {
   readonly marks: Record<string, number> = {};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The reset cycle with nested VMs: user #1 is an L2 VM started by L1's QEMU
  * with the XGMAC passed through (-device vfio-calxeda-xgmac) whose Linux

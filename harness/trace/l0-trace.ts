@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The L0 QEMU's trace log (log backend, -msg timestamp=on) as typed,
  * timestamped events: every XGMAC DMA access, IRQ level change, MMIO

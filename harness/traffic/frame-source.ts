@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Streams this run's frames into an XGMAC of the L0 QEMU at a set rate.
  * The XGMAC's netdev is QEMU's UDP socket backend on the loopback

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Frame payloads keyed per run. A payload carries the run id, a sequence
  * number and a SipHash check value under the run's key, and is filled with

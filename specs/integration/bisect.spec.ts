@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Bisect, for real: a local kernel repository where one commit breaks the
  * Calxeda XGMAC reset handler, and `git bisect run vfio-reset bisect` must

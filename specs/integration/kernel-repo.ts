@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A local kernel git repository for the bisect demo: Debian's
  * linux-source-6.12 as the first commit, then a few commits of which one

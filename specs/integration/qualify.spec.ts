@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset qualify` for real, one repetition: the vendor's report is written, complete and readable. */
 import { expect } from 'chai';
 import { execa } from 'execa';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The product, for real: both scenarios on the default kernel pass under
  * both traffic patterns, and both negative controls (the kernel's reset

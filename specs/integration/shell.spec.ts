@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset shell` driven through a real pseudo-terminal, as a person would use it. */
 import { expect } from 'chai';
 import { spawn } from 'node-pty';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The whole stack for real: the kernel built from kernel-config/, L1 booted
  * by L0 QEMU, an L2 guest under L1's KVM. Also proves that Ctrl-C during a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The default stack (patched L0 QEMU, Debian kernel, images), built once per mocha run and shared by the integration
  * specs.

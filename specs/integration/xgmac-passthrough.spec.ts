@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The emulated Midway XGMAC on the ARM host, for real: patched L0 QEMU,
  * L1 with the kernel under test, the device behind the SMMUv3, driven by

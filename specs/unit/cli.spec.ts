@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Bad input to the CLI: one clear line naming what is wrong and how to fix it, a non-zero exit, nothing left
  * running.

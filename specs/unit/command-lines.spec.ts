@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Golden files for the QEMU command lines, one argument a line, so that a
  * change to either shows up in review as a diff. `UPDATE_GOLDEN=1` rewrites

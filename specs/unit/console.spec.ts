@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

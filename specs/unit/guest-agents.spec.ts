@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The C agents' host-side unit tests (their logic against a simulated register file), built natively and run. */
 import { expect } from 'chai';
 import { execa } from 'execa';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A harness that cannot load has decided nothing: `git bisect run` must
  * skip (125), never blame the commit (1). And a native addon that only

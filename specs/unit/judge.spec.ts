@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The rules of a verdict, on evidence made to show each one that real
  * runs on the default kernel cannot (an old kernel's bind refusal, a wrong

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The console lines by which Linux says it crashed, hung or stalled: each is found, and ordinary lines are not. */
 import { expect } from 'chai';
 import { firstKernelCrash } from '../../harness/judge/kernel-crash.ts';

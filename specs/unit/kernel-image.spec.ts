@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { releaseFromBanner } from '../../harness/build/kernel-image.ts';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The L0 trace parser, on a trace recorded from a real run (the raw VFIO driver, then its DMA map removed). */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The oracles and verdicts on synthetic evidence: each must fire on the hazard and stay silent without it. */
 import { expect } from 'chai';
 import { l0Oracles, type L0Window } from '../../harness/oracles/l0-oracle.ts';

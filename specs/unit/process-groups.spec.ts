@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Every oracle is proven: in each scenario, every oracle it judges by must
  * be made to fire by at least one negative control under some traffic

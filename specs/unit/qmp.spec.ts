@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';

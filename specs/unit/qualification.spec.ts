@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The vendor report: flake statistics per scenario and control, and the SVG timeline drawn from a real trace. */
 import { expect } from 'chai';
 import { mkdtemp, copyFile, rm } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The rules that turn evidence into a verdict, over trimmed directories of
  * real runs (specs/fixtures/runs, made by specs/fixtures/trim-run.ts): each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Sharding a campaign over CI runners and merging the shards' reports. */
 import { expect } from 'chai';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';

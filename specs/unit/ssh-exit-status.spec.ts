@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The exit status the shell prints after each L1 command (dropbear sometimes drops the channel's own). */
 import { expect } from 'chai';
 import { splitExitMark } from '../../harness/machines/ssh.ts';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The harness's SSH key: ssh2's generator sometimes makes a key ssh2 cannot read back (seen on a fresh machine). */
 import { expect } from 'chai';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -51,4 +51,13 @@ describe('static checks', function () {
     }
     expect(long).to.deep.equal([]);
   });
+
+  it('names its licence in every source file (SPDX-License-Identifier)', async () => {
+    const missing: string[] = [];
+    for (const file of sources('.ts', '.js', '.mjs', '.c', '.h', '.sh', 'Makefile', '.config', 'init')) {
+      const head = (await readFile(join(repoRoot, file), 'utf8')).split('\n').slice(0, 3).join('\n');
+      if (!head.includes('SPDX-License-Identifier: GPL-2.0-only')) missing.push(file);
+    }
+    expect(missing).to.deep.equal([]);
+  });
 });
