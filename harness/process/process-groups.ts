@@ -54,8 +54,8 @@ export type GroupOptions = Omit<Options, 'detached' | 'cleanup'>;
 
 /**
  * Starts `file` as the leader of a new process group. The group is killed
- * with SIGKILL when the harness exits for any reason; `stopGroup` ends it
- * earlier.
+ * with SIGKILL when the harness exits for any reason, the leader even when
+ * the harness itself is SIGKILLed; `stopGroup` ends it earlier.
  */
 export function startGroup<O extends GroupOptions>(
   file: string,
@@ -63,7 +63,13 @@ export function startGroup<O extends GroupOptions>(
   options: O,
 ): ResultPromise<O> {
   installExitHandlers();
-  const child = execa(file, args, { ...options, detached: true, cleanup: false } as O) as unknown as ResultPromise<O>;
+  // No handler runs when the harness is killed outright (SIGKILL, the OOM killer): then the kernel
+  // kills the leader (setpriv sets its parent-death signal, then execs it, keeping its pid).
+  const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], {
+    ...options,
+    detached: true,
+    cleanup: false,
+  } as O) as unknown as ResultPromise<O>;
   const pid = child.pid;
   if (pid !== undefined) {
     liveGroups.add(pid);

@@ -100,6 +100,37 @@ describe('process groups', () => {
   });
 });
 
+describe('a harness process that is killed outright', function () {
+  this.timeout(20_000);
+
+  it('leaves no process behind when SIGKILLed (no handler runs): the kernel kills the leaders', async () => {
+    const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
+    const holder = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    holder.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let sleepPid = 0;
+    try {
+      await until(() => stdout.includes('\n'), 'the fixture prints the pid of its sleep', 15_000);
+      sleepPid = Number(stdout.trim());
+      expect(isGone(sleepPid), 'the sleep runs').to.equal(false);
+      holder.kill('SIGKILL');
+      await until(() => isGone(sleepPid), `the sleep ${sleepPid} is gone after its harness was SIGKILLed`, 5000);
+    } finally {
+      holder.kill('SIGKILL');
+      if (sleepPid > 0) {
+        try {
+          process.kill(-sleepPid, 'SIGKILL');
+        } catch {
+          // already gone, as it should be
+        }
+      }
+    }
+  });
+});
+
 describe('a harness process that is interrupted', function () {
   this.timeout(20_000);
   const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
