@@ -68,6 +68,17 @@ export function planRuns(request: CampaignRequest): RunSpec[] {
   return all.filter((spec) => groups.indexOf(groupOf(spec)) % shard.count === shard.index - 1);
 }
 
+/** The runs of the request; an InputError when they are none (a shard beyond the plan). */
+export function checkPlan(request: CampaignRequest): RunSpec[] {
+  const specs = planRuns(request);
+  if (specs.length === 0)
+    throw new InputError(
+      `shard ${request.shard?.index}/${request.shard?.count} has no runs: ` +
+        'the plan has fewer groups (scenario x repetition) than shards',
+    );
+  return specs;
+}
+
 const groupOf = (spec: RunSpec) => `${spec.scenario}/r${spec.repetition}`;
 
 function planAllRuns(request: CampaignRequest): RunSpec[] {
@@ -103,12 +114,7 @@ export async function runCampaign(
   await mkdir(outDir, { recursive: true });
   const sshKey = await harnessKey(cacheRoot);
   const runs: RunResult[] = [];
-  const specs = planRuns(request);
-  if (specs.length === 0)
-    throw new InputError(
-      `shard ${request.shard?.index}/${request.shard?.count} has no runs: ` +
-        'the plan has fewer groups (scenario x repetition) than shards',
-    );
+  const specs = checkPlan(request);
   const provenance = await provenanceOf(stack, argv);
   for (const [i, spec] of specs.entries()) {
     const dir = join(outDir, runId(spec));
@@ -132,7 +138,8 @@ export async function runCampaign(
   return writeCampaignReport(outDir, report);
 }
 
-export const REPORT_FORMAT = 'vfio-reset-report/1';
+/** 2: runs have a traffic pattern, verdicts may be not-applicable, every run has its evidence.json. */
+export const REPORT_FORMAT = 'vfio-reset-report/2';
 
 export interface CampaignReport {
   readonly format: typeof REPORT_FORMAT;

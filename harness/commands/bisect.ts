@@ -6,7 +6,7 @@
  * skip (build failure, boot failure, invalid run), never anything else.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../paths.ts';
@@ -14,6 +14,7 @@ import { buildStack } from '../stack.ts';
 import { runCampaign } from '../campaign.ts';
 import { stderrProgress } from '../progress.ts';
 import { EXIT } from '../exit-codes.ts';
+import { InputError } from '../errors.ts';
 import { treeSource } from '../build/kernel-source.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
 import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, type Command } from './command.ts';
@@ -29,6 +30,11 @@ const OPTIONS = {
   seed: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
+
+const isInside = (path: string, dir: string) => {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+};
 
 export const bisectCommand: Command = {
   name: 'bisect',
@@ -62,7 +68,15 @@ ${TRAFFIC_HELP}
     const source = await treeSource(values['kernel-tree'] ?? process.cwd());
     const step = `bisect-${source.kind === 'tree' ? source.revision.slice(0, 12) : 'tree'}`;
     // One directory per step, so that a whole bisection's artifacts sit side by side under --output.
-    const outDir = values.output !== undefined ? join(resolve(values.output), step) : artifactDir(undefined, step);
+    const tree = source.kind === 'tree' ? source.dir : null;
+    if (values.output !== undefined && tree !== null && isInside(resolve(values.output), tree)) {
+      // git bisect run starts each step in the tree: a relative --output would write artifacts into it.
+      throw new InputError(`--output ${values.output} is inside the kernel tree ${tree}; give a directory outside it`);
+    }
+    const outDir = await artifactDir(
+      values.output !== undefined ? join(resolve(values.output), step) : undefined,
+      step,
+    );
     stderrProgress(`bisect step at ${source.kind === 'tree' ? source.revision : ''}; artifacts: ${outDir}`);
     const stack = await buildStack(
       store,

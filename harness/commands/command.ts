@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** What every CLI command is: a name, its help, and a main that returns an exit code. */
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../build/kernel-source.ts';
 import { InputError } from '../errors.ts';
@@ -43,12 +43,41 @@ export const KERNEL_OPTIONS_HELP = `\
   -h, --help          this text`;
 
 /** A new artifact directory outside any kernel tree (a bisect must not dirty the tree it tests). */
-export function artifactDir(output: string | undefined, command: string): string {
-  if (output !== undefined) return resolve(output);
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir loops forever where
+ * a filesystem answers ENOENT for a parent that exists (mkdir in /proc).
+ */
+async function makeDirs(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  if (
+    parent !== dir &&
+    !(await stat(parent).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    await makeDirs(parent);
+  await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+}
+
+export async function artifactDir(output: string | undefined, command: string): Promise<string> {
   const xdg = process.env['XDG_DATA_HOME'];
   const data = xdg !== undefined && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'share');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return join(data, 'vfio-reset', 'runs', `${stamp}-${command}`);
+  const dir = output !== undefined ? resolve(output) : join(data, 'vfio-reset', 'runs', `${stamp}-${command}`);
+  // Made and tried now, before anything is built: a directory that cannot be written fails in a second.
+  try {
+    await makeDirs(dir);
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new InputError(
+      `${output !== undefined ? `--output ${output}` : dir} cannot be written (${why}); give a directory you can write`,
+    );
+  }
+  return dir;
 }
 
 export function kernelSourceOf(tree: string | undefined): Promise<KernelSource> {
@@ -133,9 +162,14 @@ export async function extraPatchesOf(path: string | undefined): Promise<Patch[]>
 }
 
 /** --repeat N: a whole number of at least 1. */
+/** More repetitions than this are a campaign to split over shards, not one run (each is a dozen machines). */
+export const MAX_REPEAT = 1000;
+
 export function repeatOption(raw: string | undefined, fallback: number): number {
   const repeat = Number(raw ?? String(fallback));
-  if (!Number.isInteger(repeat) || repeat < 1)
-    throw new InputError(`--repeat ${raw} must be a whole number of at least 1`);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT)
+    throw new InputError(
+      `--repeat ${raw} must be a whole number from 1 to ${MAX_REPEAT}; spread more over shards (--shard K/N)`,
+    );
   return repeat;
 }

@@ -74,9 +74,11 @@ The cache: ${cacheRoot()}
         return EXIT.good;
       }
       case 'prune': {
-        const days = values.all ? 0 : Number(values['older-than-days'] ?? '30');
-        if (!Number.isFinite(days) || days < 0)
-          throw new InputError(`--older-than-days ${values['older-than-days']} must be a number of days`);
+        const raw = values['older-than-days'] ?? '30';
+        // Number('') is 0: an empty value must not mean "everything".
+        if (!values.all && !/^\d+(\.\d+)?$/.test(raw))
+          throw new InputError(`--older-than-days '${raw}' must be a number of days (or --all to remove everything)`);
+        const days = values.all ? 0 : Number(raw);
         const removed = await store.prune(days * 24 * 3600 * 1000);
         for (const name of removed) process.stdout.write(`removed ${name}\n`);
         process.stdout.write(`${removed.length} removed\n`);

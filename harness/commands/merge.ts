@@ -28,9 +28,16 @@ export async function mergeReports(dirs: readonly string[]): Promise<CampaignRep
     const text = await readFile(path, 'utf8').catch(() => {
       throw new InputError(`${path} does not exist; pass the artifact directories of 'run --shard K/N'`);
     });
-    const report = JSON.parse(text) as CampaignReport;
-    if (report.format !== REPORT_FORMAT)
-      throw new InputError(`${path} is not a vfio-reset report (${String(report.format)})`);
+    let report: CampaignReport;
+    try {
+      report = JSON.parse(text) as CampaignReport;
+    } catch (error) {
+      throw new InputError(`${path} is not valid JSON (${(error as Error).message}); was the shard cut short?`);
+    }
+    if (report?.format !== REPORT_FORMAT)
+      throw new InputError(
+        `${path} is not a ${REPORT_FORMAT} report (${String(report?.format)}); merge shards of this harness version`,
+      );
     reports.push(report);
   }
   const first = reports[0];

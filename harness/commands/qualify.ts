@@ -54,7 +54,7 @@ ${KERNEL_OPTIONS_HELP}
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
     const kernel = await kernelRequestOf(values);
-    const outDir = artifactDir(values.output, 'qualify');
+    const outDir = await artifactDir(values.output, 'qualify');
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const seed = values.seed ?? randomBytes(8).toString('hex');

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../paths.ts';
 import { buildStack } from '../stack.ts';
-import { parseShard, runCampaign } from '../campaign.ts';
+import { checkPlan, parseShard, runCampaign, type CampaignRequest } from '../campaign.ts';
 import { stderrProgress } from '../progress.ts';
 import { InputError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -68,28 +68,25 @@ ${KERNEL_OPTIONS_HELP}
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     if (shard === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
 
+    const request: CampaignRequest = {
+      scenarios,
+      controls,
+      patterns,
+      signal: signal as KillSignal,
+      repeat,
+      seed,
+      ...(shard !== undefined ? { shard } : {}),
+    };
+    // A shard with nothing to run is known now, not after the builds.
+    checkPlan(request);
+
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
     const kernel = await kernelRequestOf(values);
-    const outDir = artifactDir(values.output, 'run');
+    const outDir = await artifactDir(values.output, 'run');
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
-    const result = await runCampaign(
-      stack,
-      store.root,
-      {
-        scenarios,
-        controls,
-        patterns,
-        signal: signal as KillSignal,
-        repeat,
-        seed,
-        ...(shard !== undefined ? { shard } : {}),
-      },
-      outDir,
-      process.argv.slice(1),
-      stderrProgress,
-    );
+    const result = await runCampaign(stack, store.root, request, outDir, process.argv.slice(1), stderrProgress);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },

@@ -49,7 +49,7 @@ ${KERNEL_OPTIONS_HELP}
     // Bad kernel options fail here, before anything is printed or built.
     const kernel = await kernelRequestOf(values);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
-    const runDir = artifactDir(values.output, 'shell');
+    const runDir = await artifactDir(values.output, 'shell');
     await mkdir(runDir, { recursive: true });
     const key = await harnessKey(store.root);
     const source = await FrameSource.open(payloadKey('shell'), await freeLoopbackUdpPort());

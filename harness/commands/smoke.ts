@@ -28,7 +28,7 @@ ${KERNEL_OPTIONS_HELP}
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
     const kernel = await kernelRequestOf(values);
-    const runDir = artifactDir(values.output, 'smoke');
+    const runDir = await artifactDir(values.output, 'smoke');
     stderrProgress(`artifacts: ${runDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const timings = await runSmoke({ stack, cacheRoot: store.root, runDir }, stderrProgress);

@@ -6,6 +6,8 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { join } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { repoRoot } from '../../harness/paths.ts';
 
 const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
@@ -87,7 +89,7 @@ describe('vfio-reset doctor and images', function () {
   it('qualify, merge and shell refuse bad input with one line and exit 2', async () => {
     const qualify = await run('qualify', '--repeat', '0');
     expect(qualify.exitCode).to.equal(2);
-    expect(qualify.stderr).to.match(/--repeat 0 must be a whole number of at least 1/);
+    expect(qualify.stderr).to.match(/--repeat 0 must be a whole number from 1 to 1000/);
     const merge = await run('merge', '/nonexistent/shard');
     expect(merge.exitCode).to.equal(2);
     expect(merge.stderr).to.match(/merge needs --output DIR/);
@@ -127,5 +129,39 @@ describe('--kernel-image', function () {
     const modulesAlone = await run('smoke', '--kernel-modules', '/tmp');
     expect(modulesAlone.exitCode).to.equal(2);
     expect(modulesAlone.stderr).to.match(/--kernel-modules goes with --kernel-image/);
+  });
+});
+
+describe('bad input found before anything is built', function () {
+  this.timeout(60_000);
+  /** One line on stderr naming what is wrong, exit 2, in seconds: nothing was built. */
+  async function refused(args: string[], says: RegExp): Promise<void> {
+    const started = Date.now();
+    const r = await run(...args);
+    expect(r.exitCode, r.stderr).to.equal(2);
+    expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1);
+    expect(r.stderr).to.match(says);
+    expect(Date.now() - started, 'refused at once').to.be.below(20_000);
+  }
+
+  it('an --output that cannot be written', () =>
+    refused(['run', '--output', '/proc/nonexistent/dir'], /--output \/proc\/nonexistent\/dir cannot be written/));
+
+  it('a --repeat too large for one run (it would exhaust memory)', () =>
+    refused(['run', '--repeat', '1000000000'], /--repeat 1000000000 must be a whole number from 1 to 1000/));
+
+  it('a --shard beyond the plan', () => refused(['run', '--shard', '3/3'], /shard 3\/3 has no runs/));
+
+  it("images prune --older-than-days '' (which must not mean everything)", () =>
+    refused(['images', 'prune', '--older-than-days', ''], /--older-than-days '' must be a number of days/));
+
+  it('a shard whose report.json is not JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-merge-bad-'));
+    try {
+      await writeFile(join(dir, 'report.json'), '{"format": "vfio-reset-report/2", "runs": [');
+      await refused(['merge', '--output', join(dir, 'out'), dir], /report\.json is not valid JSON/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
