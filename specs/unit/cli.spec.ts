@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { repoRoot } from '../../harness/paths.ts';
 
@@ -154,6 +154,26 @@ describe('bad input found before anything is built', function () {
 
   it("images prune --older-than-days '' (which must not mean everything)", () =>
     refused(['images', 'prune', '--older-than-days', ''], /--older-than-days '' must be a number of days/));
+
+  it('under bisect, a relative --output that lands inside the kernel tree (125, as bisect must)', async () => {
+    // The shape of a kernel tree that treeSource accepts: Kconfig, merge_config.sh, a git checkout.
+    const tree = await mkdtemp(join(tmpdir(), 'vfio-reset-tree-'));
+    try {
+      await mkdir(join(tree, 'scripts', 'kconfig'), { recursive: true });
+      await writeFile(join(tree, 'Kconfig'), '');
+      await writeFile(join(tree, 'scripts', 'kconfig', 'merge_config.sh'), '');
+      const git = (...args: string[]) =>
+        execa('git', ['-C', tree, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
+      await git('init', '-q');
+      await git('add', '-A');
+      await git('commit', '-q', '-m', 'tree');
+      const r = await execa('node', [CLI, 'bisect', '--output', 'artifacts'], { cwd: tree, reject: false });
+      expect(r.exitCode, r.stderr).to.equal(125);
+      expect(r.stderr).to.match(/--output artifacts is inside the kernel tree .*; give a directory outside it/);
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
 
   it('a shard whose report.json is not JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-merge-bad-'));
