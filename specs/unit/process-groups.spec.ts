@@ -50,7 +50,7 @@ describe('process groups', () => {
     const child = startGroup('sh', ['-c', 'sleep 300 & sleep 300 & wait'], { stdio: 'ignore', reject: false });
     const pid = child.pid as number;
     expect(pgidOf(pid)).to.equal(pid);
-    expect(pgidOf(process.pid)).to.not.equal(pid);
+    expect(pgidOf(pid), 'not in our group').to.not.equal(pgidOf(process.pid));
   });
 
   it('killAllGroups kills the leader and its grandchildren, and forgets the group', async () => {
