@@ -4,7 +4,7 @@
  * artifact, kept beside the cache for `npm run bench` (a cold build is one
  * that found no work tree to start from).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface BuildTime {
@@ -16,8 +16,14 @@ export type BuildTimes = Record<string, { cold?: BuildTime; incremental?: BuildT
 
 const file = (root: string) => join(root, 'build-times.json');
 
+/** The recorded times; none when the file is missing or unreadable (they are measurements, not inputs). */
 export async function readBuildTimes(root: string): Promise<BuildTimes> {
-  return JSON.parse(await readFile(file(root), 'utf8').catch(() => '{}')) as BuildTimes;
+  try {
+    const times: unknown = JSON.parse(await readFile(file(root), 'utf8'));
+    return typeof times === 'object' && times !== null && !Array.isArray(times) ? (times as BuildTimes) : {};
+  } catch {
+    return {};
+  }
 }
 
 export async function recordBuildTime(root: string, kind: string, cold: boolean, seconds: number): Promise<void> {
@@ -26,5 +32,8 @@ export async function recordBuildTime(root: string, kind: string, cold: boolean,
     ...times[kind],
     [cold ? 'cold' : 'incremental']: { seconds: Math.round(seconds), at: new Date().toISOString() },
   };
-  await writeFile(file(root), `${JSON.stringify(times, null, 2)}\n`);
+  // Written beside and renamed into place: an interrupted write leaves the old file, never half of one.
+  const tmp = `${file(root)}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(times, null, 2)}\n`);
+  await rename(tmp, file(root));
 }

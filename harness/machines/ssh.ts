@@ -5,8 +5,8 @@
  * timeout, and long-running commands whose output arrives line by line.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
@@ -42,16 +42,30 @@ export async function harnessKey(cacheRoot: string): Promise<KeyPair> {
     !(ssh2.utils.parseKey(await readFile(priv, 'utf8')) instanceof Error) &&
     !(ssh2.utils.parseKey(await readFile(pub, 'utf8')) instanceof Error);
   if (!usable) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // The pair is made in a directory of its own and renamed into place whole: two harnesses that make
+    // keys at once end up with one of the two pairs, never a private key of one and the public of the other.
+    const fresh = `${dir}.${process.pid}.tmp`;
+    await rm(fresh, { recursive: true, force: true });
+    await mkdir(fresh, { recursive: true, mode: 0o700 });
     const pair = generateUsableKeyPair();
-    // Written aside and renamed, so that a concurrent harness never reads half a key.
-    const suffix = `.${process.pid}.tmp`;
-    await writeFile(`${priv}${suffix}`, pair.private, { mode: 0o600 });
-    await writeFile(`${pub}${suffix}`, `${pair.public}\n`);
-    await rename(`${priv}${suffix}`, priv);
-    await rename(`${pub}${suffix}`, pub);
+    await writeFile(join(fresh, basename(priv)), pair.private, { mode: 0o600 });
+    await writeFile(join(fresh, basename(pub)), `${pair.public}\n`);
+    const broken = `${dir}.${process.pid}.broken`;
+    await rename(dir, broken).catch(() => {});
+    await rm(broken, { recursive: true, force: true });
+    // ENOTEMPTY: another harness put its pair in place first; that one is used.
+    await rename(fresh, dir).catch(() => rm(fresh, { recursive: true, force: true }));
   }
-  return { privateKey: await readFile(priv, 'utf8'), publicKeyFile: pub };
+  // Read as one pair: the public key on file must be the private key's own.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const privateKey = await readFile(priv, 'utf8');
+    const parsed = ssh2.utils.parseKey(privateKey);
+    const onFile = ssh2.utils.parseKey(await readFile(pub, 'utf8'));
+    if (!(parsed instanceof Error) && !(onFile instanceof Error) && parsed.getPublicSSH().equals(onFile.getPublicSSH()))
+      return { privateKey, publicKeyFile: pub };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new InfrastructureError(`the SSH key pair in ${dir} does not match; remove that directory and run again`);
 }
 
 export interface ExecResult {
