@@ -208,15 +208,16 @@ describe('verdicts', () => {
     });
   });
 
+  const spec = (control: RunSpec['control'], pattern: RunSpec['pattern'] = 'continuous'): RunSpec => ({
+    scenario: 'raw-driver',
+    control,
+    pattern,
+    signal: 'KILL',
+    seed: 's',
+    repetition: 1,
+  });
+
   it('maps runs to bisect exit codes: regression 1 over invalid 125 over good 0', () => {
-    const spec = (control: RunSpec['control'], pattern: RunSpec['pattern'] = 'continuous'): RunSpec => ({
-      scenario: 'raw-driver',
-      control,
-      pattern,
-      signal: 'KILL',
-      seed: 's',
-      repetition: 1,
-    });
     const both = (control: RunSpec['control'], kind: 'pass' | 'detected') =>
       [
         { spec: spec(control), verdict: { kind } },
@@ -241,14 +242,6 @@ describe('verdicts', () => {
   it(
     'a control the kernel cannot host does not count against the set ' + 'when the other control proved every oracle',
     () => {
-      const spec = (control: RunSpec['control'], pattern: RunSpec['pattern']): RunSpec => ({
-        scenario: 'raw-driver',
-        control,
-        pattern,
-        signal: 'KILL',
-        seed: 's',
-        repetition: 1,
-      });
       const na = { kind: 'not-applicable', reason: 'kernel 6.1 refuses' } as const;
       const runs = (['continuous', 'silent-until-reassigned'] as const).flatMap((p) => [
         { spec: spec('none', p), verdict: { kind: 'pass' } as const },

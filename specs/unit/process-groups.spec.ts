@@ -100,82 +100,77 @@ describe('process groups', () => {
   });
 });
 
+/** The group-holder fixture run as the harness runs (node --import tsx: one process, so a signal reaches it). */
+async function startHolder() {
+  const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
+  const holder = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    holder.on('exit', (c, s) => resolve({ code: c, signal: s })),
+  );
+  let stdout = '';
+  let stderr = '';
+  holder.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  holder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let sleepPid = 0;
+  const cleanup = () => {
+    holder.kill('SIGKILL');
+    if (sleepPid <= 0) return;
+    try {
+      process.kill(-sleepPid, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+  };
+  try {
+    await until(
+      () => stdout.includes('\n') || holder.exitCode !== null,
+      'the fixture prints the pid of its sleep',
+      15_000,
+    );
+    sleepPid = Number(stdout.trim());
+    expect(sleepPid, `fixture printed no pid; stderr: ${stderr}`).to.be.greaterThan(0);
+    expect(pgidOf(sleepPid), 'the sleep leads its own group').to.equal(sleepPid);
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+  return { holder, sleepPid, exited, stderr: () => stderr, cleanup };
+}
+
 describe('a harness process that is killed outright', function () {
   this.timeout(20_000);
 
   it('leaves no process behind when SIGKILLed (no handler runs): the kernel kills the leaders', async () => {
-    const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
-    const holder = spawn(process.execPath, ['--import', 'tsx', fixture], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let stdout = '';
-    holder.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    let sleepPid = 0;
+    const h = await startHolder();
     try {
-      await until(() => stdout.includes('\n'), 'the fixture prints the pid of its sleep', 15_000);
-      sleepPid = Number(stdout.trim());
-      expect(isGone(sleepPid), 'the sleep runs').to.equal(false);
-      holder.kill('SIGKILL');
-      await until(() => isGone(sleepPid), `the sleep ${sleepPid} is gone after its harness was SIGKILLed`, 5000);
+      h.holder.kill('SIGKILL');
+      await until(() => isGone(h.sleepPid), `the sleep ${h.sleepPid} is gone after its harness was SIGKILLed`, 5000);
     } finally {
-      holder.kill('SIGKILL');
-      if (sleepPid > 0) {
-        try {
-          process.kill(-sleepPid, 'SIGKILL');
-        } catch {
-          // already gone, as it should be
-        }
-      }
+      h.cleanup();
     }
   });
 });
 
 describe('a harness process that is interrupted', function () {
   this.timeout(20_000);
-  const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
 
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
     it(`kills its process groups on ${signal} and exits with ${code}`, async () => {
-      // node --import tsx, as harness/bin/vfio-reset.js does: one process, so the signal reaches the harness itself.
-      const holder = spawn(process.execPath, ['--import', 'tsx', fixture], {
-        cwd: repoRoot,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        holder.on('exit', (c, s) => resolve({ code: c, signal: s })),
-      );
-      let stdout = '';
-      let stderr = '';
-      holder.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      holder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      let sleepPid = 0;
+      const h = await startHolder();
       try {
-        await until(
-          () => stdout.includes('\n') || holder.exitCode !== null,
-          'the fixture prints the pid of its sleep',
-          15_000,
-        );
-        sleepPid = Number(stdout.trim());
-        expect(sleepPid, `fixture printed no pid; stderr: ${stderr}`).to.be.greaterThan(0);
-        expect(pgidOf(sleepPid), 'the sleep leads its own group').to.equal(sleepPid);
-        holder.kill(signal);
-        const result = await exited;
-        expect(result, stderr).to.deep.equal({ code, signal: null });
-        expect(stderr).to.contain(`${signal} received`);
-        await until(() => isGone(sleepPid), `the sleep ${sleepPid} is gone`);
+        h.holder.kill(signal);
+        const result = await h.exited;
+        expect(result, h.stderr()).to.deep.equal({ code, signal: null });
+        expect(h.stderr()).to.contain(`${signal} received`);
+        await until(() => isGone(h.sleepPid), `the sleep ${h.sleepPid} is gone`);
       } finally {
-        holder.kill('SIGKILL');
-        if (sleepPid > 0) {
-          try {
-            process.kill(-sleepPid, 'SIGKILL');
-          } catch {
-            // already gone, as it should be
-          }
-        }
+        h.cleanup();
       }
     });
   }
