@@ -18,7 +18,7 @@ import { runSmoke } from './smoke.ts';
 import { QemuMachine, shellQuote } from './machines/qemu-machine.ts';
 import { L1_SIZE, l1Invocation } from './machines/l1-host.ts';
 import { l2CommandLine } from './machines/l2-guest.ts';
-import { harnessKey } from './machines/ssh.ts';
+import { authorizedKeysFile, harnessKey } from './machines/ssh.ts';
 import { freeLoopbackPort } from './machines/free-port.ts';
 import { runCampaign } from './campaign.ts';
 import { killAllGroups } from './process/process-groups.ts';
@@ -42,7 +42,7 @@ async function rawFloor(
       sshPort: await freeLoopbackPort(),
       qmpSocket: shortSocketPath('l1-qmp'),
       pidFile: join(runDir, 'l1.pid'),
-      authorizedKeysFile: key.publicKeyFile,
+      authorizedKeysFile: await authorizedKeysFile(runDir, key),
       extraKernelArgs: [],
       devices: null,
       autorun: shellQuote(l2CommandLine({ memoryMiB: 256, devices: [], extraKernelArgs: [] })),

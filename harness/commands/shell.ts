@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../paths.ts';
 import { buildStack } from '../stack.ts';
-import { harnessKey } from '../machines/ssh.ts';
+import { authorizedKeysFile, harnessKey } from '../machines/ssh.ts';
 import { freeLoopbackPort, freeLoopbackUdpPort } from '../machines/free-port.ts';
 import { L1_SIZE, l1Invocation } from '../machines/l1-host.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
@@ -62,7 +62,7 @@ ${KERNEL_OPTIONS_HELP}
       sshPort,
       qmpSocket: shortSocketPath('l1-qmp'),
       pidFile: join(runDir, 'l1.pid'),
-      authorizedKeysFile: key.publicKeyFile,
+      authorizedKeysFile: await authorizedKeysFile(runDir, key),
       extraKernelArgs: values.append?.split(' ').filter((a) => a !== '') ?? [],
       devices: {
         xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }],

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { QemuMachine } from './qemu-machine.ts';
 import { L1_SIZE, l1Invocation, type L0Devices } from './l1-host.ts';
 import { freeLoopbackPort } from './free-port.ts';
-import { SshSession, type KeyPair } from './ssh.ts';
+import { authorizedKeysFile, SshSession, type KeyPair } from './ssh.ts';
 import { ConsoleWaitError } from './console.ts';
 import { InfrastructureError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
@@ -48,7 +48,7 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
       sshPort,
       qmpSocket: shortSocketPath('l1-qmp'),
       pidFile: join(options.runDir, 'l1.pid'),
-      authorizedKeysFile: options.key.publicKeyFile,
+      authorizedKeysFile: await authorizedKeysFile(options.runDir, options.key),
       extraKernelArgs: options.extraKernelArgs ?? [],
       devices: options.devices ?? null,
     }),

@@ -12,9 +12,18 @@ import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { InfrastructureError } from '../errors.ts';
 
+/** One matching pair, read together: a harness uses its own halves even while another replaces the stored key. */
 export interface KeyPair {
   readonly privateKey: string;
-  readonly publicKeyFile: string;
+  /** OpenSSH authorized_keys line. */
+  readonly publicKey: string;
+}
+
+/** Writes the key's authorized_keys into a run directory, for L1's fw_cfg; returns its path. */
+export async function authorizedKeysFile(runDir: string, key: KeyPair): Promise<string> {
+  const path = join(runDir, 'authorized_keys');
+  await writeFile(path, key.publicKey);
+  return path;
 }
 
 /**
@@ -58,11 +67,12 @@ export async function harnessKey(cacheRoot: string): Promise<KeyPair> {
   }
   // Read as one pair: the public key on file must be the private key's own.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const privateKey = await readFile(priv, 'utf8');
+    const privateKey = await readFile(priv, 'utf8').catch(() => '');
+    const publicKey = await readFile(pub, 'utf8').catch(() => '');
     const parsed = ssh2.utils.parseKey(privateKey);
-    const onFile = ssh2.utils.parseKey(await readFile(pub, 'utf8'));
+    const onFile = ssh2.utils.parseKey(publicKey);
     if (!(parsed instanceof Error) && !(onFile instanceof Error) && parsed.getPublicSSH().equals(onFile.getPublicSSH()))
-      return { privateKey, publicKeyFile: pub };
+      return { privateKey, publicKey };
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new InfrastructureError(`the SSH key pair in ${dir} does not match; remove that directory and run again`);
