@@ -71,12 +71,6 @@ function l0WindowOf(e: CycleEvidence, trace: readonly TraceEvent[]): Window | nu
   };
 }
 
-function l0OraclesOf(e: CycleEvidence, trace: readonly TraceEvent[] | null): OracleResult[] {
-  if (trace === null) return [];
-  const w = l0WindowOf(e, trace);
-  return w === null ? [] : l0Oracles(trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, ...w });
-}
-
 function vfioPathFailure(failure: CycleFailure, e: CycleEvidence): string | null {
   switch (failure.kind) {
     case 'open-failed':
@@ -101,7 +95,12 @@ const invalid = (reason: string, tail: string | null = null, oracles: readonly O
 
 export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   if (logs instanceof Error) return invalid(`the evidence does not parse: ${logs.message}`);
-  const l0 = l0OraclesOf(e, logs.trace);
+  // One window for every rule below: it opens at the release found in the trace.
+  const w = logs.trace === null ? null : l0WindowOf(e, logs.trace);
+  const l0 =
+    w === null || logs.trace === null
+      ? []
+      : l0Oracles(logs.trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, ...w });
 
   // The kernel's VFIO path on trial: a crash or a hang from the bind on (the console is kept from there).
   const crash = logs.consoleAfterBind !== null ? firstKernelCrash(logs.consoleAfterBind) : null;
@@ -180,7 +179,6 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
 
   const trace = logs.trace;
   if (trace === null) return invalid('the L0 trace is missing: its oracles would be blind');
-  const w = l0WindowOf(e, trace);
   if (w === null || e.marks['user1-exit'] === undefined)
     return invalid('the run has no kill or no end of user #1 on record');
   // The L0 oracles can only be silent for a reason if the trace was live and frames kept reaching the device.
