@@ -9,7 +9,7 @@ const UNDECIDED = 125;
 try {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../cli.ts');
+  await import('../commands/cli.ts');
 } catch (error) {
   process.stderr.write(`vfio-reset: could not decide: the harness failed to load: ${error?.stack ?? error}\n`);
   process.stderr.write(

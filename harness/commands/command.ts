@@ -4,11 +4,11 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { debianSource, treeSource, type KernelSource, type Patch } from '../build/kernel-source.ts';
-import { InputError } from '../errors.ts';
+import { debianSource, treeSource, type KernelSource, type Patch } from '../recipes/kernel-source.ts';
+import { InputError } from '../lib/errors.ts';
 import { TRAFFIC_PATTERNS, type TrafficPattern } from '../scenarios/run-spec.ts';
-import type { KernelRequest } from '../stack.ts';
-import { checkPrebuiltImage } from '../build/kernel-image.ts';
+import type { KernelRequest } from '../recipes/stack.ts';
+import { checkPrebuiltImage } from '../recipes/kernel-image.ts';
 
 export interface Command {
   readonly name: string;

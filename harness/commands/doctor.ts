@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { execa } from 'execa';
 import { CacheStore } from '../cache/store.ts';
-import { cacheRoot } from '../paths.ts';
-import { DEBIAN_SOURCE_TARBALL } from '../build/kernel-source.ts';
-import { EXIT } from '../exit-codes.ts';
+import { cacheRoot } from '../lib/paths.ts';
+import { DEBIAN_SOURCE_TARBALL } from '../recipes/kernel-source.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 import type { Command } from './command.ts';
 
 interface Check {

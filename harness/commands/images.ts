@@ -2,11 +2,11 @@
 /** `vfio-reset images build|list|prune`: the content-addressed cache of built artifacts. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CacheStore } from '../cache/store.ts';
-import { cacheRoot } from '../paths.ts';
-import { buildStack } from '../stack.ts';
-import { stderrProgress } from '../progress.ts';
-import { InputError } from '../errors.ts';
-import { EXIT } from '../exit-codes.ts';
+import { cacheRoot } from '../lib/paths.ts';
+import { buildStack } from '../recipes/stack.ts';
+import { stderrProgress } from '../lib/progress.ts';
+import { InputError } from '../lib/errors.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 import { kernelRequestOf, type Command } from './command.ts';
 
 const OPTIONS = {

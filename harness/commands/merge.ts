@@ -3,11 +3,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { REPORT_FORMAT, writeCampaignReport, type CampaignReport } from '../campaign.ts';
-import { exitCodeOf } from '../verdict.ts';
+import { decodeReport, REPORT_FORMAT, type CampaignReport } from '../report/report-format.ts';
+import { writeCampaignReport } from '../report/write-report.ts';
+import { FieldError } from '../lib/fields.ts';
+import { exitCodeOf } from '../judge/verdict.ts';
 import { canonicalJson } from '../cache/digest.ts';
-import { InputError } from '../errors.ts';
-import { EXIT } from '../exit-codes.ts';
+import { InputError } from '../lib/errors.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 import type { Command } from './command.ts';
 
 const OPTIONS = {
@@ -28,16 +30,19 @@ export async function mergeReports(dirs: readonly string[]): Promise<CampaignRep
     const text = await readFile(path, 'utf8').catch(() => {
       throw new InputError(`${path} does not exist; pass the artifact directories of 'run --shard K/N'`);
     });
-    let report: CampaignReport;
+    let json: unknown;
     try {
-      report = JSON.parse(text) as CampaignReport;
+      json = JSON.parse(text);
     } catch (error) {
       throw new InputError(`${path} is not valid JSON (${(error as Error).message}); was the shard cut short?`);
     }
-    if (report?.format !== REPORT_FORMAT)
-      throw new InputError(
-        `${path} is not a ${REPORT_FORMAT} report (${String(report?.format)}); merge shards of this harness version`,
-      );
+    let report: CampaignReport;
+    try {
+      report = decodeReport(json);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      throw new InputError(`${path} is not a report of this harness version: ${error.message}; merge its own shards`);
+    }
     reports.push(report);
   }
   const first = reports[0];
@@ -79,10 +84,8 @@ runs, and exits with the code of the whole: 0 good, 1 regression, 125 undecided.
     if (values.output === undefined) throw new InputError('merge needs --output DIR for the merged report');
     const merged = await mergeReports(positionals);
     const outDir = resolve(values.output);
-    const result = await writeCampaignReport(outDir, merged);
-    process.stdout.write(
-      `${result.summary}\n\nmerged ${positionals.length} shards, ${merged.runs.length} runs: ${outDir}\n`,
-    );
-    return result.exitCode;
+    const summary = await writeCampaignReport(outDir, merged);
+    process.stdout.write(`${summary}\n\nmerged ${positionals.length} shards, ${merged.runs.length} runs: ${outDir}\n`);
+    return merged.exitCode;
   },
 };

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheStore } from '../cache/store.ts';
-import { cacheRoot } from '../paths.ts';
-import { buildStack } from '../stack.ts';
-import { runCampaign } from '../campaign.ts';
+import { cacheRoot } from '../lib/paths.ts';
+import { buildStack } from '../recipes/stack.ts';
+import { runCampaign } from '../campaign/campaign.ts';
 import { groupStats, qualificationHtml } from '../report/qualification.ts';
-import { stderrProgress } from '../progress.ts';
-import { EXIT } from '../exit-codes.ts';
+import { stderrProgress } from '../lib/progress.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../scenarios/run-spec.ts';
 import {
   artifactDir,

@@ -3,12 +3,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
-import { cacheRoot } from '../paths.ts';
-import { buildStack } from '../stack.ts';
-import { checkPlan, parseShard, runCampaign, type CampaignRequest } from '../campaign.ts';
-import { stderrProgress } from '../progress.ts';
-import { InputError } from '../errors.ts';
-import { EXIT } from '../exit-codes.ts';
+import { cacheRoot } from '../lib/paths.ts';
+import { buildStack } from '../recipes/stack.ts';
+import { runCampaign } from '../campaign/campaign.ts';
+import { checkPlan, parseShard, type CampaignRequest } from '../campaign/plan.ts';
+import { stderrProgress } from '../lib/progress.ts';
+import { InputError } from '../lib/errors.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
 import {
   artifactDir,

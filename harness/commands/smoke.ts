@@ -2,11 +2,11 @@
 /** `vfio-reset smoke`: boot L1 and a nested L2 guest, print phase timings as one JSON line. */
 import { parseArgs } from 'node:util';
 import { CacheStore } from '../cache/store.ts';
-import { cacheRoot } from '../paths.ts';
-import { buildStack } from '../stack.ts';
-import { runSmoke } from '../smoke.ts';
-import { stderrProgress } from '../progress.ts';
-import { EXIT } from '../exit-codes.ts';
+import { cacheRoot } from '../lib/paths.ts';
+import { buildStack } from '../recipes/stack.ts';
+import { runSmoke } from '../scenarios/smoke.ts';
+import { stderrProgress } from '../lib/progress.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
 
 export const smokeCommand: Command = {

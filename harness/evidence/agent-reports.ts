@@ -6,60 +6,11 @@
  * field by name or gets NaN.
  */
 import type { AgentEvent } from '../machines/remote-process.ts';
+import { arrayField, booleanField, FieldError, hexField, numberField, stringField } from '../lib/fields.ts';
 
 /** A report the harness cannot use: the run is invalid, never silent. */
-export class EvidenceError extends Error {
+export class EvidenceError extends FieldError {
   override readonly name = 'EvidenceError';
-}
-
-type Fields = Readonly<Record<string, unknown>>;
-
-function field(report: Fields, where: string, name: string): unknown {
-  if (!(name in report)) throw new EvidenceError(`${where}: field ${name} is missing`);
-  return report[name];
-}
-
-/** A finite number, given as a JSON number or as a "0x..." / decimal string (registers). */
-export function numberField(report: Fields, where: string, name: string): number {
-  const raw = field(report, where, name);
-  const value =
-    typeof raw === 'number'
-      ? raw
-      : typeof raw === 'string' && /^(0x[0-9a-f]+|\d+(\.\d+)?)$/i.test(raw)
-        ? Number(raw)
-        : NaN;
-  if (!Number.isFinite(value))
-    throw new EvidenceError(`${where}: field ${name} is not a number (${JSON.stringify(raw)})`);
-  return value;
-}
-
-export function stringField(report: Fields, where: string, name: string): string {
-  const raw = field(report, where, name);
-  if (typeof raw !== 'string')
-    throw new EvidenceError(`${where}: field ${name} is not a string (${JSON.stringify(raw)})`);
-  return raw;
-}
-
-function booleanField(report: Fields, where: string, name: string): boolean {
-  const raw = field(report, where, name);
-  if (typeof raw !== 'boolean')
-    throw new EvidenceError(`${where}: field ${name} is not true or false (${JSON.stringify(raw)})`);
-  return raw;
-}
-
-function arrayField(report: Fields, where: string, name: string): readonly Fields[] {
-  const raw = field(report, where, name);
-  if (!Array.isArray(raw) || raw.some((r) => typeof r !== 'object' || r === null))
-    throw new EvidenceError(`${where}: field ${name} is not a list of objects`);
-  return raw as Fields[];
-}
-
-const HEX_BYTES = /^([0-9a-f]{2})*$/i;
-
-function hexField(report: Fields, where: string, name: string): Buffer {
-  const raw = stringField(report, where, name);
-  if (!HEX_BYTES.test(raw)) throw new EvidenceError(`${where}: field ${name} is not hex bytes`);
-  return Buffer.from(raw, 'hex');
 }
 
 /** An agent's "error" report: the step that failed and why. */

@@ -16,12 +16,13 @@ import { l1IrqCountOracle, l1SmmuOracle } from '../oracles/l1-oracle.ts';
 import { user2Oracles } from '../oracles/user2-oracle.ts';
 import { vm2Oracles } from '../oracles/vm2-oracle.ts';
 import type { OracleResult } from '../oracles/finding.ts';
-import { decodeL2Probe, decodeResetProbe, EvidenceError } from '../evidence/agent-reports.ts';
+import { decodeL2Probe, decodeResetProbe } from '../evidence/agent-reports.ts';
+import { FieldError } from '../lib/fields.ts';
 import { mustFire } from '../scenarios/proof.ts';
 import { payloadKey } from '../traffic/payload.ts';
-import { controlVerdict, scenarioVerdict, type Verdict } from '../verdict.ts';
+import { controlVerdict, scenarioVerdict, type Verdict } from './verdict.ts';
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
-import { lastLines } from '../errors.ts';
+import { lastLines } from '../lib/errors.ts';
 import { firstKernelCrash } from './kernel-crash.ts';
 import { blindStretch, MAX_FRAME_GAP_MS, releaseWriteAt, windowStart } from './l0-window.ts';
 import type { CycleEvidence, CycleFailure, CycleLogs } from './evidence.ts';
@@ -206,7 +207,7 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
         ? vm2Oracles(decodeL2Probe(e.user2), fromHarness)
         : user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
   } catch (error) {
-    if (error instanceof EvidenceError) return invalid(error.message);
+    if (error instanceof FieldError) return invalid(error.message);
     throw error;
   }
   const oracles = [

@@ -5,7 +5,7 @@
  * wait at once with the reason and the console tail, never by a timeout.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { lastLines } from '../errors.ts';
+import { lastLines } from '../lib/errors.ts';
 
 /** Console lines that end a wait at once: the machine cannot get where it was going. */
 export const FATAL_CONSOLE_PATTERNS: readonly RegExp[] = [

@@ -6,7 +6,7 @@
  * effect (snapshot=on), SSH forwarded from a loopback port, the serial
  * console on stdio and QMP on a unix socket.
  */
-import { L1_PATHS } from '../build/l1-image.ts';
+import { L1_PATHS } from '../recipes/l1-image.ts';
 import { L0_TRACE_EVENTS } from '../trace/l0-trace.ts';
 import { xgmacNicArg, type FrameLink } from '../traffic/frame-source.ts';
 import type { QemuInvocation } from './qemu-machine.ts';

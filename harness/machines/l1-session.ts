@@ -11,8 +11,8 @@ import { L1_SIZE, l1Invocation, type L0Devices } from './l1-host.ts';
 import { freeLoopbackPort } from './free-port.ts';
 import { authorizedKeysFile, SshSession, type KeyPair } from './ssh.ts';
 import { ConsoleWaitError } from './console.ts';
-import { InfrastructureError } from '../errors.ts';
-import type { Progress } from '../progress.ts';
+import { InfrastructureError } from '../lib/errors.ts';
+import type { Progress } from '../lib/progress.ts';
 
 export interface L1Options {
   readonly qemuBinary: string;

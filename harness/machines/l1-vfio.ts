@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** VFIO platform operations in L1, done over SSH the way users do them. */
 import type { SshSession } from './ssh.ts';
-import { InfrastructureError } from '../errors.ts';
+import { InfrastructureError } from '../lib/errors.ts';
 
 const devicePath = (device: string) => `/sys/bus/platform/devices/${device}`;
 

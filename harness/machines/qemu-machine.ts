@@ -11,7 +11,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { ConsoleLog } from './console.ts';
 import { QmpClient } from './qmp.ts';
 import { signalGroup, startGroup } from '../process/process-groups.ts';
-import { InfrastructureError, lastLines } from '../errors.ts';
+import { InfrastructureError, lastLines } from '../lib/errors.ts';
 
 export interface QemuInvocation {
   readonly name: string;

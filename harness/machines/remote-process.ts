@@ -6,7 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { SshSession } from './ssh.ts';
-import { InfrastructureError } from '../errors.ts';
+import { InfrastructureError } from '../lib/errors.ts';
 
 export interface AgentEvent {
   readonly event: string;

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
-import { InfrastructureError } from '../errors.ts';
+import { InfrastructureError } from '../lib/errors.ts';
 
 /** One matching pair, read together: a harness uses its own halves even while another replaces the stored key. */
 export interface KeyPair {

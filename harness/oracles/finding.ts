@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** What an oracle says about one run: whether it saw the hazard, how much, and the first offending event. */
 
-export type OracleName =
-  | 'l0-dma-after-release'
-  | 'l0-irq-after-release'
-  | 'l0-smmu-faults'
-  | 'l1-smmu-events'
-  | 'l1-vfio-irq-count'
-  | 'user2-registers'
-  | 'user2-irqs'
-  | 'user2-gic-pending'
-  | 'user2-memory';
+export const ORACLE_NAMES = [
+  'l0-dma-after-release',
+  'l0-irq-after-release',
+  'l0-smmu-faults',
+  'l1-smmu-events',
+  'l1-vfio-irq-count',
+  'user2-registers',
+  'user2-irqs',
+  'user2-gic-pending',
+  'user2-memory',
+] as const;
+export type OracleName = (typeof ORACLE_NAMES)[number];
+
+export const VANTAGES = ['L0', 'L1', 'user2'] as const;
 
 export interface OracleResult {
   readonly oracle: OracleName;
   /** Which vantage point: L0 (the device's own trace), L1 (the host kernel), user #2 (the next user). */
-  readonly vantage: 'L0' | 'L1' | 'user2';
+  readonly vantage: (typeof VANTAGES)[number];
   readonly fired: boolean;
   readonly count: number;
   /** The first offending event, with its time relative to the kill (ms). */

@@ -3,18 +3,18 @@
  * JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error, a control the
  * kernel cannot host skipped.
  */
-import type { RunResult } from '../scenarios/cycle.ts';
+import type { RunRecord } from './report-format.ts';
 
 const escape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** An oracle in a line: fired (how often, and its first event) or silent. */
-function oracleLine(o: RunResult['oracles'][number]): string {
+function oracleLine(o: RunRecord['oracles'][number]): string {
   const first = o.first ? ` first +${o.first.tRelMs ?? '?'} ms ${o.first.detail}` : '';
   return `${o.oracle}: ${o.fired ? `fired x${o.count}${first}` : 'silent'}`;
 }
 
-export function junitXml(suite: string, runs: readonly RunResult[]): string {
+export function junitXml(suite: string, runs: readonly RunRecord[]): string {
   const failures = runs.filter((r) => r.verdict.kind === 'regression').length;
   const errors = runs.filter((r) => r.verdict.kind === 'invalid').length;
   const skipped = runs.filter((r) => r.verdict.kind === 'not-applicable').length;

@@ -2,10 +2,10 @@
 /** Everything needed to rerun exactly the same run: sources, versions, hashes, the harness revision. */
 import { execa } from 'execa';
 import { arch, hostname, release } from 'node:os';
-import type { KernelSource } from '../build/kernel-source.ts';
-import type { PrebuiltKernel } from '../build/kernel-image.ts';
-import type { Stack } from '../stack.ts';
-import { repoRoot } from '../paths.ts';
+import type { KernelSource } from '../recipes/kernel-source.ts';
+import type { PrebuiltKernel } from '../recipes/kernel-image.ts';
+import type { Stack } from '../recipes/stack.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 export interface Provenance {
   readonly harness: { readonly revision: string; readonly dirty: boolean; readonly argv: readonly string[] };

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunResult } from '../scenarios/cycle.ts';
+import type { RunRecord } from './report-format.ts';
 import type { Provenance } from './provenance.ts';
 import { parseTrace } from '../trace/l0-trace.ts';
 import { timelineSvg } from './timeline-svg.ts';
@@ -26,8 +26,8 @@ export interface GroupStats {
   readonly meanSeconds: number;
 }
 
-export function groupStats(runs: readonly RunResult[]): GroupStats[] {
-  const groups = new Map<string, RunResult[]>();
+export function groupStats(runs: readonly RunRecord[]): GroupStats[] {
+  const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
     const key = `${r.spec.scenario}|${r.spec.control}|${r.spec.pattern}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
@@ -61,7 +61,7 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
 }
 
 export async function qualificationHtml(
-  runs: readonly RunResult[],
+  runs: readonly RunRecord[],
   provenance: Provenance,
   exitCode: number,
 ): Promise<string> {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The closing table of a run: scenario, verdict, evidence counts and time, readable in a terminal or a CI log. */
 import type { OracleName } from '../oracles/finding.ts';
-import type { RunResult } from '../scenarios/cycle.ts';
+import type { RunRecord } from './report-format.ts';
 
 const COLUMNS: ReadonlyArray<[OracleName, string]> = [
   ['l0-dma-after-release', 'L0 DMA'],
@@ -15,7 +15,7 @@ const COLUMNS: ReadonlyArray<[OracleName, string]> = [
   ['user2-memory', 'u2 mem'],
 ];
 
-function verdictLabel(r: RunResult): string {
+function verdictLabel(r: RunRecord): string {
   switch (r.verdict.kind) {
     case 'pass':
       return 'PASS';
@@ -30,7 +30,7 @@ function verdictLabel(r: RunResult): string {
   }
 }
 
-export function summaryTable(runs: readonly RunResult[]): string {
+export function summaryTable(runs: readonly RunRecord[]): string {
   const header = ['run', 'verdict', ...COLUMNS.map(([, label]) => label), 'time'];
   const rows = runs.map((r) => [
     r.id,

@@ -19,8 +19,8 @@ import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
 import { irqCountCommand, parseIrqCounts } from '../oracles/l1-oracle.ts';
 import type { OracleResult } from '../oracles/finding.ts';
-import type { Verdict } from '../verdict.ts';
-import { InfrastructureError } from '../errors.ts';
+import type { Verdict } from '../judge/verdict.ts';
+import { InfrastructureError } from '../lib/errors.ts';
 import { agentFailureOf } from '../evidence/agent-reports.ts';
 import {
   EVIDENCE_FILES,
@@ -33,8 +33,8 @@ import {
 } from '../judge/evidence.ts';
 import { INSTANCE, judgeRun, type Judgement } from '../judge/judge.ts';
 import { firstKernelCrash } from '../judge/kernel-crash.ts';
-import type { Stack } from '../stack.ts';
-import type { Progress } from '../progress.ts';
+import type { Stack } from '../recipes/stack.ts';
+import type { Progress } from '../lib/progress.ts';
 import { runId, type KillSignal, type RunSpec } from './run-spec.ts';
 import { PhaseTimeout, Timeline } from './timeline.ts';
 

@@ -6,7 +6,7 @@
  * silence in a scenario run means nothing, and the set cannot pass.
  */
 import type { OracleName } from '../oracles/finding.ts';
-import type { Verdict } from '../verdict.ts';
+import type { Verdict } from '../judge/verdict.ts';
 import {
   CONTROLS,
   TRAFFIC_PATTERNS,

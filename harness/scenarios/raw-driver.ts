@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { RemoteAgent } from '../machines/remote-process.ts';
-import { L1_PATHS } from '../build/l1-image.ts';
+import { L1_PATHS } from '../recipes/l1-image.ts';
 import { FRAME_HEADER_LEN, verifyPayload } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
 import {

@@ -13,7 +13,7 @@ import { holdsVfioDevice } from '../machines/l1-vfio.ts';
 import { l2CommandLine } from '../machines/l2-guest.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { decodeVmStats } from '../evidence/agent-reports.ts';
-import { InfrastructureError } from '../errors.ts';
+import { InfrastructureError } from '../lib/errors.ts';
 import {
   runCycle,
   VfioPathFailure,

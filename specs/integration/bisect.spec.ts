@@ -11,7 +11,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeKernelRepo, type KernelRepo } from './kernel-repo.ts';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 
 const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
 

@@ -8,7 +8,7 @@
 import { execa } from 'execa';
 import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEBIAN_SOURCE_TARBALL } from '../../harness/build/kernel-source.ts';
+import { DEBIAN_SOURCE_TARBALL } from '../../harness/recipes/kernel-source.ts';
 
 export interface KernelRepo {
   readonly dir: string;

@@ -11,10 +11,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultStack, store } from './stack-fixture.ts';
-import { runCampaign, type CampaignResult } from '../../harness/campaign.ts';
+import { runCampaign, type CampaignResult } from '../../harness/campaign/campaign.ts';
 import { mustFire } from '../../harness/scenarios/proof.ts';
 import { TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
-import { stderrProgress } from '../../harness/progress.ts';
+import { stderrProgress } from '../../harness/lib/progress.ts';
 
 describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (integration)', function () {
   this.timeout(30 * 60 * 1000);

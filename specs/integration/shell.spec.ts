@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 import { defaultStack } from './stack-fixture.ts';
 
 const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');

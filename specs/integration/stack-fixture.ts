@@ -4,10 +4,10 @@
  * specs.
  */
 import { CacheStore } from '../../harness/cache/store.ts';
-import { debianSource } from '../../harness/build/kernel-source.ts';
-import { cacheRoot } from '../../harness/paths.ts';
-import { stderrProgress } from '../../harness/progress.ts';
-import { buildStack, type Stack } from '../../harness/stack.ts';
+import { debianSource } from '../../harness/recipes/kernel-source.ts';
+import { cacheRoot } from '../../harness/lib/paths.ts';
+import { stderrProgress } from '../../harness/lib/progress.ts';
+import { buildStack, type Stack } from '../../harness/recipes/stack.ts';
 
 let stack: Promise<Stack> | undefined;
 

@@ -22,12 +22,12 @@ import {
   iommuGroupOf,
   requireVfioPlatform,
 } from '../../harness/machines/l1-vfio.ts';
-import { L1_PATHS } from '../../harness/build/l1-image.ts';
+import { L1_PATHS } from '../../harness/recipes/l1-image.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { FrameSource } from '../../harness/traffic/frame-source.ts';
 import { FRAME_HEADER_LEN, payloadKey, verifyPayload } from '../../harness/traffic/payload.ts';
 import { ofKind, parseTrace } from '../../harness/trace/l0-trace.ts';
-import { stderrProgress } from '../../harness/progress.ts';
+import { stderrProgress } from '../../harness/lib/progress.ts';
 
 const IOVA = 0x10000000;
 const DEVICE = XGMAC_PROFILE.deviceName(0);

@@ -8,10 +8,15 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { repoRoot } from '../../harness/paths.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { repoRoot } from '../../harness/lib/paths.ts';
 
 const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
-const run = (...args: string[]) => execa('node', [CLI, ...args], { reject: false, timeout: 60_000 });
+// Refusals come before any build: an empty cache of their own shows that they never reach the real one.
+const emptyCache = mkdtempSync(join(tmpdir(), 'vfio-reset-cli-'));
+after(() => rmSync(emptyCache, { recursive: true, force: true }));
+const run = (...args: string[]) =>
+  execa('node', [CLI, ...args], { reject: false, timeout: 60_000, env: { XDG_CACHE_HOME: emptyCache } });
 
 describe('vfio-reset CLI input errors', function () {
   this.timeout(60_000);
@@ -65,31 +70,33 @@ describe('vfio-reset CLI input errors', function () {
 describe('vfio-reset doctor and images', function () {
   this.timeout(60_000);
 
+  // Their own cache, never the real one: one entry with a file and no manifest, as a build cut short leaves it.
+  let cache: string;
+  const inOwnCache = (...args: string[]) =>
+    execa('node', [CLI, ...args], { reject: false, timeout: 60_000, env: { XDG_CACHE_HOME: cache } });
+  beforeEach(async () => {
+    cache = await mkdtemp(join(tmpdir(), 'vfio-reset-doctor-'));
+    await mkdir(join(cache, 'vfio-reset', 'store', 'kernel-0123456789abcdef'), { recursive: true });
+    await writeFile(join(cache, 'vfio-reset', 'store', 'kernel-0123456789abcdef', 'Image'), 'half an Image');
+  });
+  afterEach(() => rm(cache, { recursive: true, force: true }));
+
   it('doctor names a problem it finds, with its fix, and exits 1 (here: a corrupt cache entry)', async () => {
-    // Its own cache, never the real one: one entry with a file and no manifest, as a build cut short leaves it.
-    const cache = await mkdtemp(join(tmpdir(), 'vfio-reset-doctor-'));
-    try {
-      await mkdir(join(cache, 'vfio-reset', 'store', 'kernel-0123456789abcdef'), { recursive: true });
-      await writeFile(join(cache, 'vfio-reset', 'store', 'kernel-0123456789abcdef', 'Image'), 'half an Image');
-      const r = await execa('node', [CLI, 'doctor'], { reject: false, env: { XDG_CACHE_HOME: cache } });
-      expect(r.exitCode, r.stdout).to.equal(1);
-      expect(r.stdout).to.match(
-        /^FAIL {2}cache entries intact: 1 entries, 1 corrupt\n {6}fix: vfio-reset images prune/m,
-      );
-      expect(r.stdout).to.match(/^ok {4}Node\.js >= 20: v\d+/m);
-    } finally {
-      await rm(cache, { recursive: true, force: true });
-    }
+    const r = await inOwnCache('doctor');
+    expect(r.exitCode, r.stdout).to.equal(1);
+    expect(r.stdout).to.match(/^FAIL {2}cache entries intact: 1 entries, 1 corrupt\n {6}fix: vfio-reset images prune/m);
+    expect(r.stdout).to.match(/^ok {4}Node\.js >= 20: v\d+/m);
   });
 
   it('images list names every entry with its state; images without an action prints its usage', async () => {
-    const list = await run('images', 'list');
+    const list = await inOwnCache('images', 'list');
     expect(list.exitCode).to.equal(0);
-    expect(list.stdout).to.match(/\d+ entries, [\d.]+ MiB in /);
-    const bare = await run('images');
+    expect(list.stdout).to.match(/^corrupt +0\.0 MiB +\S+ +kernel-0123456789abcdef$/m);
+    expect(list.stdout).to.include(`1 entries, 0.0 MiB in ${join(cache, 'vfio-reset')}`);
+    const bare = await inOwnCache('images');
     expect(bare.exitCode).to.equal(2);
     expect(bare.stdout).to.match(/usage: vfio-reset images build/);
-    const bad = await run('images', 'frobnicate');
+    const bad = await inOwnCache('images', 'frobnicate');
     expect(bad.exitCode).to.equal(2);
     expect(bad.stderr).to.match(/unknown images action 'frobnicate'/);
   });

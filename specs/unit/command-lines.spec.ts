@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { l1Invocation, type L1Boot } from '../../harness/machines/l1-host.ts';
 import { l2CommandLine } from '../../harness/machines/l2-guest.ts';
 import { shellQuote } from '../../harness/machines/qemu-machine.ts';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 
 const GOLDEN_DIR = join(repoRoot, 'specs', 'fixtures', 'golden');
 

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { xgmacHeader } from '../../harness/devices/c-header.ts';
-import { AGENT_DIR } from '../../harness/build/agents.ts';
+import { AGENT_DIR } from '../../harness/recipes/agents.ts';
 
 describe('guest agents: host-side unit tests (make test)', function () {
   this.timeout(60_000);

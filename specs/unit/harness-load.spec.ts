@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 
 const BIN = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
 

@@ -8,8 +8,8 @@ import {
   parseConfig,
   requestsOf,
   type OptionValue,
-} from '../../harness/build/kernel-config.ts';
-import { repoRoot } from '../../harness/paths.ts';
+} from '../../harness/recipes/kernel-config.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 
 const set = (value: string): OptionValue => ({ kind: 'set', value });
 const unset: OptionValue = { kind: 'unset' };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { releaseFromBanner } from '../../harness/build/kernel-image.ts';
+import { releaseFromBanner } from '../../harness/recipes/kernel-image.ts';
 
 describe('prebuilt kernel Image', () => {
   it('reads the release from the Linux banner inside the Image', () => {

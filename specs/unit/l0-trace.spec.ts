@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ofKind, parseTrace, parseTraceLine, TraceParseError } from '../../harness/trace/l0-trace.ts';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 
 const fixture = readFileSync(join(repoRoot, 'specs/fixtures/traces/l0-unmap.log'), 'utf8');
 

@@ -5,7 +5,7 @@ import { l0Oracles, type L0Window } from '../../harness/oracles/l0-oracle.ts';
 import { irqCountCommand, l1IrqCountOracle, l1SmmuOracle, parseIrqCounts } from '../../harness/oracles/l1-oracle.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { user2Oracles } from '../../harness/oracles/user2-oracle.ts';
-import { controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/verdict.ts';
+import { controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/judge/verdict.ts';
 import { mustFire } from '../../harness/scenarios/proof.ts';
 import { decodeResetProbe } from '../../harness/evidence/agent-reports.ts';
 import type { RunSpec } from '../../harness/scenarios/run-spec.ts';

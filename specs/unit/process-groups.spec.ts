@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAllGroups, liveGroupCount, signalGroup, startGroup } from '../../harness/process/process-groups.ts';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 import { until } from '../support.ts';
 
 /** The process group of `pid`, read from ps; throws when there is no such process. */

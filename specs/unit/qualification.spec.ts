@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { groupStats, qualificationHtml } from '../../harness/report/qualification.ts';
 import { timelineSvg } from '../../harness/report/timeline-svg.ts';
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
-import { repoRoot } from '../../harness/paths.ts';
-import type { RunResult } from '../../harness/scenarios/cycle.ts';
-import type { Verdict } from '../../harness/verdict.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
+import type { RunRecord } from '../../harness/report/report-format.ts';
+import type { Verdict } from '../../harness/judge/verdict.ts';
 import type { Provenance } from '../../harness/report/provenance.ts';
 
 const FIXTURE = join(repoRoot, 'specs/fixtures/traces/l0-unmap.log');
@@ -19,10 +19,10 @@ const KILL = 1795534324489.473;
 
 function run(
   scenario: 'raw-driver' | 'vm',
-  control: RunResult['spec']['control'],
+  control: RunRecord['spec']['control'],
   verdict: Verdict,
   dir = '/nonexistent',
-): RunResult {
+): RunRecord {
   return {
     id: `${scenario}+${control}`,
     spec: { scenario, control, pattern: 'continuous', signal: 'KILL', seed: 's', repetition: 1 },

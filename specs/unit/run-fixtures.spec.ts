@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 import { loadEvidence } from '../../harness/judge/evidence.ts';
 import { judgeRun } from '../../harness/judge/judge.ts';
 

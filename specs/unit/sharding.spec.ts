@@ -4,10 +4,11 @@ import { expect } from 'chai';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseShard, planRuns, REPORT_FORMAT, type CampaignRequest } from '../../harness/campaign.ts';
+import { parseShard, planRuns, type CampaignRequest } from '../../harness/campaign/plan.ts';
+import { REPORT_FORMAT } from '../../harness/report/report-format.ts';
 import { mergeReports } from '../../harness/commands/merge.ts';
 import { runId } from '../../harness/scenarios/run-spec.ts';
-import { InputError } from '../../harness/errors.ts';
+import { InputError } from '../../harness/lib/errors.ts';
 import { rejectionOf } from '../support.ts';
 
 const REQUEST: CampaignRequest = {
@@ -40,14 +41,28 @@ describe('sharding', () => {
 
 describe('merging shard reports', () => {
   let dir: string;
-  const provenance = { l0Qemu: { origin: { kind: 'given' } }, kernel: { cacheKey: 'k1' }, images: { l1Image: 'i' } };
+  const provenance = {
+    harness: { revision: 'r', dirty: false, argv: [] },
+    host: { hostname: 'h', kernel: 'k', arch: 'x64', node: 'v20' },
+    l0Qemu: { origin: { kind: 'given' } },
+    kernel: { cacheKey: 'k1' },
+    images: { l1Image: 'i' },
+  };
   const run = (id: string, kind: string) => ({
     id,
-    spec: { scenario: 'raw-driver', control: 'none' },
+    spec: { scenario: 'raw-driver', control: 'none', signal: 'KILL', pattern: 'continuous', seed: 's', repetition: 1 },
     verdict: kind === 'regression' ? { kind, reason: 'r' } : { kind },
-    oracles: [],
+    oracles: [
+      { oracle: 'l0-irq-after-release', vantage: 'L0', fired: false, count: 0, first: null, looked: 'the trace' },
+    ],
+    user1: { frames: 10, irqs: 10, payloadsVerified: 10, live: true },
+    timeline: { kill: 0, 'user1-exit': 12 },
+    killWallClock: 1,
+    phases: [{ name: 'boot', seconds: 3 }],
     seconds: 1,
     dir: '/x',
+    notes: [],
+    errorTail: null,
   });
   async function shard(name: string, runs: unknown[], kernel = 'k1'): Promise<string> {
     const d = join(dir, name);
@@ -57,6 +72,8 @@ describe('merging shard reports', () => {
       JSON.stringify({
         format: REPORT_FORMAT,
         provenance: { ...provenance, kernel: { cacheKey: kernel } },
+        created: '2026-12-03T00:00:00.000Z',
+        request: { repeat: 1 },
         exitCode: 0,
         runs,
         timing: {},
@@ -87,6 +104,19 @@ describe('merging shard reports', () => {
     const missing = await rejectionOf(mergeReports([join(dir, 'nope')]));
     expect(missing).to.be.instanceOf(InputError);
     expect(missing.message).to.match(/report\.json does not exist/);
+  });
+
+  it('refuses a report whose run lacks a field or has a verdict it does not know, naming it', async () => {
+    const { verdict: _, ...noVerdict } = run('r1', 'pass');
+    const lacking = await rejectionOf(mergeReports([await shard('a', [noVerdict])]));
+    expect(lacking).to.be.instanceOf(InputError);
+    expect(lacking.message).to.match(/a\/report\.json .*run 1: field verdict is missing/);
+    const unknown = await rejectionOf(
+      mergeReports([await shard('b', [{ ...run('r2', 'pass'), verdict: { kind: 'ok' } }])]),
+    );
+    expect(unknown.message).to.match(/run 1 verdict: field kind is "ok", not one of pass, detected/);
+    const torn = await rejectionOf(mergeReports([await shard('c', [{ ...run('r3', 'pass'), seconds: 'NaN' }])]));
+    expect(torn.message).to.match(/run 1: field seconds is not a number/);
   });
 
   it('leaves the shards untouched', async () => {

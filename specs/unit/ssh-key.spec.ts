@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { execa } from 'execa';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 import { harnessKey } from '../../harness/machines/ssh.ts';
 
 function malformedPair(): { private: string; public: string } {

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
-import { repoRoot } from '../../harness/paths.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
 
 const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
 const check = (tool: string, args: string[]) => execa(bin(tool), args, { cwd: repoRoot, reject: false, all: true });

@@ -7,10 +7,10 @@
  * and the run is invalid, never green. A set of runs passes only if every
  * oracle its scenarios rely on was proven by a detected control.
  */
-import type { OracleName, OracleResult } from './oracles/finding.ts';
-import type { RunSpec } from './scenarios/run-spec.ts';
-import { unprovenOracles } from './scenarios/proof.ts';
-import { EXIT } from './exit-codes.ts';
+import type { OracleName, OracleResult } from '../oracles/finding.ts';
+import type { RunSpec } from '../scenarios/run-spec.ts';
+import { unprovenOracles } from '../scenarios/proof.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 
 export type Verdict =
   | { readonly kind: 'pass' }

@@ -3,16 +3,16 @@
  * Everything a run boots, built (or found in the cache) in dependency
  * order: kernel, Debian base, agents, L2 initramfs, L1 root image.
  */
-import { buildAgents, type Agents } from './build/agents.ts';
-import { buildDebianBase, type DebianBase } from './build/debian-base.ts';
-import { buildKernel, defaultRecipe, type KernelArtifact } from './build/kernel.ts';
-import type { KernelSource, Patch } from './build/kernel-source.ts';
-import { prebuiltKernel } from './build/kernel-image.ts';
-import { buildL1Image, type L1Image } from './build/l1-image.ts';
-import { buildL2Initramfs, type L2Initramfs } from './build/l2-initramfs.ts';
-import { resolveL0Qemu, type L0Qemu } from './build/l0-qemu.ts';
-import type { CacheStore } from './cache/store.ts';
-import type { Progress } from './progress.ts';
+import { buildAgents, type Agents } from './agents.ts';
+import { buildDebianBase, type DebianBase } from './debian-base.ts';
+import { buildKernel, defaultRecipe, type KernelArtifact } from './kernel.ts';
+import type { KernelSource, Patch } from './kernel-source.ts';
+import { prebuiltKernel } from './kernel-image.ts';
+import { buildL1Image, type L1Image } from './l1-image.ts';
+import { buildL2Initramfs, type L2Initramfs } from './l2-initramfs.ts';
+import { resolveL0Qemu, type L0Qemu } from './l0-qemu.ts';
+import type { CacheStore } from '../cache/store.ts';
+import type { Progress } from '../lib/progress.ts';
 
 export interface Stack {
   readonly qemu: L0Qemu;

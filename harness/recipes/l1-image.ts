@@ -15,7 +15,7 @@ import type { KernelArtifact } from './kernel.ts';
 import type { L2Initramfs } from './l2-initramfs.ts';
 import { fileDigests } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 const L1_DIR = join(repoRoot, 'images', 'l1');
 const L1_FILES = ['init', 'passwd', 'group', 'shells', 'profile'] as const;
@@ -51,7 +51,7 @@ export async function buildL1Image(
       repoRoot,
       L1_FILES.map((f) => join(L1_DIR, f)),
     ),
-    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/l1-image.ts')]),
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/l1-image.ts')]),
   };
   const entry = await store.obtain('l1-image', inputs, async (out) => {
     const root = `${out}.staging`;

@@ -10,7 +10,7 @@ import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { sha256, sha256File } from '../cache/digest.ts';
-import { InputError } from '../errors.ts';
+import { InputError } from '../lib/errors.ts';
 
 export const DEBIAN_SOURCE_TARBALL = '/usr/src/linux-source-6.12.tar.xz';
 export const DEBIAN_SOURCE_PACKAGE = 'linux-source-6.12';

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { fileDigests } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { InfrastructureError } from '../errors.ts';
-import { repoRoot } from '../paths.ts';
+import { InfrastructureError } from '../lib/errors.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 export const SUITE = 'bookworm';
 export const MIRROR = 'http://deb.debian.org/debian';
@@ -55,7 +55,7 @@ export async function buildDebianBase(
   const inputs = {
     suite: SUITE,
     packages,
-    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/debian-base.ts')]),
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/debian-base.ts')]),
   };
   const entry = await store.obtain('debian-base', inputs, async (out) => {
     const log = join(out, 'build.log');

@@ -6,14 +6,14 @@
  */
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { bootL1, shutdownL1 } from './machines/l1-session.ts';
-import { harnessKey } from './machines/ssh.ts';
-import { l2CommandLine } from './machines/l2-guest.ts';
-import { shellQuote } from './machines/qemu-machine.ts';
-import { ConsoleLog, ConsoleWaitError } from './machines/console.ts';
-import { InfrastructureError } from './errors.ts';
-import type { Stack } from './stack.ts';
-import type { Progress } from './progress.ts';
+import { bootL1, shutdownL1 } from '../machines/l1-session.ts';
+import { harnessKey } from '../machines/ssh.ts';
+import { l2CommandLine } from '../machines/l2-guest.ts';
+import { shellQuote } from '../machines/qemu-machine.ts';
+import { ConsoleLog, ConsoleWaitError } from '../machines/console.ts';
+import { InfrastructureError } from '../lib/errors.ts';
+import type { Stack } from '../recipes/stack.ts';
+import type { Progress } from '../lib/progress.ts';
 
 export interface SmokeTimings {
   readonly l1_boot_s: number;

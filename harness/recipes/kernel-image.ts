@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { capture } from './build-step.ts';
 import { sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { InputError } from '../errors.ts';
+import { InputError } from '../lib/errors.ts';
 import type { KernelArtifact } from './kernel.ts';
 
 /** arm64 Image header: "ARM\x64" at offset 0x38 (Documentation/arch/arm64/booting.rst). */

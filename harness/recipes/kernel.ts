@@ -16,8 +16,8 @@ import type { PrebuiltKernel } from './kernel-image.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { recordBuildTime } from '../cache/build-times.ts';
-import { InfrastructureError, InputError } from '../errors.ts';
-import { repoRoot } from '../paths.ts';
+import { InfrastructureError, InputError } from '../lib/errors.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 export const FRAGMENT_DIR = join(repoRoot, 'kernel-config');
 export const PATCH_DIR = join(repoRoot, 'kernel-config', 'patches');
@@ -81,9 +81,9 @@ export async function buildKernel(
     patches: recipe.patches,
     toolchain: await toolchainVersion(),
     recipe: await fileDigests(repoRoot, [
-      join(repoRoot, 'harness/build/kernel.ts'),
-      join(repoRoot, 'harness/build/kernel-source.ts'),
-      join(repoRoot, 'harness/build/kernel-config.ts'),
+      join(repoRoot, 'harness/recipes/kernel.ts'),
+      join(repoRoot, 'harness/recipes/kernel-source.ts'),
+      join(repoRoot, 'harness/recipes/kernel-config.ts'),
     ]),
   };
   const workDir = join(store.root, 'work', 'kernel', sourceLabel(recipe.source));

@@ -2,7 +2,7 @@
 /** Runs one build command in its own process group, its output appended to a log file. */
 import { appendFile, readFile } from 'node:fs/promises';
 import { startGroup } from '../process/process-groups.ts';
-import { InfrastructureError, lastLines } from '../errors.ts';
+import { InfrastructureError, lastLines } from '../lib/errors.ts';
 
 export interface StepOptions {
   readonly cwd?: string;

@@ -5,18 +5,18 @@
  * fix it, followed by the log tail where there is one. Nothing is left
  * running on any exit path.
  */
-import { InfrastructureError, InputError } from './errors.ts';
-import { EXIT } from './exit-codes.ts';
-import { installExitHandlers, killAllGroups } from './process/process-groups.ts';
-import type { Command } from './commands/command.ts';
-import { bisectCommand } from './commands/bisect.ts';
-import { runCommand } from './commands/run.ts';
-import { smokeCommand } from './commands/smoke.ts';
-import { imagesCommand } from './commands/images.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { qualifyCommand } from './commands/qualify.ts';
-import { mergeCommand } from './commands/merge.ts';
-import { shellCommand } from './commands/shell.ts';
+import { InfrastructureError, InputError } from '../lib/errors.ts';
+import { EXIT } from '../lib/exit-codes.ts';
+import { installExitHandlers, killAllGroups } from '../process/process-groups.ts';
+import type { Command } from './command.ts';
+import { bisectCommand } from './bisect.ts';
+import { runCommand } from './run.ts';
+import { smokeCommand } from './smoke.ts';
+import { imagesCommand } from './images.ts';
+import { doctorCommand } from './doctor.ts';
+import { qualifyCommand } from './qualify.ts';
+import { mergeCommand } from './merge.ts';
+import { shellCommand } from './shell.ts';
 
 const COMMANDS: readonly Command[] = [
   runCommand,

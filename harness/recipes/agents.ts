@@ -6,7 +6,7 @@ import { capture, runStep } from './build-step.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import { xgmacHeader } from '../devices/c-header.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 export const AGENT_DIR = join(repoRoot, 'guest-agents');
 
@@ -27,7 +27,7 @@ export async function buildAgents(store: CacheStore): Promise<Agents> {
     generatedHeader: sha256(header),
     toolchain: (await capture('aarch64-linux-gnu-gcc', ['--version'])).split('\n')[0],
     recipe: await fileDigests(repoRoot, [
-      join(repoRoot, 'harness/build/agents.ts'),
+      join(repoRoot, 'harness/recipes/agents.ts'),
       join(repoRoot, 'harness/devices/c-header.ts'),
     ]),
   };

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** `$XDG_CACHE_HOME/vfio-reset`, never inside the repository. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {

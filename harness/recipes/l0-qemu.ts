@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { capture } from './build-step.ts';
 import { buildQemu } from './qemu.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { InputError } from '../errors.ts';
-import type { Progress } from '../progress.ts';
+import { InputError } from '../lib/errors.ts';
+import type { Progress } from '../lib/progress.ts';
 
 export interface L0Qemu {
   readonly binary: string;

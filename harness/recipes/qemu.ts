@@ -15,9 +15,9 @@ import { capture, runStep } from './build-step.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { recordBuildTime } from '../cache/build-times.ts';
-import { InfrastructureError, InputError } from '../errors.ts';
-import { repoRoot } from '../paths.ts';
-import type { Progress } from '../progress.ts';
+import { InfrastructureError, InputError } from '../lib/errors.ts';
+import { repoRoot } from '../lib/paths.ts';
+import type { Progress } from '../lib/progress.ts';
 
 export const QEMU_PATCH_DIR = join(repoRoot, 'images', 'qemu', 'patches');
 /** The upstream series the patches are written against. */
@@ -140,7 +140,7 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
     source: { package: 'qemu', suite: 'trixie', version, dscSha256 },
     patches: patchDigests,
     configure: QEMU_CONFIGURE_FLAGS,
-    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/qemu.ts')]),
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/qemu.ts')]),
   };
   const entry = await store.obtain('qemu', inputs, async (out) => {
     const log = join(out, 'build.log');

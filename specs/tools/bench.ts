@@ -6,23 +6,23 @@
  * phases of one raw-driver cycle; the cold build times recorded in the
  * cache and the warm (all cached) build time measured now.
  */
-import { shortSocketPath } from './machines/socket-path.ts';
+import { shortSocketPath } from '../../harness/machines/socket-path.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CacheStore } from './cache/store.ts';
-import { cacheRoot } from './paths.ts';
-import { debianSource } from './build/kernel-source.ts';
-import { buildStack } from './stack.ts';
-import { runSmoke } from './smoke.ts';
-import { QemuMachine, shellQuote } from './machines/qemu-machine.ts';
-import { L1_SIZE, l1Invocation } from './machines/l1-host.ts';
-import { l2CommandLine } from './machines/l2-guest.ts';
-import { authorizedKeysFile, harnessKey } from './machines/ssh.ts';
-import { freeLoopbackPort } from './machines/free-port.ts';
-import { runCampaign } from './campaign.ts';
-import { killAllGroups } from './process/process-groups.ts';
-import { readBuildTimes } from './cache/build-times.ts';
+import { CacheStore } from '../../harness/cache/store.ts';
+import { cacheRoot } from '../../harness/lib/paths.ts';
+import { debianSource } from '../../harness/recipes/kernel-source.ts';
+import { buildStack } from '../../harness/recipes/stack.ts';
+import { runSmoke } from '../../harness/scenarios/smoke.ts';
+import { QemuMachine, shellQuote } from '../../harness/machines/qemu-machine.ts';
+import { L1_SIZE, l1Invocation } from '../../harness/machines/l1-host.ts';
+import { l2CommandLine } from '../../harness/machines/l2-guest.ts';
+import { authorizedKeysFile, harnessKey } from '../../harness/machines/ssh.ts';
+import { freeLoopbackPort } from '../../harness/machines/free-port.ts';
+import { runCampaign } from '../../harness/campaign/campaign.ts';
+import { killAllGroups } from '../../harness/process/process-groups.ts';
+import { readBuildTimes } from '../../harness/cache/build-times.ts';
 
 const quiet = () => {};
 const s = (ms: number) => Math.round(ms / 10) / 100;

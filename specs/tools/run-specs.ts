@@ -7,8 +7,8 @@
 import Mocha from 'mocha';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from './paths.ts';
-import { killAllGroups } from './process/process-groups.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
+import { killAllGroups } from '../../harness/process/process-groups.ts';
 
 async function specFiles(layer: 'unit' | 'integration'): Promise<string[]> {
   const dir = join(repoRoot, 'specs', layer);

@@ -13,7 +13,7 @@ import type { DebianBase } from './debian-base.ts';
 import type { KernelArtifact } from './kernel.ts';
 import { fileDigests } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 const L2_DIR = join(repoRoot, 'images', 'l2');
 
@@ -52,7 +52,7 @@ export async function buildL2Initramfs(
     agents: agents.key,
     kernel: kernel.key,
     files: await fileDigests(repoRoot, [join(L2_DIR, 'init')]),
-    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/build/l2-initramfs.ts')]),
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/l2-initramfs.ts')]),
   };
   const entry = await store.obtain('l2-initramfs', inputs, async (out) => {
     const staging = `${out}.staging`;

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * A set of runs (scenarios, then negative controls, repeated) on one built
+ * stack, each in a directory of its own, with report.json, junit.xml and a
+ * summary table for the whole set.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runRawDriver } from '../scenarios/raw-driver.ts';
+import { runVm } from '../scenarios/vm.ts';
+import type { RunResult } from '../scenarios/cycle.ts';
+import { runId } from '../scenarios/run-spec.ts';
+import { checkPlan, type CampaignRequest } from './plan.ts';
+import { RAW_DRIVER_TIMING } from '../scenarios/raw-driver.ts';
+import { CYCLE_TIMING } from '../scenarios/cycle.ts';
+import { provenanceOf, type Provenance } from '../report/provenance.ts';
+import { REPORT_FORMAT, runRecordOf, type CampaignReport, type RunRecord } from '../report/report-format.ts';
+import { writeCampaignReport } from '../report/write-report.ts';
+import { exitCodeOf } from '../judge/verdict.ts';
+import { harnessKey } from '../machines/ssh.ts';
+import type { Stack } from '../recipes/stack.ts';
+import type { Progress } from '../lib/progress.ts';
+
+export interface CampaignResult {
+  readonly runs: readonly RunRecord[];
+  readonly exitCode: number;
+  readonly summary: string;
+  readonly provenance: Provenance;
+}
+
+export async function runCampaign(
+  stack: Stack,
+  cacheRoot: string,
+  request: CampaignRequest,
+  outDir: string,
+  argv: readonly string[],
+  progress: Progress,
+): Promise<CampaignResult> {
+  await mkdir(outDir, { recursive: true });
+  const sshKey = await harnessKey(cacheRoot);
+  const runs: RunResult[] = [];
+  const specs = checkPlan(request);
+  const provenance = await provenanceOf(stack, argv);
+  for (const [i, spec] of specs.entries()) {
+    const dir = join(outDir, runId(spec));
+    await mkdir(dir, { recursive: true });
+    progress(`run ${i + 1}/${specs.length}: ${runId(spec)}`);
+    const result = await (spec.scenario === 'vm' ? runVm : runRawDriver)({ stack, sshKey, dir, spec, progress });
+    await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const reason = 'reason' in result.verdict ? ` (${result.verdict.reason})` : '';
+    progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${reason}`);
+    runs.push(result);
+  }
+  const report: CampaignReport = {
+    format: REPORT_FORMAT,
+    created: new Date().toISOString(),
+    request: { ...request },
+    timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING },
+    provenance,
+    exitCode: exitCodeOf(runs),
+    runs: runs.map(runRecordOf),
+  };
+  const summary = await writeCampaignReport(outDir, report);
+  return { runs: report.runs, exitCode: report.exitCode, summary, provenance };
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The plan of a set of runs: every scenario with every traffic pattern,
+ * first as it is and then under each negative control, repeated; or one
+ * shard of that plan for a CI matrix.
+ */
+import {
+  runId,
+  type ControlName,
+  type KillSignal,
+  type RunSpec,
+  type ScenarioName,
+  type TrafficPattern,
+} from '../scenarios/run-spec.ts';
+import { InputError } from '../lib/errors.ts';
+
+export interface Shard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+}
+
+export interface CampaignRequest {
+  readonly scenarios: readonly ScenarioName[];
+  readonly controls: readonly ControlName[];
+  readonly patterns: readonly TrafficPattern[];
+  readonly signal: KillSignal;
+  readonly repeat: number;
+  readonly seed: string;
+  /** Run only every count-th run of the plan, starting at index (CI matrices). */
+  readonly shard?: Shard;
+}
+
+/** Parses "K/N" (1 <= K <= N). */
+export function parseShard(text: string): Shard | null {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (m === null) return null;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return index >= 1 && index <= count ? { index, count } : null;
+}
+
+/**
+ * The runs of a campaign, or of one shard of it. A shard takes whole
+ * groups (one scenario with all its traffic patterns and controls, one
+ * repetition), so that every shard that passes a scenario also shows its
+ * controls detected.
+ */
+export function planRuns(request: CampaignRequest): RunSpec[] {
+  const all = planAllRuns(request);
+  const shard = request.shard;
+  if (shard === undefined) return all;
+  const groups = [...new Set(all.map(groupOf))];
+  return all.filter((spec) => groups.indexOf(groupOf(spec)) % shard.count === shard.index - 1);
+}
+
+/** The runs of the request; an InputError when they are none (a shard beyond the plan). */
+export function checkPlan(request: CampaignRequest): RunSpec[] {
+  const specs = planRuns(request);
+  if (specs.length === 0)
+    throw new InputError(
+      `shard ${request.shard?.index}/${request.shard?.count} has no runs: ` +
+        'the plan has fewer groups (scenario x repetition) than shards',
+    );
+  return specs;
+}
+
+const groupOf = (spec: RunSpec) => `${spec.scenario}/r${spec.repetition}`;
+
+function planAllRuns(request: CampaignRequest): RunSpec[] {
+  const specs: RunSpec[] = [];
+  for (let repetition = 1; repetition <= request.repeat; repetition++) {
+    for (const scenario of request.scenarios) {
+      for (const pattern of request.patterns) {
+        for (const control of ['none', ...request.controls] as const) {
+          const spec = { scenario, control, pattern, signal: request.signal, repetition, seed: '' };
+          specs.push({ ...spec, seed: `${request.seed}/${runId(spec)}` });
+        }
+      }
+    }
+  }
+  return specs;
+}
