@@ -46,6 +46,7 @@ export const XGMAC_BITS = {
 /** Size of one DMA descriptor in bytes (struct xgmac_dma_desc). */
 export const XGMAC_DESC_SIZE = 32;
 
+/** The L0 virt board places instance i at MMIO_BASE + i * MMIO_STRIDE. */
 const MMIO_BASE = 0x090c0000;
 const MMIO_STRIDE = 0x10000;
 const SPI_BASE = 80;
@@ -53,17 +54,12 @@ const SPI_BASE = 80;
 export const XGMAC_PROFILE = {
   name: 'calxeda-xgmac',
   compatible: 'calxeda,hb-xgmac',
-  /** Interrupt lines per instance: sbd (DMA/MAC), pmt, mci (Midway's wiring). */
-  irqsPerInstance: 3,
-  /** The L0 virt board places instance i at base + i * stride. */
-  mmioBase: MMIO_BASE,
-  mmioStride: MMIO_STRIDE,
-  mmioSize: 0x1000,
   /** SMMUv3 stream ID of instance i is sidBase + i. */
   sidBase: 0xff00,
-  /** First SPI of instance 0; instance i uses spiBase + 3i .. spiBase + 3i + 2. */
-  spiBase: SPI_BASE,
-  /** GIC interrupt IDs (hwirq numbers in L1) of instance i's three lines. */
+  /**
+   * GIC interrupt IDs (hwirq numbers in L1) of instance i's three lines, sbd
+   * (DMA/MAC), pmt and mci as on Midway: SPIs from SPI_BASE + 3i.
+   */
   hwirqs: (instance: number) => [0, 1, 2].map((k) => 32 + SPI_BASE + 3 * instance + k),
   /** Linux's platform device name of instance i. */
   deviceName: (instance: number) => `${(MMIO_BASE + instance * MMIO_STRIDE).toString(16)}.xgmac`,
@@ -80,9 +76,13 @@ export const XGMAC_PROFILE = {
    * the next user once the device is reassigned.
    */
   l0Globals: ['xgmac.rx-prefetch=4'],
+  /**
+   * Options of the L0 model under the device-ignores-reset control: it
+   * drops the writes that would quiesce it, and traces each one.
+   */
+  ignoreResetGlobals: ['xgmac.quiesce-ignored=on'],
   /** The reset module that quiesces it. */
   resetModule: 'vfio-platform-calxedaxgmac',
-  l2Driver: 'xgmac',
 } as const;
 
 export interface XgmacRegisterState {

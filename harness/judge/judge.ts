@@ -19,6 +19,7 @@ import type { OracleResult } from '../oracles/finding.ts';
 import { decodeL2Probe, decodeResetProbe } from '../evidence/agent-reports.ts';
 import { FieldError } from '../lib/fields.ts';
 import { mustFire } from '../scenarios/proof.ts';
+import { CONTROL_RECORDS, setupOf, type Setup } from '../scenarios/controls.ts';
 import { payloadKey } from '../traffic/payload.ts';
 import { controlVerdict, scenarioVerdict, type Verdict } from './verdict.ts';
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
@@ -38,19 +39,6 @@ export interface Judgement {
 
 /** What vfio-platform says when it refuses a device for want of a reset function. */
 const NO_RESET_FUNCTION = /no reset function found/i;
-/**
- * Kernels before v6.3 refuse to bind a device without a reset function
- * even with reset_required=0 (fixed by "vfio: platform: ignore missing
- * reset if disabled at module init"): silently then, so the driver core's
- * -EINVAL is all they say.
- */
-const OLD_KERNEL_REFUSAL = /no reset function found|probe of \S+ failed with error -22/i;
-
-function kernelBefore(release: string, major: number, minor: number): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(release);
-  return m !== null && (Number(m[1]) < major || (Number(m[1]) === major && Number(m[2]) < minor));
-}
-
 interface Window {
   readonly killAt: number;
   readonly from: number;
@@ -87,6 +75,8 @@ function vfioPathFailure(failure: CycleFailure, e: CycleEvidence): string | null
       return null;
   }
 }
+
+const setupName = (setup: Setup) => (setup.name === 'none' ? 'the run without a control' : `control ${setup.name}`);
 
 const invalid = (reason: string, tail: string | null = null, oracles: readonly OracleResult[] = []): Judgement => ({
   verdict: { kind: 'invalid', reason },
@@ -131,27 +121,15 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   const bind = e.bind;
   if (bind === null) return invalid('the run ended before the device was bound');
   const device = XGMAC_PROFILE.deviceName(INSTANCE);
+  const setup = setupOf(e.spec.control);
   if (!bind.bound) {
-    if (
-      e.spec.control === 'kernel-no-reset' &&
-      OLD_KERNEL_REFUSAL.test(bind.kernelSays) &&
-      kernelBefore(bind.kernelRelease, 6, 3)
-    ) {
-      return {
-        verdict: {
-          kind: 'not-applicable',
-          reason:
-            `kernel ${bind.kernelRelease} (before v6.3) refuses a device without a reset function ` +
-            `even with reset_required=0: ${bind.kernelSays}`,
-        },
-        oracles: [],
-        tail: null,
-      };
-    }
-    if (e.spec.control !== 'none')
+    if (e.spec.control !== 'none') {
+      const reason = CONTROL_RECORDS[e.spec.control].notApplicable(bind);
+      if (reason !== null) return { verdict: { kind: 'not-applicable', reason }, oracles: [], tail: null };
       return invalid(
         `control ${e.spec.control} could not be set up: vfio-platform refused ${device}: ${bind.kernelSays}`,
       );
+    }
     // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides
     // nothing.
     if (NO_RESET_FUNCTION.test(bind.kernelSays) && bind.resetModuleShipped) {
@@ -167,8 +145,9 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
     const noModule = bind.resetModuleShipped ? '' : ' (the kernel ships no reset module)';
     return invalid(`vfio-platform did not bind ${device}${noModule}: ${bind.kernelSays}`);
   }
-  if (e.spec.control === 'kernel-no-reset' && bind.resetModuleLoaded)
-    return invalid('control kernel-no-reset: the reset module is loaded anyway');
+  // The set-up in effect, as far as the bind shows it (the trace's part is checked below, once it is known live).
+  const atBind = setup.notInEffectAtBind(bind.resetModuleLoaded);
+  if (atBind !== null) return invalid(`${setupName(setup)}: ${atBind}`);
 
   const u1 = e.user1;
   if (u1 === null || !u1.live) {
@@ -195,6 +174,16 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
         `(more than ${MAX_FRAME_GAP_MS} ms): its oracles would be blind there`,
     );
   }
+
+  const afterKill = (t: number) => t >= w.killAt;
+  const notInEffect = setup.notInEffectInTrace({
+    quiesceIgnoredAfterKill: ofKind(trace, 'quiesce-ignored').filter((q) => q.instance === INSTANCE && afterKill(q.t))
+      .length,
+    quiescingWritesAfterKill: ofKind(trace, 'mmio').filter(
+      (m) => m.instance === INSTANCE && afterKill(m.t) && XGMAC_PROFILE.isReleaseWrite(m),
+    ).length,
+  });
+  if (notInEffect !== null) return invalid(`${setupName(setup)}: ${notInEffect}`);
 
   if (logs.dmesgAfterKill === null || e.l1UptimeAtKillS === null || e.irqCounts === null || e.user2 === null)
     return invalid("the run is missing L1's or user #2's evidence");

@@ -13,6 +13,7 @@ import { authorizedKeysFile, SshSession, type KeyPair } from './ssh.ts';
 import { ConsoleWaitError } from './console.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import type { Progress } from '../lib/progress.ts';
+import { settlesWithin } from '../lib/time.ts';
 
 export interface L1Options {
   readonly qemuBinary: string;
@@ -37,7 +38,8 @@ export interface L1Session {
   readonly sshSeconds: number;
 }
 
-export async function bootL1(options: L1Options, progress: Progress): Promise<L1Session> {
+/** Boots L1; when `signal` aborts (the boot is out of time), L1 is stopped and the boot rejects. */
+export async function bootL1(options: L1Options, progress: Progress, signal?: AbortSignal): Promise<L1Session> {
   const sshPort = await freeLoopbackPort();
   const machine = new QemuMachine(
     l1Invocation({
@@ -55,7 +57,10 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
     options.runDir,
   );
   const started = Date.now();
+  const stopOnAbort = () => void machine.stop(1000);
+  signal?.addEventListener('abort', stopOnAbort, { once: true });
   try {
+    signal?.throwIfAborted();
     progress('booting L1');
     await machine.launch();
     await machine.console
@@ -78,6 +83,8 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
   } catch (error) {
     await machine.stop(1000);
     throw error;
+  } finally {
+    signal?.removeEventListener('abort', stopOnAbort);
   }
 }
 
@@ -85,9 +92,5 @@ export async function bootL1(options: L1Options, progress: Progress): Promise<L1
 export async function shutdownL1(session: L1Session): Promise<void> {
   await session.ssh.exec('sync; poweroff -f', 5000).catch(() => {});
   session.ssh.end();
-  const exited = await Promise.race([
-    session.machine.exited.then(() => true),
-    new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref()),
-  ]);
-  if (!exited) await session.machine.stop(2000);
+  if (!(await settlesWithin(session.machine.exited, 5000))) await session.machine.stop(2000);
 }

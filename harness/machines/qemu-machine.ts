@@ -4,6 +4,7 @@
  * process group of its own, its serial console on stdio captured from the
  * first byte, QMP on a unix socket, stopped cleanly or killed.
  */
+import { settlesWithin } from '../lib/time.ts';
 import { existsSync } from 'node:fs';
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -115,9 +116,7 @@ export class QemuMachine {
    */
   async stop(graceMs = 5000): Promise<Exit> {
     if (this.pid === undefined || this.exitPromise === undefined) return { code: undefined, signal: undefined };
-    const gone = () => this.exitPromise!.then(() => true);
-    const within = (ms: number) =>
-      Promise.race([gone(), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+    const within = (ms: number) => settlesWithin(this.exitPromise!, ms);
     if (!this.hasExited) {
       this.qmp?.execute('quit').catch(() => {});
       if (!(await within(graceMs))) {

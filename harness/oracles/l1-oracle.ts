@@ -30,34 +30,6 @@ export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: nu
 }
 
 /**
- * The shell command that prints the device's interrupt counts in L1: the
- * per-CPU counts of every IRQ descriptor whose GIC hwirq is one of the
- * device's (/sys/kernel/irq/N). The counts of a descriptor outlive
- * free_irq, so they are compared across users, unlike /proc/interrupts
- * lines, which vanish while no one holds the IRQ.
- */
-export function irqCountCommand(hwirqs: readonly number[]): string {
-  return (
-    `for d in /sys/kernel/irq/*; do case "$(cat $d/hwirq 2>/dev/null)" in ${hwirqs.join('|')}) ` +
-    `echo "$(cat $d/chip_name) $(cat $d/per_cpu_count)";; esac; done`
-  );
-}
-
-/**
- * Sums the counts printed by `irqCountCommand` (lines "GICv3 12,3"); null when the device has no IRQ descriptor
- * yet.
- */
-export function parseIrqCounts(output: string): number | null {
-  let total: number | null = null;
-  for (const line of output.split('\n')) {
-    const m = /^GIC\S*\s+([\d,]+)$/.exec(line.trim());
-    if (m === null) continue;
-    total = (total ?? 0) + m[1]!.split(',').reduce((a, b) => a + Number(b), 0);
-  }
-  return total;
-}
-
-/**
  * The rise of the device's interrupt count in L1 between user #1's release and a sample taken while user #2 held
  * it.
  */

@@ -11,16 +11,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootL1, shutdownL1, type L1Session } from '../machines/l1-session.ts';
 import type { KeyPair, SshSession } from '../machines/ssh.ts';
+import { L1 } from '../machines/l1.ts';
 import { freeLoopbackUdpPort } from '../machines/free-port.ts';
-import { bindToVfioPlatform, dmesgLineCount, dmesgSince } from '../machines/l1-vfio.ts';
 import { ProcessStuck, type AgentEvent, type RemoteAgent } from '../machines/remote-process.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
-import { irqCountCommand, parseIrqCounts } from '../oracles/l1-oracle.ts';
 import type { OracleResult } from '../oracles/finding.ts';
 import type { Verdict } from '../judge/verdict.ts';
 import { InfrastructureError } from '../lib/errors.ts';
+import { sleep } from '../lib/time.ts';
 import { agentFailureOf } from '../evidence/agent-reports.ts';
 import {
   EVIDENCE_FILES,
@@ -35,6 +35,7 @@ import { INSTANCE, judgeRun, type Judgement } from '../judge/judge.ts';
 import { firstKernelCrash } from '../judge/kernel-crash.ts';
 import type { Stack } from '../recipes/stack.ts';
 import type { Progress } from '../lib/progress.ts';
+import { setupOf, type Setup } from './controls.ts';
 import { runId, type KillSignal, type RunSpec } from './run-spec.ts';
 import { PhaseTimeout, Timeline } from './timeline.ts';
 
@@ -86,6 +87,7 @@ export interface RunContext {
 /** What a scenario's users get to work with. */
 export interface CycleEnv {
   readonly ssh: SshSession;
+  readonly l1: L1;
   readonly device: string;
   readonly key: PayloadKey;
   readonly dir: string;
@@ -144,17 +146,6 @@ export async function awaitOpened(agent: RemoteAgent, user: string): Promise<voi
   }
 }
 
-function controlSetup(spec: RunSpec): { kernelArgs: string[]; globals: string[] } {
-  switch (spec.control) {
-    case 'none':
-      return { kernelArgs: [], globals: [] };
-    case 'kernel-no-reset':
-      return { kernelArgs: ['vfio_platform.reset_required=0'], globals: [] };
-    case 'device-ignores-reset':
-      return { kernelArgs: [], globals: ['xgmac.quiesce-ignored=on'] };
-  }
-}
-
 /** Rejects as soon as L1's console, from `from` on, shows a kernel crash; `stop` ends the watch. */
 function watchForCrash(session: L1Session, from: number): { seen: Promise<never>; stop: () => void } {
   let stop = () => {};
@@ -192,161 +183,271 @@ function relativeTo(marks: Readonly<Record<string, number>>, anchor: string): Re
   return zero === undefined ? {} : Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, Math.round(v - zero)]));
 }
 
-export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<RunResult> {
-  const { spec, dir, progress } = ctx;
-  const id = runId(spec);
-  const startedAt = Date.now();
-  const timeline = new Timeline();
-  const notes: string[] = [];
-  const key = payloadKey(spec.seed);
-  const device = XGMAC_PROFILE.deviceName(INSTANCE);
-  const setup = controlSetup(spec);
-  const source = await FrameSource.open(key, await freeLoopbackUdpPort());
-  const silent = spec.pattern === 'silent-until-reassigned';
-  let session: L1Session | undefined;
-  let consoleFromBind: number | null = null;
-  let bind: BindOutcome | null = null;
-  let user1: User1Evidence | null = null;
-  let l1UptimeAtKillS: number | null = null;
-  let irqCounts: CycleEvidence['irqCounts'] = null;
-  let user2: readonly AgentEvent[] | null = null;
-  let failure: CycleFailure | null = null;
-  let marksAtFailure: Record<string, number> | null = null;
-  let phase = 'boot';
-  let crashWatch: ReturnType<typeof watchForCrash> | undefined;
-  // From the bind on, a kernel crash on L1's console ends the run at once.
-  const step = <T>(name: string, timeoutMs: number, body: () => Promise<T>): Promise<T> => {
-    phase = name;
-    const work = timeline.phase(name, timeoutMs, body);
-    return crashWatch === undefined ? work : Promise.race([work, crashWatch.seen]);
-  };
-  try {
+/** What the steps of one cycle share: its context, the machines and traffic it runs, the evidence as it grows. */
+interface CycleState {
+  readonly ctx: RunContext;
+  readonly users: ScenarioUsers;
+  readonly id: string;
+  readonly setup: Setup;
+  readonly source: FrameSource;
+  readonly timeline: Timeline;
+  readonly notes: string[];
+  /** The step under way, named in a failure. */
+  phase: string;
+  session: L1Session | undefined;
+  l1: L1 | undefined;
+  env: CycleEnv | undefined;
+  consoleFromBind: number | null;
+  bind: BindOutcome | null;
+  user1: User1 | undefined;
+  l1UptimeAtKillS: number | null;
+  irqAtRelease: number | null;
+  irqCounts: CycleEvidence['irqCounts'];
+  user2: readonly AgentEvent[] | null;
+  dmesgMark: number;
+}
+
+/** One step of the cycle: 'stop' ends the cycle there (the evidence says why); a throw is a failure. */
+interface Step {
+  readonly name: string;
+  readonly timeoutMs: number;
+  run(state: CycleState, signal: AbortSignal): Promise<'next' | 'stop'>;
+}
+
+const started = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`the cycle reached a step before ${what}`);
+  return value;
+};
+
+const device = XGMAC_PROFILE.deviceName(INSTANCE);
+
+const STEPS: readonly Step[] = [
+  {
+    name: 'boot',
     // Longer than bootL1's own waits (QMP, console 120 s, SSH 60 s), so that it never outlives the phase.
-    session = await step('boot', 240_000, () =>
-      bootL1(
+    timeoutMs: 240_000,
+    async run(s, signal) {
+      const { ctx } = s;
+      s.session = await bootL1(
         {
           qemuBinary: ctx.stack.qemu.binary,
           kernel: ctx.stack.kernel.image,
           rootImage: ctx.stack.l1Image.path,
           key: ctx.sshKey,
-          runDir: dir,
-          extraKernelArgs: setup.kernelArgs,
+          runDir: ctx.dir,
+          extraKernelArgs: s.setup.kernelArgs,
           devices: {
-            xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }],
-            traceFile: join(dir, EVIDENCE_FILES.trace),
-            globals: [...XGMAC_PROFILE.l0Globals, ...setup.globals],
+            xgmacs: [{ link: s.source.link, mac: '52:54:00:12:34:00' }],
+            traceFile: join(ctx.dir, EVIDENCE_FILES.trace),
+            globals: [...XGMAC_PROFILE.l0Globals, ...s.setup.l0Globals],
           },
         },
+        ctx.progress,
+        signal,
+      );
+      s.l1 = new L1(s.session.ssh);
+      const { dir, progress } = ctx;
+      s.env = {
+        ssh: s.session.ssh,
+        l1: s.l1,
+        device,
+        key: s.source.key,
+        dir,
+        timeline: s.timeline,
         progress,
-      ),
-    );
-    const l1 = session;
-    const ssh = l1.ssh;
-    const env: CycleEnv = { ssh, device, key, dir, timeline, progress, id };
-
-    consoleFromBind = l1.machine.console.mark;
-    crashWatch = watchForCrash(l1, consoleFromBind);
-    const bound = await step('bind', 30_000, async () => {
-      if (spec.control === 'kernel-no-reset') {
-        // The handler is a module that vfio-platform requests by alias at bind time: take it away.
-        await ssh.check(`find /lib/modules -name '${XGMAC_PROFILE.resetModule}.ko*' -exec rm -f {} +`);
-      }
-      return bindToVfioPlatform(ssh, device);
-    });
-    const moduleName = XGMAC_PROFILE.resetModule.replace(/-/g, '_');
-    if (!bound.bound) {
-      const shipped =
-        (await ssh.exec(`find /lib/modules/$(uname -r) -name '${XGMAC_PROFILE.resetModule}.ko*' | grep -q .`)).code ===
-        0;
-      bind = {
-        bound: false,
-        kernelSays: bound.kernelSays,
-        resetModuleShipped: shipped,
-        kernelRelease: (await ssh.check('uname -r')).trim(),
+        id: s.id,
       };
-    } else {
-      const loaded = (await ssh.exec(`grep -q "^${moduleName} " /proc/modules`)).code === 0;
-      bind = { bound: true, resetModuleLoaded: loaded };
-      notes.push(`reset module ${loaded ? 'loaded' : 'not loaded'} after bind`);
-    }
-    if (bind.bound && !(spec.control === 'kernel-no-reset' && bind.resetModuleLoaded)) {
-      source.start(CYCLE_TIMING.framesPerSecond);
-      const u1 = await step('user1-live', 180_000, () => users.startUser1(env));
-      user1 = u1.evidence;
-      if (user1.live) {
-        const dmesgMark = await dmesgLineCount(ssh);
-        if (silent) {
-          source.stop();
-          timeline.mark('traffic-stopped');
-          await new Promise((r) => setTimeout(r, CYCLE_TIMING.silenceBeforeKillMs));
-        }
-        progress(`${id}: killing user #1 with SIG${spec.signal}`);
-        await step('kill', CYCLE_TIMING.releaseTimeoutMs + 15_000, async () => {
-          timeline.mark('kill');
-          l1UptimeAtKillS = (await u1.kill(spec.signal)).l1UptimeS;
-          timeline.mark('user1-exit');
-        });
-
-        const sampleIrqCount = async () =>
-          parseIrqCounts(await ssh.check(irqCountCommand(XGMAC_PROFILE.hwirqs(INSTANCE))));
-        const atRelease = await sampleIrqCount();
-        await step('quiet', CYCLE_TIMING.quietMs + 5000, () => new Promise((r) => setTimeout(r, CYCLE_TIMING.quietMs)));
-        const resumeTraffic = () => {
-          if (!silent || timeline.marks['traffic-resumed'] !== undefined) return;
-          source.start(CYCLE_TIMING.framesPerSecond);
-          timeline.mark('traffic-resumed');
+      return 'next';
+    },
+  },
+  {
+    name: 'bind',
+    timeoutMs: 30_000,
+    async run(s) {
+      const l1 = started(s.l1, 'boot');
+      await s.setup.beforeBind(l1);
+      const bound = await l1.bindToVfioPlatform(device);
+      const module = XGMAC_PROFILE.resetModule;
+      if (!bound.bound) {
+        s.bind = {
+          bound: false,
+          kernelSays: bound.kernelSays,
+          resetModuleShipped: await l1.moduleShipped(module),
+          kernelRelease: await l1.kernelRelease(),
         };
-        const u2 = await step('user2', 240_000, () => users.runUser2(env, { sampleIrqCount, resumeTraffic }));
-        timeline.mark('user2-done');
-        source.stop();
-        user2 = u2.events;
-        irqCounts = { atRelease, during: u2.irqCountDuring };
-        const dmesg = await dmesgSince(ssh, dmesgMark);
-        await writeFile(join(dir, EVIDENCE_FILES.dmesgAfterKill), `${dmesg.join('\n')}\n`);
-        if (dmesg.some((l) => /: reset$/.test(l.trim()))) notes.push('L1 logged the vfio-platform reset');
+        return 'stop';
       }
+      const loaded = await l1.moduleLoaded(module);
+      s.bind = { bound: true, resetModuleLoaded: loaded };
+      s.notes.push(`reset module ${loaded ? 'loaded' : 'not loaded'} after bind`);
+      // A set-up the bind already shows not in effect decides nothing: the judge says why.
+      return s.setup.notInEffectAtBind(loaded) === null ? 'next' : 'stop';
+    },
+  },
+  {
+    name: 'user1-live',
+    timeoutMs: 180_000,
+    async run(s) {
+      s.source.start(CYCLE_TIMING.framesPerSecond);
+      s.user1 = await s.users.startUser1(started(s.env, 'boot'));
+      return s.user1.evidence.live ? 'next' : 'stop';
+    },
+  },
+  {
+    name: 'silence',
+    timeoutMs: CYCLE_TIMING.silenceBeforeKillMs + 30_000,
+    async run(s) {
+      s.dmesgMark = await started(s.l1, 'boot').dmesgLineCount();
+      if (s.ctx.spec.pattern === 'silent-until-reassigned') {
+        s.source.stop();
+        s.timeline.mark('traffic-stopped');
+        await sleep(CYCLE_TIMING.silenceBeforeKillMs);
+      }
+      return 'next';
+    },
+  },
+  {
+    name: 'kill',
+    timeoutMs: CYCLE_TIMING.releaseTimeoutMs + 15_000,
+    async run(s) {
+      s.ctx.progress(`${s.id}: killing user #1 with SIG${s.ctx.spec.signal}`);
+      s.timeline.mark('kill');
+      s.l1UptimeAtKillS = (await started(s.user1, 'user #1').kill(s.ctx.spec.signal)).l1UptimeS;
+      s.timeline.mark('user1-exit');
+      return 'next';
+    },
+  },
+  {
+    name: 'quiet',
+    timeoutMs: CYCLE_TIMING.quietMs + 15_000,
+    async run(s) {
+      s.irqAtRelease = await started(s.l1, 'boot').irqCount(XGMAC_PROFILE.hwirqs(INSTANCE));
+      await sleep(CYCLE_TIMING.quietMs);
+      return 'next';
+    },
+  },
+  {
+    name: 'user2',
+    timeoutMs: 240_000,
+    async run(s) {
+      const l1 = started(s.l1, 'boot');
+      const resumeTraffic = () => {
+        if (s.ctx.spec.pattern !== 'silent-until-reassigned' || s.timeline.marks['traffic-resumed'] !== undefined)
+          return;
+        s.source.start(CYCLE_TIMING.framesPerSecond);
+        s.timeline.mark('traffic-resumed');
+      };
+      const sampleIrqCount = () => l1.irqCount(XGMAC_PROFILE.hwirqs(INSTANCE));
+      const u2 = await s.users.runUser2(started(s.env, 'boot'), { sampleIrqCount, resumeTraffic });
+      s.timeline.mark('user2-done');
+      s.source.stop();
+      s.user2 = u2.events;
+      s.irqCounts = { atRelease: s.irqAtRelease, during: u2.irqCountDuring };
+      return 'next';
+    },
+  },
+  {
+    name: 'collect',
+    timeoutMs: 30_000,
+    async run(s) {
+      const dmesg = await started(s.l1, 'boot').dmesgSince(s.dmesgMark);
+      await writeFile(join(s.ctx.dir, EVIDENCE_FILES.dmesgAfterKill), `${dmesg.join('\n')}\n`);
+      if (dmesg.some((l) => /: reset$/.test(l.trim()))) s.notes.push('L1 logged the vfio-platform reset');
+      return 'next';
+    },
+  },
+];
+
+/** Runs the steps in order, racing each (from the bind on) against a kernel crash on L1's console. */
+async function runSteps(s: CycleState): Promise<void> {
+  let crashWatch: ReturnType<typeof watchForCrash> | undefined;
+  try {
+    for (const step of STEPS) {
+      if (step.name === 'bind') {
+        const session = started(s.session, 'boot');
+        s.consoleFromBind = session.machine.console.mark;
+        crashWatch = watchForCrash(session, s.consoleFromBind);
+      }
+      s.phase = step.name;
+      const work = s.timeline.phase(step.name, step.timeoutMs, (signal) => step.run(s, signal));
+      const outcome = await (crashWatch === undefined ? work : Promise.race([work, crashWatch.seen]));
+      if (outcome === 'stop') break;
     }
-    await writeFile(join(dir, 'dmesg.txt'), await ssh.check('dmesg'));
-  } catch (error) {
-    failure = failureOf(error, phase);
-    // Work the failure cut short may still settle later (an agent "exits" when L1 goes): its marks are not evidence.
-    marksAtFailure = { ...timeline.marks };
-    await writeFile(
-      join(dir, 'error.txt'),
-      `${phase}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    s.phase = 'collect';
+    await writeFile(join(s.ctx.dir, 'dmesg.txt'), await started(s.l1, 'boot').dmesg());
   } finally {
     crashWatch?.stop();
+  }
+}
+
+export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<RunResult> {
+  const { spec, dir } = ctx;
+  const startedAt = Date.now();
+  const state: CycleState = {
+    ctx,
+    users,
+    id: runId(spec),
+    setup: setupOf(spec.control),
+    source: await FrameSource.open(payloadKey(spec.seed), await freeLoopbackUdpPort()),
+    timeline: new Timeline(),
+    notes: [],
+    phase: 'boot',
+    session: undefined,
+    l1: undefined,
+    env: undefined,
+    consoleFromBind: null,
+    bind: null,
+    user1: undefined,
+    l1UptimeAtKillS: null,
+    irqAtRelease: null,
+    irqCounts: null,
+    user2: null,
+    dmesgMark: 0,
+  };
+  let failure: CycleFailure | null = null;
+  let marksAtFailure: Record<string, number> | null = null;
+  try {
+    await runSteps(state);
+  } catch (error) {
+    const phase = state.phase;
+    failure = failureOf(error, phase);
+    // Work the failure cut short may still settle later (an agent "exits" when L1 goes): its marks are not evidence.
+    marksAtFailure = { ...state.timeline.marks };
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    await writeFile(join(dir, 'error.txt'), `${phase}: ${text}\n`);
+  } finally {
     // Frames keep coming while the console settles: the L0 trace shows what the device does meanwhile.
-    if (session !== undefined && failure !== null) await new Promise((r) => setTimeout(r, CRASH_SETTLE_MS));
-    source.close();
-    if (session !== undefined) {
-      if (consoleFromBind !== null)
-        await writeFile(
-          join(dir, EVIDENCE_FILES.consoleAfterBind),
-          session.machine.console.contents.slice(consoleFromBind),
-        );
-      await shutdownL1(session);
+    if (state.session !== undefined && failure !== null) await sleep(CRASH_SETTLE_MS);
+    state.source.close();
+    if (state.session !== undefined) {
+      if (state.consoleFromBind !== null) {
+        const console = state.session.machine.console.contents.slice(state.consoleFromBind);
+        await writeFile(join(dir, EVIDENCE_FILES.consoleAfterBind), console);
+      }
+      await shutdownL1(state.session);
     }
   }
-
   const evidence: CycleEvidence = {
     format: EVIDENCE_FORMAT,
     spec,
     startedAt,
     endedAt: Date.now(),
-    marks: marksAtFailure ?? timeline.marks,
-    phases: timeline.phases,
-    bind,
-    user1,
-    l1UptimeAtKillS,
-    irqCounts,
-    user2,
+    marks: marksAtFailure ?? state.timeline.marks,
+    phases: state.timeline.phases,
+    bind: state.bind,
+    user1: state.user1?.evidence ?? null,
+    l1UptimeAtKillS: state.l1UptimeAtKillS,
+    irqCounts: state.irqCounts,
+    user2: state.user2,
     failure,
-    notes,
+    notes: state.notes,
   };
   await writeFile(join(dir, EVIDENCE_FILES.record), `${JSON.stringify(evidence, null, 2)}\n`);
-  // Judged from what was written, exactly as a later re-judging of the directory would.
+  return resultOf(state.id, evidence, dir);
+}
+
+/** Judged from what was written, exactly as a later re-judging of the directory would. */
+async function resultOf(id: string, evidence: CycleEvidence, dir: string): Promise<RunResult> {
   const judgement = await loadEvidence(dir).then(
     (loaded) => judgeRun(loaded.evidence, loaded.logs),
     (error: Error): Judgement => ({
@@ -357,16 +458,16 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
   );
   return {
     id,
-    spec,
+    spec: evidence.spec,
     verdict: judgement.verdict,
     oracles: judgement.oracles,
-    user1,
+    user1: evidence.user1,
     timeline: relativeTo(evidence.marks, 'kill'),
     killWallClock: evidence.marks['kill'] ?? null,
-    phases: timeline.phases,
+    phases: evidence.phases,
     dir,
-    seconds: Math.round((evidence.endedAt - startedAt) / 100) / 10,
-    notes,
+    seconds: Math.round((evidence.endedAt - evidence.startedAt) / 100) / 10,
+    notes: evidence.notes,
     errorTail: judgement.tail,
   };
 }

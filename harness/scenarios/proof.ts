@@ -7,59 +7,14 @@
  */
 import type { OracleName } from '../oracles/finding.ts';
 import type { Verdict } from '../judge/verdict.ts';
-import {
-  CONTROLS,
-  TRAFFIC_PATTERNS,
-  type ControlName,
-  type RunSpec,
-  type ScenarioName,
-  type TrafficPattern,
-} from './run-spec.ts';
-
-/** Seen whenever a device left running gets frames: its DMA and IRQ line in L0, its IRQ count in L1. */
-const DEVICE_ACTIVE: readonly OracleName[] = ['l0-dma-after-release', 'l0-irq-after-release', 'l1-vfio-irq-count'];
-/** Seen when frames reach a device left running while no one has mapped the old IOVAs. */
-const IOMMU_FAULTS: readonly OracleName[] = ['l0-smmu-faults', 'l1-smmu-events'];
-/** What the next user sees of the device itself before it enables anything. */
-const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
-  'raw-driver': ['user2-registers', 'user2-irqs'],
-  vm: ['user2-gic-pending'],
-};
-
-/** The oracles each scenario judges by. */
-export const SCENARIO_ORACLES: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
-  'raw-driver': [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER['raw-driver'], 'user2-memory'],
-  vm: [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER.vm, 'user2-memory'],
-};
-
-type PerControl = Readonly<Record<ControlName, readonly OracleName[]>>;
-type Table = Readonly<Record<ScenarioName, Readonly<Record<TrafficPattern, PerControl>>>>;
-
-/** Both controls leave the device running after the release, one in the kernel, one in the device. */
-const bothControls = (oracles: readonly OracleName[]): PerControl => ({
-  'kernel-no-reset': oracles,
-  'device-ignores-reset': oracles,
-});
-
-/**
- * With frames all through the window a device left running faults in the
- * IOMMU at once and spends the descriptors it held on faulting writes:
- * everything but the next user's memory sees it. With the network silent
- * until the next user has mapped its memory, the held descriptors take the
- * first frames into that memory, through valid translations: no SMMU fault
- * need be raised.
- */
-const mustFireIn = (scenario: ScenarioName): Readonly<Record<TrafficPattern, PerControl>> => ({
-  continuous: bothControls([...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]),
-  'silent-until-reassigned': bothControls([...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory']),
-});
-
-export const MUST_FIRE: Table = { 'raw-driver': mustFireIn('raw-driver'), vm: mustFireIn('vm') };
+import { CONTROLS, TRAFFIC_PATTERNS, type ControlName, type RunSpec, type ScenarioName } from './run-spec.ts';
+import { CONTROL_RECORDS } from './controls.ts';
+import { SCENARIO_ORACLES } from './hazards.ts';
 
 export function mustFire(
   spec: Pick<RunSpec, 'scenario' | 'pattern'> & { readonly control: ControlName },
 ): readonly OracleName[] {
-  return MUST_FIRE[spec.scenario][spec.pattern][spec.control];
+  return CONTROL_RECORDS[spec.control].mustFire(spec.scenario, spec.pattern);
 }
 
 export interface Unproven {

@@ -10,6 +10,7 @@ import { RemoteAgent } from '../machines/remote-process.ts';
 import { L1_PATHS } from '../recipes/l1-image.ts';
 import { FRAME_HEADER_LEN, verifyPayload } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
+import { sleep } from '../lib/time.ts';
 import {
   awaitOpened,
   runCycle,
@@ -78,7 +79,7 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   await probe.waitForEvent('dma-mapped', 15_000);
   hooks.resumeTraffic();
   await probe.waitForEvent('registers', 15_000);
-  await new Promise((r) => setTimeout(r, RAW_DRIVER_TIMING.probeWindowMs / 2));
+  await sleep(RAW_DRIVER_TIMING.probeWindowMs / 2);
   const during = await hooks.sampleIrqCount();
   await probe.waitForEvent('done', RAW_DRIVER_TIMING.probeWindowMs + 15_000);
   await probe.waitUntil(() => probe.exited, 10_000, 'exit');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { bootL1, shutdownL1 } from '../machines/l1-session.ts';
 import { harnessKey } from '../machines/ssh.ts';
+import { L1 } from '../machines/l1.ts';
 import { l2CommandLine } from '../machines/l2-guest.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { ConsoleLog, ConsoleWaitError } from '../machines/console.ts';
@@ -45,17 +46,16 @@ export async function runSmoke(options: SmokeOptions, progress: Progress): Promi
   );
   try {
     const { ssh } = session;
-    await ssh.check('test -c /dev/kvm').catch(() => {
+    const l1 = new L1(ssh);
+    if (!(await l1.hasKvm()))
       throw new InfrastructureError(
         'L1 has no /dev/kvm: KVM did not initialise ' +
           '(is L0 started with virtualization=on and the kernel built with CONFIG_KVM?)',
       );
-    });
-    await ssh.check('test -d /sys/bus/platform/drivers/vfio-platform').catch(() => {
+    if (!(await l1.hasDriver('vfio-platform')))
       throw new InfrastructureError(
         'vfio-platform is not registered in L1 (/sys/bus/platform/drivers/vfio-platform is missing)',
       );
-    });
     progress('L1 has /dev/kvm and vfio-platform; starting an L2 guest under KVM');
     const l2Console = new ConsoleLog('l2', join(options.runDir, 'l2.console.log'));
     const l2Started = Date.now();

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** Named instants of a run (harness wall clock, ms) and phase durations. */
+import { withDeadline } from '../lib/time.ts';
+
 export class Timeline {
   readonly marks: Record<string, number> = {};
   readonly phases: Array<{ name: string; seconds: number }> = [];
@@ -9,19 +11,16 @@ export class Timeline {
     return at;
   }
 
-  /** Runs `body` as a phase with a timeout; the phase's duration is recorded even when it fails. */
-  async phase<T>(name: string, timeoutMs: number, body: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `body` as a phase with a timeout that cancels it (the signal aborts
+   * when the phase is out of time); the phase's duration is recorded even
+   * when it fails.
+   */
+  async phase<T>(name: string, timeoutMs: number, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = Date.now();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        body(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new PhaseTimeout(name, timeoutMs)), timeoutMs);
-        }),
-      ]);
+      return await withDeadline(timeoutMs, () => new PhaseTimeout(name, timeoutMs), body);
     } finally {
-      clearTimeout(timer);
       this.phases.push({ name, seconds: Math.round((Date.now() - started) / 10) / 100 });
     }
   }

@@ -9,11 +9,11 @@
  */
 import { join } from 'node:path';
 import { RemoteAgent } from '../machines/remote-process.ts';
-import { holdsVfioDevice } from '../machines/l1-vfio.ts';
 import { l2CommandLine } from '../machines/l2-guest.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { decodeVmStats } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../lib/errors.ts';
+import { sleep } from '../lib/time.ts';
 import {
   runCycle,
   VfioPathFailure,
@@ -102,8 +102,8 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   let looking = true;
   const resumeOnceHeld = (async () => {
     while (looking && !vm.exited) {
-      if (await holdsVfioDevice(env.ssh, vm.pid!)) return hooks.resumeTraffic();
-      await new Promise((r) => setTimeout(r, HOLDS_DEVICE_POLL_MS));
+      if (await env.l1.holdsVfioDevice(vm.pid!)) return hooks.resumeTraffic();
+      await sleep(HOLDS_DEVICE_POLL_MS);
     }
   })();
   try {

@@ -35,7 +35,7 @@ export class FrameSource {
   private constructor(
     private readonly socket: Socket,
     readonly link: FrameLink,
-    private readonly key: PayloadKey,
+    readonly key: PayloadKey,
   ) {
     socket.on('message', (frame) => this.received.push(frame));
   }

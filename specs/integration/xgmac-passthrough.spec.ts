@@ -15,13 +15,7 @@ import { bootL1, shutdownL1, type L1Session } from '../../harness/machines/l1-se
 import { harnessKey } from '../../harness/machines/ssh.ts';
 import { freeLoopbackUdpPort } from '../../harness/machines/free-port.ts';
 import { RemoteAgent } from '../../harness/machines/remote-process.ts';
-import {
-  compatibleOf,
-  devicesCompatibleWith,
-  dmesgSince,
-  iommuGroupOf,
-  requireVfioPlatform,
-} from '../../harness/machines/l1-vfio.ts';
+import { L1 } from '../../harness/machines/l1.ts';
 import { L1_PATHS } from '../../harness/recipes/l1-image.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { FrameSource } from '../../harness/traffic/frame-source.ts';
@@ -72,16 +66,16 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
   });
 
   it('appears in L1 as calxeda,hb-xgmac, one device per instance', async () => {
-    expect(await devicesCompatibleWith(session.ssh, XGMAC_PROFILE.compatible)).to.deep.equal([
+    expect(await new L1(session.ssh).devicesCompatibleWith(XGMAC_PROFILE.compatible)).to.deep.equal([
       XGMAC_PROFILE.deviceName(0),
       XGMAC_PROFILE.deviceName(1),
     ]);
-    expect(await compatibleOf(session.ssh, DEVICE)).to.equal('calxeda,hb-xgmac');
+    expect(await new L1(session.ssh).compatibleOf(DEVICE)).to.equal('calxeda,hb-xgmac');
   });
 
   it('is bound by vfio-platform via driver_override, each instance in an IOMMU group of its own', async () => {
-    for (const i of [0, 1]) await requireVfioPlatform(session.ssh, XGMAC_PROFILE.deviceName(i));
-    const groups = await Promise.all([0, 1].map((i) => iommuGroupOf(session.ssh, XGMAC_PROFILE.deviceName(i))));
+    for (const i of [0, 1]) await new L1(session.ssh).requireVfioPlatform(XGMAC_PROFILE.deviceName(i));
+    const groups = await Promise.all([0, 1].map((i) => new L1(session.ssh).iommuGroupOf(XGMAC_PROFILE.deviceName(i))));
     expect(groups[0]).to.be.a('number');
     expect(groups[1]).to.be.a('number');
     expect(groups[0]).to.not.equal(groups[1]);
@@ -146,7 +140,7 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
     const smmu = ofKind(events, 'smmu-event').filter((e) => e.sid === XGMAC_PROFILE.sidBase);
     expect(smmu.length, 'one SMMU event per faulting access').to.equal(dma.length);
     expect(smmu.every((e) => e.type === 'SMMU_EVT_F_TRANSLATION')).to.equal(true);
-    const dmesg = (await dmesgSince(session.ssh, 0)).join('\n');
+    const dmesg = (await new L1(session.ssh).dmesgSince(0)).join('\n');
     expect(dmesg).to.match(/arm-smmu-v3 [^:]+: event 0x10 received/);
     await driver!.kill('KILL');
   });

@@ -191,6 +191,30 @@ describe('the verdict of one run', () => {
     },
   );
 
+  it('refuses a run whose set-up the evidence does not show in effect, naming the control and what is missing', () => {
+    const reason = (j: ReturnType<typeof judgeRun>) => (j.verdict as { reason?: string }).reason;
+    const ignored = line(KILL + 20, 'xgmac_quiesce_ignored xgmac=0 offset=0xf1c value=0x0');
+    const withIgnored = parseTrace([...quietTrace(KILL + 5500), ignored].sort().join('\n'));
+    const device = { ...evidence().spec, control: 'device-ignores-reset' as const };
+    expect(reason(judgeRun(evidence({ spec: device }), logs()))).to.equal(
+      'control device-ignores-reset: the L0 trace shows no quiescing write ignored after the kill',
+    );
+    // In effect now: judged by its oracles, which this quiet trace leaves silent.
+    expect(reason(judgeRun(evidence({ spec: device }), logs({ trace: withIgnored })))).to.match(
+      /^negative control not detected by /,
+    );
+    expect(reason(judgeRun(evidence(), logs({ trace: withIgnored })))).to.equal(
+      'the run without a control: the L0 model ignored 1 quiescing writes though no control asked it to',
+    );
+    const kernel = { ...evidence().spec, control: 'kernel-no-reset' as const };
+    expect(
+      reason(judgeRun(evidence({ spec: kernel, bind: { bound: true, resetModuleLoaded: false } }), logs())),
+    ).to.equal('control kernel-no-reset: the L0 trace shows 1 quiescing writes after the kill');
+    expect(reason(judgeRun(evidence({ spec: kernel }), logs()))).to.equal(
+      'control kernel-no-reset: the reset module is loaded anyway',
+    );
+  });
+
   it("refuses an event placed outside the run's span (a clock that starts in 1970), naming the oracle", () => {
     const user2 = evidence().user2!.map((e) =>
       e.event === 'registers' ? { ...e, dma_control: '0x2', t_boot_ms: 1_796_220_181_928 } : e,

@@ -2,7 +2,9 @@
 /** The oracles and verdicts on synthetic evidence: each must fire on the hazard and stay silent without it. */
 import { expect } from 'chai';
 import { l0Oracles, type L0Window } from '../../harness/oracles/l0-oracle.ts';
-import { irqCountCommand, l1IrqCountOracle, l1SmmuOracle, parseIrqCounts } from '../../harness/oracles/l1-oracle.ts';
+import { l1IrqCountOracle, l1SmmuOracle } from '../../harness/oracles/l1-oracle.ts';
+import { L1, parseIrqCounts } from '../../harness/machines/l1.ts';
+import type { SshSession } from '../../harness/machines/ssh.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { user2Oracles } from '../../harness/oracles/user2-oracle.ts';
 import { controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/judge/verdict.ts';
@@ -89,9 +91,12 @@ describe('L1 oracles', () => {
     expect(l1SmmuOracle(['[   12.5] vfio-platform 90c0000.xgmac: reset'], 12).fired).to.equal(false);
   });
 
-  it("read the device's interrupt counts from /sys/kernel/irq, summed over CPUs and lines", () => {
+  it("read the device's interrupt counts from /sys/kernel/irq, summed over CPUs and lines", async () => {
     expect(XGMAC_PROFILE.hwirqs(0)).to.deep.equal([112, 113, 114]);
-    expect(irqCountCommand([112, 113, 114])).to.include('112|113|114)');
+    const commands: string[] = [];
+    const ssh = { check: async (command: string) => (commands.push(command), 'GICv3 12,3\nGICv3 1,0\n') };
+    expect(await new L1(ssh as unknown as SshSession).irqCount([112, 113, 114])).to.equal(16);
+    expect(commands[0]).to.include('112|113|114)');
     expect(parseIrqCounts('GICv3 12,3\nGICv3 0,0\nGICv3 1,0\n')).to.equal(16);
     expect(parseIrqCounts('')).to.equal(null);
     expect(l1IrqCountOracle(15, 40, 'x')).to.deep.include({ fired: true, count: 25 });

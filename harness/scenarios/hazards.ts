@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * What a device left running after the release shows, to which oracle,
+ * per scenario and traffic pattern: the vocabulary in which the scenarios
+ * say what they judge by and the controls say what they must make fire.
+ */
+import type { OracleName } from '../oracles/finding.ts';
+import type { ScenarioName, TrafficPattern } from './run-spec.ts';
+
+/** Seen whenever a device left running gets frames: its DMA and IRQ line in L0, its IRQ count in L1. */
+const DEVICE_ACTIVE: readonly OracleName[] = ['l0-dma-after-release', 'l0-irq-after-release', 'l1-vfio-irq-count'];
+/** Seen when frames reach a device left running while no one has mapped the old IOVAs. */
+const IOMMU_FAULTS: readonly OracleName[] = ['l0-smmu-faults', 'l1-smmu-events'];
+/** What the next user sees of the device itself before it enables anything. */
+const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
+  'raw-driver': ['user2-registers', 'user2-irqs'],
+  vm: ['user2-gic-pending'],
+};
+
+/** The oracles each scenario judges by. */
+export const SCENARIO_ORACLES: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
+  'raw-driver': [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER['raw-driver'], 'user2-memory'],
+  vm: [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER.vm, 'user2-memory'],
+};
+
+/**
+ * The oracles that see a device left running. With frames all through the
+ * window it faults in the IOMMU at once and spends the descriptors it held
+ * on faulting writes: everything but the next user's memory sees it. With
+ * the network silent until the next user has mapped its memory, the held
+ * descriptors take the first frames into that memory, through valid
+ * translations: no SMMU fault need be raised.
+ */
+export function deviceLeftRunningShows(scenario: ScenarioName, pattern: TrafficPattern): readonly OracleName[] {
+  return pattern === 'continuous'
+    ? [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
+    : [...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory'];
+}
