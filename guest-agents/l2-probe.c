@@ -28,8 +28,8 @@
 #include "json-line.h"
 #include "uptime.h"
 #include "payload-scan.h"
+#include "xgmac-regs.h"
 
-#define XGMAC_COMPATIBLE "calxeda,hb-xgmac"
 #define GIC_COMPATIBLE "arm,gic-v3"
 #define MAX_DEVICES 4
 #define MAX_SPIS 32

@@ -9,7 +9,10 @@
  * IOVAs. Then it only watches, for --window-ms, and never writes a device
  * register, so that whatever it reports is the device's own doing.
  *
- * Usage: xgmac-reset-probe --device NAME [--iova HEX] [--bytes N] [--window-ms N]
+ * Usage: xgmac-reset-probe --device NAME --iova HEX --window-ms N [--bytes N]
+ *
+ * The IOVA and the window are the harness's to choose (one definition,
+ * harness/scenarios/raw-driver.ts): there are no defaults to drift from it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,7 +46,7 @@ struct probe {
 	const char *device;
 	uint64_t iova;
 	uint64_t bytes;
-	unsigned long window_ms;
+	uint64_t window_ms;
 
 	struct vfio_platform vfio;
 	struct vfio_regs regs;
@@ -52,6 +55,9 @@ struct probe {
 	struct pollfd *fds;
 	uint8_t *dma;
 };
+
+/* A required option's value before it is parsed. */
+#define NOT_GIVEN UINT64_MAX
 
 /* All checked before the device is opened, since opening it already makes the kernel reset it. */
 static void parse_args(struct probe *p, int argc, char **argv)
@@ -80,6 +86,10 @@ static void parse_args(struct probe *p, int argc, char **argv)
 	/* The name goes into a sysfs path and into JSON strings unescaped. */
 	if (optind != argc || !p->device || !p->device[0] || strpbrk(p->device, "/\"\\"))
 		vfio_fail("arg_device", EINVAL);
+	if (p->iova == NOT_GIVEN)
+		vfio_fail("arg_iova", EINVAL);
+	if (p->window_ms == NOT_GIVEN)
+		vfio_fail("arg_window_ms", EINVAL);
 	if (!p->bytes)
 		p->bytes = xgmac_dma_bytes(XGMAC_DEFAULT_RING, page);
 	/* The IOMMU maps whole pages. */
@@ -263,7 +273,7 @@ static size_t report_memory(struct probe *p)
 
 int main(int argc, char **argv)
 {
-	struct probe p = { .iova = 0x10000000, .window_ms = 2000 };
+	struct probe p = { .iova = NOT_GIVEN, .window_ms = NOT_GIVEN };
 	unsigned long long irq_total = 0;
 	size_t changed;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** Renders the XGMAC register map as a C header for the agents, so that both sides share one definition. */
-import { XGMAC_BITS, XGMAC_DESC_SIZE, XGMAC_REGS } from './xgmac.ts';
+/** Renders the XGMAC's facts (register map, compatible string) as a C header for the agents: one definition. */
+import { XGMAC_BITS, XGMAC_DESC_SIZE, XGMAC_PROFILE, XGMAC_REGS } from './xgmac.ts';
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}u`;
 
@@ -15,6 +15,9 @@ export function xgmacHeader(): string {
     ...Object.entries(XGMAC_BITS).map(([name, value]) => `#define XGMAC_${name} ${hex(value)}`),
     '',
     `#define XGMAC_DESC_SIZE ${XGMAC_DESC_SIZE}`,
+    '',
+    '/* The device-tree compatible string the L2 probe looks for. */',
+    `#define XGMAC_COMPATIBLE ${JSON.stringify(XGMAC_PROFILE.compatible)}`,
     '',
     '#endif',
     '',
