@@ -5,7 +5,7 @@
  * scenario with a negative control, and exit 0 good, 1 regression or 125
  * skip (build failure, boot failure, invalid run), never anything else.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
@@ -17,7 +17,7 @@ import { EXIT } from '../lib/exit-codes.ts';
 import { InputError } from '../lib/errors.ts';
 import { treeSource } from '../recipes/kernel-source.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
-import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, type Command } from './command.ts';
+import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, defineCommand } from './command.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
@@ -28,7 +28,6 @@ const OPTIONS = {
   controls: { type: 'string' },
   traffic: { type: 'string' },
   seed: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 const isInside = (path: string, dir: string) => {
@@ -36,7 +35,7 @@ const isInside = (path: string, dir: string) => {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
 };
 
-export const bisectCommand: Command = {
+export const bisectCommand = defineCommand({
   name: 'bisect',
   summary: "one 'git bisect run' step in a kernel tree: exit 0 good, 1 regression, 125 skip",
   inputErrorExit: EXIT.undecided,
@@ -55,12 +54,8 @@ ${TRAFFIC_HELP}
   --output DIR        each step's artifacts go to DIR/bisect-<commit>
   --patches, --qemu PATH, --seed S: as for 'run'
 `,
-  async main(argv) {
-    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
-    if (values.help) {
-      process.stdout.write(this.usage);
-      return EXIT.good;
-    }
+  options: OPTIONS,
+  async run({ values }) {
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', ['raw-driver']);
     const controls = listOption(values.controls, CONTROLS, 'controls', ['device-ignores-reset']);
     const patterns = trafficOption(values.traffic);
@@ -95,4 +90,4 @@ ${TRAFFIC_HELP}
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },
-};
+});

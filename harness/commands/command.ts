@@ -3,12 +3,13 @@
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../recipes/kernel-source.ts';
 import { InputError } from '../lib/errors.ts';
 import { TRAFFIC_PATTERNS, type TrafficPattern } from '../scenarios/run-spec.ts';
 import type { KernelRequest } from '../recipes/stack.ts';
 import { checkPrebuiltImage } from '../recipes/kernel-image.ts';
+import { EXIT } from '../lib/exit-codes.ts';
 
 export interface Command {
   readonly name: string;
@@ -19,6 +20,47 @@ export interface Command {
   main(argv: string[]): Promise<number>;
 }
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O & typeof HELP_OPTION; strict: true; allowPositionals: boolean }>
+>;
+
+/**
+ * A command from its options and its body: the parsing (strict: an unknown
+ * option is an input error), -h/--help and the usage are done here once.
+ */
+export function defineCommand<const O extends Options>(def: {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly inputErrorExit?: number;
+  readonly options: O;
+  /** Whether the command takes arguments besides its options. */
+  readonly positionals?: boolean;
+  run(args: Parsed<O>): Promise<number>;
+}): Command {
+  return {
+    name: def.name,
+    summary: def.summary,
+    usage: def.usage,
+    ...(def.inputErrorExit !== undefined ? { inputErrorExit: def.inputErrorExit } : {}),
+    async main(argv) {
+      const args = parseArgs({
+        args: argv,
+        options: { ...def.options, ...HELP_OPTION },
+        strict: true,
+        allowPositionals: def.positionals ?? false,
+      }) as Parsed<O>;
+      if ((args.values as { help?: boolean }).help === true) {
+        process.stdout.write(def.usage);
+        return EXIT.good;
+      }
+      return def.run(args);
+    },
+  };
+}
+
 export const KERNEL_OPTIONS = {
   'kernel-tree': { type: 'string' },
   patches: { type: 'string' },
@@ -26,7 +68,6 @@ export const KERNEL_OPTIONS = {
   'kernel-modules': { type: 'string' },
   qemu: { type: 'string' },
   output: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const KERNEL_OPTIONS_HELP = `\
@@ -42,7 +83,6 @@ export const KERNEL_OPTIONS_HELP = `\
                       \${XDG_DATA_HOME:-~/.local/share}/vfio-reset/runs)
   -h, --help          this text`;
 
-/** A new artifact directory outside any kernel tree (a bisect must not dirty the tree it tests). */
 /**
  * mkdir -p, one level at a time: Node's recursive mkdir loops forever where
  * a filesystem answers ENOENT for a parent that exists (mkdir in /proc).
@@ -62,6 +102,7 @@ async function makeDirs(dir: string): Promise<void> {
   });
 }
 
+/** A new artifact directory outside any kernel tree (a bisect must not dirty the tree it tests). */
 export async function artifactDir(output: string | undefined, command: string): Promise<string> {
   const xdg = process.env['XDG_DATA_HOME'];
   const data = xdg !== undefined && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'share');

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset images build|list|prune`: the content-addressed cache of built artifacts. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
 import { EXIT } from '../lib/exit-codes.ts';
-import { kernelRequestOf, type Command } from './command.ts';
+import { kernelRequestOf, defineCommand } from './command.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
@@ -17,12 +17,11 @@ const OPTIONS = {
   qemu: { type: 'string' },
   'older-than-days': { type: 'string' },
   all: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
-export const imagesCommand: Command = {
+export const imagesCommand = defineCommand({
   name: 'images',
   summary: 'build, list and prune the cache of built artifacts',
   usage: `usage: vfio-reset images build [--kernel-tree DIR] [--qemu PATH]
@@ -36,8 +35,9 @@ prune   removes corrupt entries, entries and work trees (kernel and QEMU sources
         temporary directories of builds that died
 The cache: ${cacheRoot()}
 `,
-  async main(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+  options: OPTIONS,
+  positionals: true,
+  async run({ values, positionals }) {
     const [action, ...extra] = positionals;
     if (values.help || action === undefined) {
       process.stdout.write(this.usage);
@@ -88,4 +88,4 @@ The cache: ${cacheRoot()}
         throw new InputError(`unknown images action '${action}'; use build, list or prune`);
     }
   },
-};
+});

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset merge`: one report (JSON, JUnit, summary) from the shards of a CI matrix. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeReport, REPORT_FORMAT, type CampaignReport } from '../report/report-format.ts';
@@ -9,12 +9,10 @@ import { FieldError } from '../lib/fields.ts';
 import { exitCodeOf } from '../judge/verdict.ts';
 import { canonicalJson } from '../cache/digest.ts';
 import { InputError } from '../lib/errors.ts';
-import { EXIT } from '../lib/exit-codes.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 
 const OPTIONS = {
   output: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** What must be equal for shards to belong to one campaign: the same kernel, QEMU and images. */
@@ -67,7 +65,7 @@ export async function mergeReports(dirs: readonly string[]): Promise<CampaignRep
   };
 }
 
-export const mergeCommand: Command = {
+export const mergeCommand = defineCommand({
   name: 'merge',
   summary: "merge the report.json and junit.xml of 'run --shard K/N' shards into one",
   usage: `usage: vfio-reset merge --output DIR SHARD_DIR...
@@ -75,12 +73,9 @@ export const mergeCommand: Command = {
 Writes DIR/report.json, DIR/junit.xml and DIR/summary.txt for all the shards'
 runs, and exits with the code of the whole: 0 good, 1 regression, 125 undecided.
 `,
-  async main(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      process.stdout.write(this.usage);
-      return EXIT.good;
-    }
+  options: OPTIONS,
+  positionals: true,
+  async run({ values, positionals }) {
     if (values.output === undefined) throw new InputError('merge needs --output DIR for the merged report');
     const merged = await mergeReports(positionals);
     const outDir = resolve(values.output);
@@ -88,4 +83,4 @@ runs, and exits with the code of the whole: 0 good, 1 regression, 125 undecided.
     process.stdout.write(`${summary}\n\nmerged ${positionals.length} shards, ${merged.runs.length} runs: ${outDir}\n`);
     return merged.exitCode;
   },
-};
+});

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset qualify`: N repetitions of every scenario and control, with a report for a vendor. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
 import { groupStats, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../lib/progress.ts';
-import { EXIT } from '../lib/exit-codes.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../scenarios/run-spec.ts';
 import {
   artifactDir,
@@ -18,7 +17,7 @@ import {
   repeatOption,
   KERNEL_OPTIONS,
   KERNEL_OPTIONS_HELP,
-  type Command,
+  defineCommand,
 } from './command.ts';
 
 const OPTIONS = {
@@ -30,7 +29,7 @@ const OPTIONS = {
 const scenarios = SCENARIOS.join(', ');
 const controls = CONTROLS.join(', ');
 
-export const qualifyCommand: Command = {
+export const qualifyCommand = defineCommand({
   name: 'qualify',
   summary: 'N repetitions of every scenario and control; JUnit, JSON and one HTML page for a vendor',
   usage: `usage: vfio-reset qualify [--repeat N] [options]
@@ -44,12 +43,8 @@ report.json and junit.xml. Exit 0 qualified, 1 regression, 125 undecided.
   --seed S            as for 'run'
 ${KERNEL_OPTIONS_HELP}
 `,
-  async main(argv) {
-    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
-    if (values.help) {
-      process.stdout.write(this.usage);
-      return EXIT.good;
-    }
+  options: OPTIONS,
+  async run({ values }) {
     const repeat = repeatOption(values.repeat, 5);
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
@@ -82,4 +77,4 @@ ${KERNEL_OPTIONS_HELP}
     process.stdout.write(`\n${result.summary}\n\n${stats.map(groupLine).join('\n')}\n\nreport: ${html}\n`);
     return result.exitCode;
   },
-};
+});

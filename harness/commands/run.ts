@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset run`: the reset scenarios and their negative controls on one kernel. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
@@ -9,7 +9,6 @@ import { runCampaign } from '../campaign/campaign.ts';
 import { checkPlan, parseShard, type CampaignRequest } from '../campaign/plan.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
-import { EXIT } from '../lib/exit-codes.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
 import {
   artifactDir,
@@ -20,7 +19,7 @@ import {
   listOption,
   TRAFFIC_HELP,
   trafficOption,
-  type Command,
+  defineCommand,
 } from './command.ts';
 
 const OPTIONS = {
@@ -34,7 +33,7 @@ const OPTIONS = {
   shard: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const runCommand: Command = {
+export const runCommand = defineCommand({
   name: 'run',
   summary: 'the reset scenarios and their negative controls; exit 0 good, 1 regression, 125 undecided',
   usage: `usage: vfio-reset run [options]
@@ -50,12 +49,8 @@ ${TRAFFIC_HELP}
                       controls (CI matrices; give every shard the same --seed, then 'vfio-reset merge')
 ${KERNEL_OPTIONS_HELP}
 `,
-  async main(argv) {
-    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
-    if (values.help) {
-      process.stdout.write(this.usage);
-      return EXIT.good;
-    }
+  options: OPTIONS,
+  async run({ values }) {
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
     if (scenarios.length === 0)
       throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
@@ -91,4 +86,4 @@ ${KERNEL_OPTIONS_HELP}
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
     return result.exitCode;
   },
-};
+});

@@ -5,7 +5,7 @@
  * manual debugging. Ctrl-] detaches and stops the machine.
  */
 import { shortSocketPath } from '../machines/socket-path.ts';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheStore } from '../cache/store.ts';
@@ -21,12 +21,12 @@ import { payloadKey } from '../traffic/payload.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 import { InputError } from '../lib/errors.ts';
-import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, defineCommand } from './command.ts';
 
 const OPTIONS = { ...KERNEL_OPTIONS, append: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const DETACH = '\x1d';
 
-export const shellCommand: Command = {
+export const shellCommand = defineCommand({
   name: 'shell',
   summary: 'boot L1 and attach its serial console here (Ctrl-] to leave)',
   usage: `usage: vfio-reset shell [options]
@@ -38,12 +38,8 @@ prints the SSH command for a second terminal. Ctrl-] leaves and stops L1.
   --append ARGS       extra kernel parameters for L1
 ${KERNEL_OPTIONS_HELP}
 `,
-  async main(argv) {
-    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
-    if (values.help) {
-      process.stdout.write(this.usage);
-      return EXIT.good;
-    }
+  options: OPTIONS,
+  async run({ values }) {
     if (!process.stdin.isTTY) throw new InputError('shell needs a terminal on standard input; run it interactively');
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
@@ -97,4 +93,4 @@ ${KERNEL_OPTIONS_HELP}
     process.stderr.write(`\nL1 stopped; artifacts: ${runDir}\n`);
     return EXIT.good;
   },
-};
+});

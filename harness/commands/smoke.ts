@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset smoke`: boot L1 and a nested L2 guest, print phase timings as one JSON line. */
-import { parseArgs } from 'node:util';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { runSmoke } from '../scenarios/smoke.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { EXIT } from '../lib/exit-codes.ts';
-import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, type Command } from './command.ts';
+import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, defineCommand } from './command.ts';
 
-export const smokeCommand: Command = {
+export const smokeCommand = defineCommand({
   name: 'smoke',
   summary: 'build what is missing, boot L1 and a nested L2 guest, print phase timings as JSON',
   usage: `usage: vfio-reset smoke [options]
@@ -19,12 +18,8 @@ an L2 guest under L1's KVM and prints {"l1_boot_s","ssh_ready_s","l2_boot_s","to
 
 ${KERNEL_OPTIONS_HELP}
 `,
-  async main(argv) {
-    const { values } = parseArgs({ args: argv, options: KERNEL_OPTIONS, strict: true });
-    if (values.help) {
-      process.stdout.write(this.usage);
-      return EXIT.good;
-    }
+  options: KERNEL_OPTIONS,
+  async run({ values }) {
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
     const kernel = await kernelRequestOf(values);
@@ -35,4 +30,4 @@ ${KERNEL_OPTIONS_HELP}
     process.stdout.write(`${JSON.stringify(timings)}\n`);
     return EXIT.good;
   },
-};
+});

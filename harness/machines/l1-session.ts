@@ -29,7 +29,8 @@ export interface L1Options {
 
 export const L1_READY = /vfio-reset: L1 ready \(([^)]*)\)/;
 
-export interface L1Session {
+/** A booted L1; `await using` powers it off on every way out of the block. */
+export interface L1Session extends AsyncDisposable {
   readonly machine: QemuMachine;
   readonly ssh: SshSession;
   /** Seconds from launch to L1's init announcing itself. */
@@ -79,7 +80,14 @@ export async function bootL1(options: L1Options, progress: Progress, signal?: Ab
     const ssh = await SshSession.connect(sshPort, options.key, options.sshTimeoutMs ?? 60_000, () =>
       machine.hasExited ? 'L1 exited' : null,
     );
-    return { machine, ssh, bootSeconds: (booted - started) / 1000, sshSeconds: (Date.now() - booted) / 1000 };
+    const session: L1Session = {
+      machine,
+      ssh,
+      bootSeconds: (booted - started) / 1000,
+      sshSeconds: (Date.now() - booted) / 1000,
+      [Symbol.asyncDispose]: () => shutdownL1(session),
+    };
+    return session;
   } catch (error) {
     await machine.stop(1000);
     throw error;

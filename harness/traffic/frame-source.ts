@@ -75,4 +75,9 @@ export class FrameSource {
     this.stop();
     this.socket.close();
   }
+
+  /** `using source = ...`: closed on every way out of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
 }
