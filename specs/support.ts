@@ -1,5 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** Small helpers shared by the unit specs (not a spec itself: no `.spec.ts`). */
+import { expect } from 'chai';
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { repoRoot } from '../harness/lib/paths.ts';
+
+export const GOLDEN_DIR = join(repoRoot, 'specs', 'fixtures', 'golden');
+/** Trimmed directories of real runs (made by specs/fixtures/trim-run.ts), with their expected verdicts. */
+export const RUN_FIXTURES = join(repoRoot, 'specs', 'fixtures', 'runs');
+
+/**
+ * Compares `text` with the golden file `name` (under specs/fixtures/golden), so that a change shows up in review as a
+ * diff. `UPDATE_GOLDEN=1` rewrites the file instead; review the diff before committing it.
+ */
+export async function matchesGolden(name: string, text: string): Promise<void> {
+  const path = join(GOLDEN_DIR, name);
+  if (process.env['UPDATE_GOLDEN'] === '1') {
+    await writeFile(path, text);
+    return;
+  }
+  const golden = await readFile(path, 'utf8').catch(() => {
+    throw new Error(`${path} is missing; create it with UPDATE_GOLDEN=1 and review it`);
+  });
+  expect(
+    text,
+    `${name} differs from its golden file; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff`,
+  ).to.equal(golden);
+}
+
+/** A run fixture's files as a run directory of its own (the trace un-gzipped). */
+export async function asRunDir(fixture: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-fixture-'));
+  for (const name of await readdir(fixture)) {
+    if (name.endsWith('.gz'))
+      await writeFile(join(dir, name.slice(0, -3)), gunzipSync(await readFile(join(fixture, name))));
+    else await copyFile(join(fixture, name), join(dir, name));
+  }
+  return dir;
+}
 
 /** The error `promise` rejects with; fails if it resolves or has not settled within `withinMs`. */
 export async function rejectionOf(promise: Promise<unknown>, withinMs = 2000): Promise<Error> {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { bootL1, shutdownL1, type L1Session } from '../machines/l1-session.ts';
 import type { KeyPair, SshSession } from '../machines/ssh.ts';
 import { L1 } from '../machines/l1.ts';
+import type { L0Devices, XgmacPort } from '../machines/l1-host.ts';
 import { freeLoopbackUdpPort } from '../machines/free-port.ts';
 import { ProcessStuck, type AgentEvent, type RemoteAgent } from '../machines/remote-process.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
@@ -221,6 +222,18 @@ const started = <T>(value: T | undefined, what: string): T => {
 
 const device = XGMAC_PROFILE.deviceName(INSTANCE);
 
+/** L1's kernel arguments and L0's devices for a run under `setup`: what the boot step asks for. */
+export function l1SetupOf(
+  setup: Setup,
+  ports: readonly XgmacPort[],
+  traceFile: string,
+): { readonly extraKernelArgs: readonly string[]; readonly devices: L0Devices } {
+  return {
+    extraKernelArgs: setup.kernelArgs,
+    devices: { xgmacs: ports, traceFile, globals: [...XGMAC_PROFILE.l0Globals, ...setup.l0Globals] },
+  };
+}
+
 const STEPS: readonly Step[] = [
   {
     name: 'boot',
@@ -235,12 +248,11 @@ const STEPS: readonly Step[] = [
           rootImage: ctx.stack.l1Image.path,
           key: ctx.sshKey,
           runDir: ctx.dir,
-          extraKernelArgs: s.setup.kernelArgs,
-          devices: {
-            xgmacs: [{ link: s.source.link, mac: '52:54:00:12:34:00' }],
-            traceFile: join(ctx.dir, EVIDENCE_FILES.trace),
-            globals: [...XGMAC_PROFILE.l0Globals, ...s.setup.l0Globals],
-          },
+          ...l1SetupOf(
+            s.setup,
+            [{ link: s.source.link, mac: '52:54:00:12:34:00' }],
+            join(ctx.dir, EVIDENCE_FILES.trace),
+          ),
         },
         ctx.progress,
         signal,
@@ -447,7 +459,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
 }
 
 /** Judged from what was written, exactly as a later re-judging of the directory would. */
-async function resultOf(id: string, evidence: CycleEvidence, dir: string): Promise<RunResult> {
+export async function resultOf(id: string, evidence: CycleEvidence, dir: string): Promise<RunResult> {
   const judgement = await loadEvidence(dir).then(
     (loaded) => judgeRun(loaded.evidence, loaded.logs),
     (error: Error): Judgement => ({

@@ -14,6 +14,7 @@ import { shellQuote } from '../machines/qemu-machine.ts';
 import { decodeVmStats } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
+import type { PayloadKey } from '../traffic/payload.ts';
 import {
   runCycle,
   VfioPathFailure,
@@ -32,17 +33,17 @@ export const VM_TIMING = {
   memoryMiB: 192,
 } as const;
 
-function vmCommand(env: CycleEnv, role: 'user1' | 'user2'): string {
-  const args =
-    role === 'user2' ? [`vfio_reset.key=${env.key.key.toString('hex')}`, `vfio_reset.runid=${env.key.runId}`] : [];
-  return shellQuote(
-    l2CommandLine({
-      memoryMiB: VM_TIMING.memoryMiB,
-      devices: ['-device', `vfio-calxeda-xgmac,host=${env.device}`],
-      extraKernelArgs: ['quiet', `vfio_reset.role=${role}`, ...args],
-    }),
-  );
+/** L1's QEMU command line for a VM that gets the device; user #2's probe gets the key to find payloads with. */
+export function vmArgv(device: string, key: PayloadKey, role: 'user1' | 'user2'): string[] {
+  const args = role === 'user2' ? [`vfio_reset.key=${key.key.toString('hex')}`, `vfio_reset.runid=${key.runId}`] : [];
+  return l2CommandLine({
+    memoryMiB: VM_TIMING.memoryMiB,
+    devices: ['-device', `vfio-calxeda-xgmac,host=${device}`],
+    extraKernelArgs: ['quiet', `vfio_reset.role=${role}`, ...args],
+  });
 }
+
+const vmCommand = (env: CycleEnv, role: 'user1' | 'user2') => shellQuote(vmArgv(env.device, env.key, role));
 
 /** L1's QEMU could not open the passed-through device (hw/vfio: vfio_get_device). */
 const QEMU_OPEN_FAILED = /error getting device from group[^\n]*/;

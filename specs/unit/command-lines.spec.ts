@@ -6,34 +6,22 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { l1Invocation, type L1Boot } from '../../harness/machines/l1-host.ts';
+import { L1_SIZE, l1Invocation, type L1Boot } from '../../harness/machines/l1-host.ts';
+import { l1SetupOf } from '../../harness/scenarios/cycle.ts';
+import { setupOf } from '../../harness/scenarios/controls.ts';
+import { CONTROLS, type Control } from '../../harness/scenarios/run-spec.ts';
+import { vmArgv } from '../../harness/scenarios/vm.ts';
+import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
+import { payloadKey } from '../../harness/traffic/payload.ts';
 import { l2CommandLine } from '../../harness/machines/l2-guest.ts';
 import { shellQuote } from '../../harness/machines/qemu-machine.ts';
-import { repoRoot } from '../../harness/lib/paths.ts';
-
-const GOLDEN_DIR = join(repoRoot, 'specs', 'fixtures', 'golden');
+import { matchesGolden } from '../support.ts';
 
 function render(argv: readonly string[]): string {
   return `${argv.join('\n')}\n`;
 }
 
-async function matchesGolden(name: string, argv: readonly string[]): Promise<void> {
-  const path = join(GOLDEN_DIR, name);
-  const text = render(argv);
-  if (process.env['UPDATE_GOLDEN'] === '1') {
-    await writeFile(path, text);
-    return;
-  }
-  const golden = await readFile(path, 'utf8').catch(() => {
-    throw new Error(`${path} is missing; create it with UPDATE_GOLDEN=1 and review it`);
-  });
-  expect(
-    text,
-    `${name} differs from its golden file; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff`,
-  ).to.equal(golden);
-}
+const matchesGoldenArgs = (name: string, argv: readonly string[]) => matchesGolden(name, render(argv));
 
 /** The value that follows `flag` (the first occurrence). */
 function after(argv: readonly string[], flag: string): string {
@@ -47,41 +35,42 @@ function allAfter(argv: readonly string[], flag: string): string[] {
   return argv.flatMap((a, i) => (a === flag ? [argv[i + 1] ?? ''] : []));
 }
 
-/** Fixed inputs: the golden file must not change with the machine or the run. */
-function invocationInputs(): L1Boot {
+/**
+ * The L1 command line of a run under `control`, as the cycle asks for it (l1SetupOf), with fixed paths and ports so
+ * that the golden file does not change with the machine or the run. Two ports as the passthrough spec boots it.
+ */
+function invocationInputs(control: Control, ports = 1): L1Boot {
+  const xgmacs = [0, 1].slice(0, ports).map((i) => ({
+    link: { harnessPort: 40000 + 2 * i, qemuPort: 40001 + 2 * i },
+    mac: `52:54:00:12:34:0${i}`,
+  }));
   return {
     qemuBinary: '/usr/bin/qemu-system-aarch64',
     kernel: '/cache/vfio-reset/store/kernel-0123456789abcdef0123456789abcdef/Image',
     rootImage: '/cache/vfio-reset/store/l1-image-fedcba9876543210fedcba9876543210/rootfs.ext4',
-    memoryMiB: 2048,
-    cpus: 2,
+    ...L1_SIZE,
     sshPort: 10022,
     qmpSocket: '/tmp/vfio-reset-1-abcdef-l1-qmp.sock',
     pidFile: '/run/vfio-reset/run-1/l1.pid',
     authorizedKeysFile: '/run/vfio-reset/run-1/authorized_keys',
-    extraKernelArgs: ['vfio_platform.reset_required=0'],
-    devices: {
-      xgmacs: [
-        { link: { harnessPort: 40000, qemuPort: 40001 }, mac: '52:54:00:12:34:00' },
-        { link: { harnessPort: 40002, qemuPort: 40003 }, mac: '52:54:00:12:34:01' },
-      ],
-      traceFile: '/run/vfio-reset/run-1/l0-trace.log',
-      globals: ['xgmac.quiesce-ignored=on'],
-    },
+    ...l1SetupOf(setupOf(control), xgmacs, '/run/vfio-reset/run-1/l0-trace.log'),
   };
 }
 
 describe('the L1 QEMU command line (l1Invocation)', () => {
-  const invocation = l1Invocation(invocationInputs());
+  // The kernel-side control: the kernel arguments a scenario adds are there.
+  const invocation = l1Invocation(invocationInputs('kernel-no-reset'));
   const argv = [invocation.binary, ...invocation.args];
 
   it('asks the patched board for one XGMAC per port, each on its own UDP link, with the model options', () => {
+    const twoPorts = l1Invocation(invocationInputs('device-ignores-reset', 2));
+    const argv = [twoPorts.binary, ...twoPorts.args];
     expect(after(argv, '-M').split(',')).to.include('xgmacs=2');
     expect(allAfter(argv, '-nic').filter((n) => n.includes('model=xgmac'))).to.deep.equal([
       'socket,model=xgmac,mac=52:54:00:12:34:00,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001',
       'socket,model=xgmac,mac=52:54:00:12:34:01,udp=127.0.0.1:40002,localaddr=127.0.0.1:40003',
     ]);
-    expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.quiesce-ignored=on']);
+    expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.rx-prefetch=4', 'xgmac.quiesce-ignored=on']);
   });
 
   it('traces the XGMACs and the SMMU with wall-clock stamps into the run directory (the L0 oracle)', () => {
@@ -100,14 +89,16 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
   });
 
   it('asks a stock QEMU for no XGMAC option at all when there are no devices', () => {
-    const stock = l1Invocation({ ...invocationInputs(), devices: null });
+    const stock = l1Invocation({ ...invocationInputs('none'), devices: null });
     expect(after(stock.args, '-M')).to.not.include('xgmacs');
     expect(stock.args).to.not.include('-D');
   });
 
-  it('matches specs/fixtures/golden/l1-qemu.args', async () => {
-    await matchesGolden('l1-qemu.args', argv);
-  });
+  for (const control of ['none', ...CONTROLS] as const)
+    it(`matches specs/fixtures/golden/l1-qemu-${control}.args (a run as the cycle boots it)`, async () => {
+      const run = l1Invocation(invocationInputs(control));
+      await matchesGoldenArgs(`l1-qemu-${control}.args`, [run.binary, ...run.args]);
+    });
 
   it('gives L1 EL2 (virtualization=on) so that L1 can run KVM, and an SMMUv3 so that vfio has IOMMU groups', () => {
     const machine = after(argv, '-M').split(',');
@@ -145,15 +136,13 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
 });
 
 describe('the L2 QEMU command line (l2CommandLine)', () => {
-  const argv = l2CommandLine({
-    memoryMiB: 256,
-    devices: ['-device', 'vfio-calxeda-xgmac,host=fff51000.ethernet'],
-    extraKernelArgs: ['vfio-reset.scenario=reuse'],
-  });
+  // VM #2 as the vm scenario starts it, with the device the cycle passes through.
+  const argv = vmArgv(XGMAC_PROFILE.deviceName(0), payloadKey('golden'), 'user2');
 
-  it('matches specs/fixtures/golden/l2-qemu.args', async () => {
-    await matchesGolden('l2-qemu.args', argv);
-  });
+  for (const role of ['user1', 'user2'] as const)
+    it(`matches specs/fixtures/golden/l2-qemu-${role}.args (VM #${role.slice(-1)} of the vm scenario)`, async () => {
+      await matchesGoldenArgs(`l2-qemu-${role}.args`, vmArgv(XGMAC_PROFILE.deviceName(0), payloadKey('golden'), role));
+    });
 
   it('runs L2 under L1 KVM with the host CPU (-enable-kvm, -cpu host): nested virtualisation, not emulation', () => {
     expect(argv).to.include('-enable-kvm');
@@ -170,7 +159,7 @@ describe('the L2 QEMU command line (l2CommandLine)', () => {
   });
 
   it('passes the devices it is given through, and has no other NIC', () => {
-    expect(allAfter(argv, '-device')).to.deep.equal(['vfio-calxeda-xgmac,host=fff51000.ethernet']);
+    expect(allAfter(argv, '-device')).to.deep.equal(['vfio-calxeda-xgmac,host=90c0000.xgmac']);
     expect(after(argv, '-nic')).to.equal('none');
   });
 });

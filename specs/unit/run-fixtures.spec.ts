@@ -6,27 +6,14 @@
  * gave it when it ran (expected.json, the golden file).
  */
 import { expect } from 'chai';
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../harness/lib/paths.ts';
+import { asRunDir, RUN_FIXTURES } from '../support.ts';
 import { loadEvidence } from '../../harness/judge/evidence.ts';
 import { judgeRun } from '../../harness/judge/judge.ts';
 
-const FIXTURES = join(repoRoot, 'specs', 'fixtures', 'runs');
-
-/** A fixture's files as a run directory (the trace un-gzipped). */
-async function asRunDir(fixture: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-fixture-'));
-  for (const name of await readdir(fixture)) {
-    if (name.endsWith('.gz'))
-      await writeFile(join(dir, name.slice(0, -3)), gunzipSync(await readFile(join(fixture, name))));
-    else await copyFile(join(fixture, name), join(dir, name));
-  }
-  return dir;
-}
+const FIXTURES = RUN_FIXTURES;
 
 describe('verdicts of recorded runs, judged again from their evidence', () => {
   const names = readdirSync(FIXTURES).sort();
