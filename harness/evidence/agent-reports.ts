@@ -5,8 +5,18 @@
  * the run invalid, naming the report and the field; no oracle reads a
  * field by name or gets NaN.
  */
-import type { AgentEvent } from '../machines/remote-process.ts';
 import { arrayField, booleanField, FieldError, hexField, numberField, stringField } from '../lib/fields.ts';
+
+/**
+ * One JSON line an agent printed, as the harness received it: the
+ * evidence's unit, whatever carried it (SSH, a serial console).
+ */
+export interface AgentEvent {
+  readonly event: string;
+  /** Harness wall-clock ms when the line arrived. */
+  readonly receivedAt: number;
+  readonly [field: string]: unknown;
+}
 
 /** A report the harness cannot use: the run is invalid, never silent. */
 export class EvidenceError extends FieldError {

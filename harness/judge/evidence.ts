@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentEvent } from '../machines/remote-process.ts';
+import type { AgentEvent } from '../evidence/agent-reports.ts';
 import type { RunSpec } from '../scenarios/run-spec.ts';
 import { parseTrace, type TraceEvent } from '../trace/l0-trace.ts';
 

@@ -4,16 +4,10 @@
  * with its L1 pid so that it can be killed with a real signal. Every line
  * is stamped with the harness's wall clock when it arrived.
  */
+import type { AgentEvent } from '../evidence/agent-reports.ts';
 import { createWriteStream } from 'node:fs';
 import type { SshSession } from './ssh.ts';
 import { InfrastructureError } from '../lib/errors.ts';
-
-export interface AgentEvent {
-  readonly event: string;
-  /** Harness wall-clock ms when the line arrived. */
-  readonly receivedAt: number;
-  readonly [field: string]: unknown;
-}
 
 export class RemoteAgent {
   readonly events: AgentEvent[] = [];

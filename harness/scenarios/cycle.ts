@@ -14,7 +14,7 @@ import type { KeyPair, SshSession } from '../machines/ssh.ts';
 import { L1 } from '../machines/l1.ts';
 import type { L0Devices, XgmacPort } from '../machines/l1-host.ts';
 import { freeLoopbackUdpPort } from '../machines/free-port.ts';
-import { ProcessStuck, type AgentEvent, type RemoteAgent } from '../machines/remote-process.ts';
+import { ProcessStuck, type RemoteAgent } from '../machines/remote-process.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
@@ -22,7 +22,7 @@ import type { OracleResult } from '../oracles/finding.ts';
 import type { Verdict } from '../judge/verdict.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
-import { agentFailureOf } from '../evidence/agent-reports.ts';
+import { agentFailureOf, type AgentEvent } from '../evidence/agent-reports.ts';
 import {
   EVIDENCE_FILES,
   EVIDENCE_FORMAT,

@@ -20,7 +20,7 @@ const MUST_FIRE_IN_CONTROLS = mustFire({
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
 import { buildFrame, payloadKey } from '../../harness/traffic/payload.ts';
 import type { OracleResult } from '../../harness/oracles/finding.ts';
-import type { AgentEvent } from '../../harness/machines/remote-process.ts';
+import type { AgentEvent } from '../../harness/evidence/agent-reports.ts';
 
 // Kill at t=1000.000 s, user #1 gone at 1000.050, user #2 done at 1005.000 (QEMU stamps in seconds).
 const W: L0Window = { instance: 0, sid: 0xff00, killAt: 1_000_000, from: 1_000_050, to: 1_005_000 };
