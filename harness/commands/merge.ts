@@ -21,6 +21,40 @@ function stackIdentity(report: CampaignReport): string {
   return canonicalJson({ qemu: p.l0Qemu.origin, kernel: p.kernel.cacheKey, images: p.images });
 }
 
+/** Where a report came from in a sharded campaign: its slice, and the plan every slice must share. */
+function shardOf(report: CampaignReport, dir: string): { index: number; count: number; plan: string } {
+  const { shard, ...plan } = report.request;
+  const s = shard as { index?: unknown; count?: unknown } | undefined;
+  if (typeof s?.index !== 'number' || typeof s.count !== 'number')
+    throw new InputError(`${dir} is not a shard (its run had no --shard K/N); merge only the shards of one campaign`);
+  return { index: s.index, count: s.count, plan: canonicalJson(plan) };
+}
+
+/**
+ * The shards must be one campaign's, whole: the same plan (scenarios,
+ * controls, patterns, signal, repetitions, seed) cut the same way, every
+ * slice present. A merge of an incomplete set would report a verdict on a
+ * campaign that did not run.
+ */
+function checkShardSet(reports: readonly CampaignReport[], dirs: readonly string[]): void {
+  const shards = reports.map((r, i) => shardOf(r, dirs[i]!));
+  const first = shards[0]!;
+  const other = shards.findIndex((s) => s.plan !== first.plan || s.count !== first.count);
+  if (other !== -1)
+    throw new InputError(
+      `${dirs[other]} is a shard of another plan (other scenarios, controls, seed or shard count than ${dirs[0]}); ` +
+        'give every shard the same options and --seed',
+    );
+  const missing = Array.from({ length: first.count }, (_, i) => i + 1).filter(
+    (index) => !shards.some((s) => s.index === index),
+  );
+  if (missing.length > 0)
+    throw new InputError(
+      `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${first.count}`).join(', ')} ` +
+        'missing: merge every shard of the campaign',
+    );
+}
+
 export async function mergeReports(dirs: readonly string[]): Promise<CampaignReport> {
   const reports: CampaignReport[] = [];
   for (const dir of dirs) {
@@ -54,6 +88,7 @@ export async function mergeReports(dirs: readonly string[]): Promise<CampaignRep
     if (ids.has(r.id)) throw new InputError(`run ${r.id} appears in two shards; were the same shards given twice?`);
     ids.add(r.id);
   }
+  checkShardSet(reports, dirs);
   return {
     format: REPORT_FORMAT,
     created: new Date().toISOString(),

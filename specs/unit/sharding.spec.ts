@@ -64,7 +64,8 @@ describe('merging shard reports', () => {
     notes: [],
     errorTail: null,
   });
-  async function shard(name: string, runs: unknown[], kernel = 'k1'): Promise<string> {
+  async function shard(name: string, runs: unknown[], slice = '1/1', kernel = 'k1', seed = 's'): Promise<string> {
+    const [index, count] = slice.split('/').map(Number);
     const d = join(dir, name);
     await mkdir(d, { recursive: true });
     await writeFile(
@@ -73,7 +74,7 @@ describe('merging shard reports', () => {
         format: REPORT_FORMAT,
         provenance: { ...provenance, kernel: { cacheKey: kernel } },
         created: '2026-12-03T00:00:00.000Z',
-        request: { repeat: 1 },
+        request: { repeat: 1, seed, shard: { index, count } },
         exitCode: 0,
         runs,
         timing: {},
@@ -89,16 +90,16 @@ describe('merging shard reports', () => {
 
   it('concatenates the runs and recomputes the exit code over all of them', async () => {
     const merged = await mergeReports([
-      await shard('a', [run('r1', 'pass')]),
-      await shard('b', [run('r2', 'regression')]),
+      await shard('a', [run('r1', 'pass')], '1/2'),
+      await shard('b', [run('r2', 'regression')], '2/2'),
     ]);
     expect(merged.runs.map((r) => r.id)).to.deep.equal(['r1', 'r2']);
     expect(merged.exitCode).to.equal(1);
   });
 
   it('refuses shards of different stacks, the same shard twice, and a directory without a report', async () => {
-    const a = await shard('a', [run('r1', 'pass')]);
-    const other = await shard('b', [run('r2', 'pass')], 'k2');
+    const a = await shard('a', [run('r1', 'pass')], '1/2');
+    const other = await shard('b', [run('r2', 'pass')], '2/2', 'k2');
     expect((await rejectionOf(mergeReports([a, other]))).message).to.match(/different kernels/);
     expect((await rejectionOf(mergeReports([a, a]))).message).to.match(/appears in two shards/);
     const missing = await rejectionOf(mergeReports([join(dir, 'nope')]));
@@ -117,6 +118,32 @@ describe('merging shard reports', () => {
     expect(unknown.message).to.match(/run 1 verdict: field kind is "ok", not one of pass, detected/);
     const torn = await rejectionOf(mergeReports([await shard('c', [{ ...run('r3', 'pass'), seconds: 'NaN' }])]));
     expect(torn.message).to.match(/run 1: field seconds is not a number/);
+  });
+
+  it('refuses an incomplete set of shards, shards of another plan, and a report that is not a shard', async () => {
+    const first = await shard('a', [run('r1', 'pass')], '1/3');
+    const third = await shard('c', [run('r3', 'pass')], '3/3');
+    expect((await rejectionOf(mergeReports([first, third]))).message).to.equal(
+      'shard 2/3 missing: merge every shard of the campaign',
+    );
+    const otherSeed = await shard('b', [run('r2', 'pass')], '2/3', 'k1', 'another');
+    expect((await rejectionOf(mergeReports([first, otherSeed, third]))).message).to.match(
+      /b is a shard of another plan .*give every shard the same options and --seed$/,
+    );
+    const otherCount = await shard('d', [run('r4', 'pass')], '2/4');
+    expect((await rejectionOf(mergeReports([first, otherCount, third]))).message).to.match(
+      /d is a shard of another plan/,
+    );
+    const whole = await shard('e', [run('r5', 'pass')]);
+    await writeFile(
+      join(whole, 'report.json'),
+      (await readFile(join(whole, 'report.json'), 'utf8')).replace(/,"shard":\{[^}]*\}/, ''),
+    );
+    expect((await rejectionOf(mergeReports([whole]))).message).to.match(
+      /e is not a shard \(its run had no --shard K\/N\)/,
+    );
+    const complete = await shard('b2', [run('r2', 'pass')], '2/3');
+    expect((await mergeReports([third, first, complete])).runs.map((r) => r.id)).to.deep.equal(['r3', 'r1', 'r2']);
   });
 
   it('leaves the shards untouched', async () => {
