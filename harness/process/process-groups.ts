@@ -27,20 +27,51 @@ export function liveGroupCount(): number {
   return liveGroups.size;
 }
 
-/** Kills every group on exit, signals and crashes; idempotent, and also done by the first startGroup. */
+const groupAlive = (pgid: number) => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** How long the groups get to end on SIGTERM before SIGKILL. */
+export const STOP_GRACE_MS = 3000;
+
+/**
+ * SIGTERM to every live group, then SIGKILL to what is left after
+ * `graceMs`. make deletes the target it was writing when it gets SIGTERM,
+ * and QEMU exits cleanly; SIGKILL would leave half-written objects in the
+ * incremental build trees.
+ */
+export async function stopAllGroups(graceMs = STOP_GRACE_MS): Promise<void> {
+  for (const pgid of liveGroups) killGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && [...liveGroups].some(groupAlive)) await new Promise((r) => setTimeout(r, 50));
+  killAllGroups();
+}
+
+/** Stops every group on exit, signals and crashes; idempotent, and also done by the first startGroup. */
 export function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on('exit', killAllGroups);
+  let stopping = false;
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
   ] as const) {
     process.on(signal, () => {
+      // A second signal while stopping: no more grace.
+      if (stopping) {
+        killAllGroups();
+        process.exit(code);
+      }
+      stopping = true;
       process.stderr.write(`\nvfio-reset: ${signal} received, stopping every machine and build\n`);
-      killAllGroups();
-      process.exit(code);
+      void stopAllGroups().then(() => process.exit(code));
     });
   }
   process.on('uncaughtException', (error) => {

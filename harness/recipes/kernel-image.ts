@@ -31,6 +31,14 @@ export function releaseFromBanner(image: Buffer): string | null {
 }
 
 /** Checks a prebuilt Image (and its modules) without building anything; returns its release. */
+/** Why `image` is not a bootable arm64 Image (the header's magic, Linux's banner), or null if it is one. */
+export function notAnArm64Image(image: Buffer): string | null {
+  if (image.length < 64 || image.readUInt32LE(0x38) !== ARM64_MAGIC)
+    return 'is not an arm64 Image (no "ARMd" magic at 0x38)';
+  if (releaseFromBanner(image) === null) return 'has no "Linux version" banner';
+  return null;
+}
+
 export async function checkPrebuiltImage(
   imageArg: string,
   modulesArg: string | undefined,
@@ -39,15 +47,12 @@ export async function checkPrebuiltImage(
   const image = await readFile(imagePath).catch(() => {
     throw new InputError(`--kernel-image ${imagePath} does not exist; give an arm64 Image (arch/arm64/boot/Image)`);
   });
-  if (image.length < 64 || image.readUInt32LE(0x38) !== ARM64_MAGIC) {
+  const why = notAnArm64Image(image);
+  if (why !== null)
     throw new InputError(
-      `--kernel-image ${imagePath} is not an arm64 Image (no "ARMd" magic at 0x38); ` +
-        'give arch/arm64/boot/Image, not a vmlinux or a compressed image',
+      `--kernel-image ${imagePath} ${why}; give arch/arm64/boot/Image, not a vmlinux or a compressed image`,
     );
-  }
-  const release = releaseFromBanner(image);
-  if (release === null)
-    throw new InputError(`--kernel-image ${imagePath} has no "Linux version" banner; is it compressed?`);
+  const release = releaseFromBanner(image)!;
   const modules = modulesArg === undefined ? null : resolve(modulesArg);
   if (modules !== null && !existsSync(join(modules, 'lib', 'modules', release))) {
     throw new InputError(

@@ -6,6 +6,9 @@
  * option by option. Cross-compiled with ccache in a persistent build
  * directory, so a bisect step recompiles only what changed.
  */
+import { availableParallelism } from 'node:os';
+import { buildInProgress } from './build-in-progress.ts';
+import { notAnArm64Image } from './kernel-image.ts';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -146,12 +149,11 @@ export async function buildKernel(
       );
     }
     onProgress('compiling kernel Image and modules');
-    await runStep(
-      'compiling the kernel',
-      'make',
-      [...make, `-j${Math.max(1, (await import('node:os')).availableParallelism())}`, 'Image', 'modules'],
-      { env, log },
+    const jobs = `-j${Math.max(1, availableParallelism())}`;
+    const { discarded } = await buildInProgress(build, () =>
+      runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log }),
     );
+    if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
     const release = (await capture('make', [...make, '-s', 'kernelrelease'])).trim();
     await runStep(
       'installing modules',
@@ -160,6 +162,9 @@ export async function buildKernel(
       { env, log },
     );
     await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
+    // Never cache what would not boot: a truncated or foreign Image fails here, not at every later run.
+    const why = notAnArm64Image(await readFile(join(out, 'Image')));
+    if (why !== null) throw new InfrastructureError(`the kernel build made an Image that ${why}`, '', log);
     await copyFile(join(build, '.config'), join(out, 'config'));
     await copyFile(join(build, 'System.map'), join(out, 'System.map'));
     await writeFile(join(out, 'release'), `${release}\n`);

@@ -8,6 +8,7 @@
  * source tree and build directory persist in the work area, so a change to
  * one patch rebuilds only what it touches.
  */
+import { buildInProgress } from './build-in-progress.ts';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -202,11 +203,18 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
       });
       await writeFile(configureStamp, flagsDigest);
     }
-    await runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], {
-      log,
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
-    });
+    const { discarded } = await buildInProgress(build, () =>
+      runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], {
+        log,
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+      }),
+    );
+    if (discarded > 0) progress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
     await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
+    // Never cache a binary that does not run.
+    const said = await capture(join(out, 'qemu-system-aarch64'), ['--version']).catch((error: Error) => error.message);
+    if (!/^QEMU emulator version /.test(said))
+      throw new InfrastructureError(`the QEMU build made a binary that does not run: ${said.split('\n')[0]}`, '', log);
     await writeFile(join(out, 'source-version'), `${version}\n`);
     await recordBuildTime(store.root, 'qemu', cold, (Date.now() - started) / 1000);
   });

@@ -4,7 +4,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killAllGroups, liveGroupCount, signalGroup, startGroup } from '../../harness/process/process-groups.ts';
+import {
+  killAllGroups,
+  liveGroupCount,
+  signalGroup,
+  startGroup,
+  STOP_GRACE_MS,
+} from '../../harness/process/process-groups.ts';
 import { repoRoot } from '../../harness/lib/paths.ts';
 import { until } from '../support.ts';
 
@@ -101,9 +107,9 @@ describe('process groups', () => {
 });
 
 /** The group-holder fixture run as the harness runs (node --import tsx: one process, so a signal reaches it). */
-async function startHolder() {
+async function startHolder(...args: string[]) {
   const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
-  const holder = spawn(process.execPath, ['--import', 'tsx', fixture], {
+  const holder = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -174,4 +180,35 @@ describe('a harness process that is interrupted', function () {
       }
     });
   }
+});
+
+describe('an interrupted harness stops its groups gracefully first', function () {
+  this.timeout(20_000);
+
+  it('sends SIGTERM before SIGKILL, so that make can delete the target it was writing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-term-'));
+    const h = await startHolder('--on-term', join(dir, 'seen'));
+    try {
+      h.holder.kill('SIGINT');
+      expect((await h.exited).code, h.stderr()).to.equal(130);
+      expect(await readFile(join(dir, 'seen'), 'utf8')).to.equal('term\n');
+      await until(() => isGone(h.sleepPid), `the group ${h.sleepPid} is gone`);
+    } finally {
+      h.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it(`kills a group that ignores SIGTERM after ${STOP_GRACE_MS} ms`, async () => {
+    const h = await startHolder('--ignore-term');
+    try {
+      const started = Date.now();
+      h.holder.kill('SIGTERM');
+      expect((await h.exited).code, h.stderr()).to.equal(143);
+      expect(Date.now() - started).to.be.at.least(STOP_GRACE_MS - 100);
+      await until(() => isGone(h.sleepPid), `the group ${h.sleepPid} is gone`);
+    } finally {
+      h.cleanup();
+    }
+  });
 });
