@@ -6,6 +6,7 @@
  * option by option. Cross-compiled with ccache in a persistent build
  * directory, so a bisect step recompiles only what changed.
  */
+import { withWorkLock } from '../cache/work-lock.ts';
 import { availableParallelism } from 'node:os';
 import { buildInProgress } from './build-in-progress.ts';
 import { notAnArm64Image } from './kernel-image.ts';
@@ -93,83 +94,88 @@ export async function buildKernel(
   await mkdir(workDir, { recursive: true });
   // The work tree's mtime records its last use, for `images prune`.
   await utimes(workDir, new Date(), new Date());
-  const entry = await store.obtain('kernel', inputs, async (out) => {
-    const log = join(out, 'build.log');
-    onProgress(
-      `building kernel from ${recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball} (log: ${log})`,
-    );
-    const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log);
-    const build = join(workDir, 'build');
-    const cold = !existsSync(join(build, '.config'));
-    const started = Date.now();
-    await mkdir(build, { recursive: true });
-    const fragmentDir = join(workDir, 'fragments');
-    await mkdir(fragmentDir, { recursive: true });
-    const fragmentPaths: string[] = [];
-    for (const fragment of recipe.fragments) {
-      const path = join(fragmentDir, fragment.name);
-      await writeFile(path, fragment.text);
-      fragmentPaths.push(path);
-    }
-    const env = {
-      ARCH: 'arm64',
-      CROSS_COMPILE,
-      CCACHE_DIR: join(store.root, 'ccache'),
-      CCACHE_BASEDIR: workDir,
-      CCACHE_MAXSIZE: '5G',
-      KBUILD_BUILD_TIMESTAMP: '1970-01-01',
-      KBUILD_BUILD_USER: 'vfio-reset',
-      KBUILD_BUILD_HOST: 'vfio-reset',
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    };
-    const make = [
-      '-C',
-      src,
-      `O=${build}`,
-      'ARCH=arm64',
-      `CROSS_COMPILE=${CROSS_COMPILE}`,
-      `CC=ccache ${CROSS_COMPILE}gcc`,
-    ];
-    await runStep(
-      'merging config fragments',
-      join(src, 'scripts/kconfig/merge_config.sh'),
-      ['-n', '-O', build, ...fragmentPaths],
-      { cwd: src, env, log },
-    );
-    await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log });
-    const resolved = await readFile(join(build, '.config'), 'utf8');
-    const dropped = droppedOptions(requestsOf(recipe.fragments), resolved);
-    if (dropped.length > 0) {
-      // A property of the kernel under test, not of the command line: undecided (125), not a usage error.
-      throw new InfrastructureError(
-        `kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; ` +
-          'the tree lacks them or their dependencies',
-        '',
-        log,
-      );
-    }
-    onProgress('compiling kernel Image and modules');
-    const jobs = `-j${Math.max(1, availableParallelism())}`;
-    const { discarded } = await buildInProgress(build, () =>
-      runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log }),
-    );
-    if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
-    const release = (await capture('make', [...make, '-s', 'kernelrelease'])).trim();
-    await runStep(
-      'installing modules',
-      'make',
-      [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${join(out, 'modules')}`, 'modules_install'],
-      { env, log },
-    );
-    await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
-    // Never cache what would not boot: a truncated or foreign Image fails here, not at every later run.
-    const why = notAnArm64Image(await readFile(join(out, 'Image')));
-    if (why !== null) throw new InfrastructureError(`the kernel build made an Image that ${why}`, '', log);
-    await copyFile(join(build, '.config'), join(out, 'config'));
-    await copyFile(join(build, 'System.map'), join(out, 'System.map'));
-    await writeFile(join(out, 'release'), `${release}\n`);
-    await recordBuildTime(store.root, 'kernel', cold, (Date.now() - started) / 1000);
-  });
+  const entry = await store.obtain('kernel', inputs, (out) =>
+    withWorkLock(
+      workDir,
+      (pid) => onProgress(`waiting for the kernel work tree ${workDir}: harness pid ${pid} is using it`),
+      async () => {
+        const log = join(out, 'build.log');
+        const from = recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball;
+        onProgress(`building kernel from ${from} (log: ${log})`);
+        const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log);
+        const build = join(workDir, 'build');
+        const cold = !existsSync(join(build, '.config'));
+        const started = Date.now();
+        await mkdir(build, { recursive: true });
+        const fragmentDir = join(workDir, 'fragments');
+        await mkdir(fragmentDir, { recursive: true });
+        const fragmentPaths: string[] = [];
+        for (const fragment of recipe.fragments) {
+          const path = join(fragmentDir, fragment.name);
+          await writeFile(path, fragment.text);
+          fragmentPaths.push(path);
+        }
+        const env = {
+          ARCH: 'arm64',
+          CROSS_COMPILE,
+          CCACHE_DIR: join(store.root, 'ccache'),
+          CCACHE_BASEDIR: workDir,
+          CCACHE_MAXSIZE: '5G',
+          KBUILD_BUILD_TIMESTAMP: '1970-01-01',
+          KBUILD_BUILD_USER: 'vfio-reset',
+          KBUILD_BUILD_HOST: 'vfio-reset',
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        };
+        const make = [
+          '-C',
+          src,
+          `O=${build}`,
+          'ARCH=arm64',
+          `CROSS_COMPILE=${CROSS_COMPILE}`,
+          `CC=ccache ${CROSS_COMPILE}gcc`,
+        ];
+        await runStep(
+          'merging config fragments',
+          join(src, 'scripts/kconfig/merge_config.sh'),
+          ['-n', '-O', build, ...fragmentPaths],
+          { cwd: src, env, log },
+        );
+        await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log });
+        const resolved = await readFile(join(build, '.config'), 'utf8');
+        const dropped = droppedOptions(requestsOf(recipe.fragments), resolved);
+        if (dropped.length > 0) {
+          // A property of the kernel under test, not of the command line: undecided (125), not a usage error.
+          throw new InfrastructureError(
+            `kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; ` +
+              'the tree lacks them or their dependencies',
+            '',
+            log,
+          );
+        }
+        onProgress('compiling kernel Image and modules');
+        const jobs = `-j${Math.max(1, availableParallelism())}`;
+        const { discarded } = await buildInProgress(build, () =>
+          runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log }),
+        );
+        if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
+        const release = (await capture('make', [...make, '-s', 'kernelrelease'])).trim();
+        await runStep(
+          'installing modules',
+          'make',
+          [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${join(out, 'modules')}`, 'modules_install'],
+          { env, log },
+        );
+        await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
+        // Never cache what would not boot: a truncated or foreign Image fails here, not at every later run.
+        const why = notAnArm64Image(await readFile(join(out, 'Image')));
+        if (why !== null) throw new InfrastructureError(`the kernel build made an Image that ${why}`, '', log);
+        await copyFile(join(build, '.config'), join(out, 'config'));
+        await copyFile(join(build, 'System.map'), join(out, 'System.map'));
+        await writeFile(join(out, 'release'), `${release}\n`);
+        await recordBuildTime(store.root, 'kernel', cold, (Date.now() - started) / 1000);
+      },
+    ),
+  );
   const release = (await readFile(join(entry.dir, 'release'), 'utf8')).trim();
   const image = join(entry.dir, 'Image');
   if (!existsSync(image)) throw new InfrastructureError(`kernel cache entry ${entry.dir} has no Image`);

@@ -8,6 +8,7 @@
  * source tree and build directory persist in the work area, so a change to
  * one patch rebuilds only what it touches.
  */
+import { withWorkLock } from '../cache/work-lock.ts';
 import { buildInProgress } from './build-in-progress.ts';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -143,81 +144,100 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
     configure: QEMU_CONFIGURE_FLAGS,
     recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/qemu.ts')]),
   };
-  const entry = await store.obtain('qemu', inputs, async (out) => {
-    const log = join(out, 'build.log');
-    progress(`building qemu-system-aarch64 from Debian qemu ${version} + ${patches.length} patches (log: ${log})`);
-    const versionDir = join(workDir, version.replace(/[^A-Za-z0-9.+-]/g, '_'));
-    const src = join(versionDir, 'src');
-    const build = join(versionDir, 'build');
-    const pristineStamp = join(versionDir, 'pristine.stamp');
-    if (!existsSync(pristineStamp)) {
-      await rm(versionDir, { recursive: true, force: true });
-      const dl = join(versionDir, 'dl');
-      await mkdir(dl, { recursive: true });
-      await runStep(
-        'apt-get source qemu',
-        'apt-get',
-        [...apt.options, 'source', '--download-only', `qemu=${version}`],
-        { cwd: dl, log },
-      );
-      const dsc = (await readdir(dl)).find((n) => n.endsWith('.dsc'));
-      if (dsc === undefined) throw new InfrastructureError(`apt-get source qemu=${version} gave no .dsc`, '', log);
-      await runStep('dpkg-source -x', 'dpkg-source', ['-x', dsc, src], { cwd: dl, log });
-      await rm(dl, { recursive: true, force: true });
-      await runStep('recording the pristine source', 'git', git(src, 'init', '-q'), { log });
-      await runStep('recording the pristine source', 'git', git(src, 'add', '-A', '-f'), { log });
-      await runStep('recording the pristine source', 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${version}`), {
-        log,
-      });
-      await writeFile(pristineStamp, `${version}\n`);
-    }
-    // The source already carries exactly these patches: leave it alone, so that ninja rebuilds nothing.
-    const patchStamp = join(versionDir, 'patches.stamp');
-    const wanted = sha256(JSON.stringify(patchDigests));
-    if ((await readFile(patchStamp, 'utf8').catch(() => '')) !== wanted) {
-      await rm(patchStamp, { force: true });
-      // Back to pristine: only files a previous patch set touched are rewritten (and so rebuilt).
-      await runStep('restoring the pristine source', 'git', git(src, 'reset', '-q', '--hard'), { log });
-      await runStep('restoring the pristine source', 'git', git(src, 'clean', '-q', '-fdx'), { log });
-      for (const patch of patches) {
-        const name = patch.slice(QEMU_PATCH_DIR.length + 1);
-        try {
-          await runStep(`applying ${name}`, 'git', git(src, 'apply', '--whitespace=nowarn', patch), { log });
-        } catch {
-          throw new InputError(`QEMU patch ${name} does not apply to Debian qemu ${version}; rebase it (log: ${log})`);
+  const entry = await store.obtain('qemu', inputs, (out) =>
+    withWorkLock(
+      workDir,
+      (pid) => progress(`waiting for the QEMU work tree ${workDir}: harness pid ${pid} is using it`),
+      async () => {
+        const log = join(out, 'build.log');
+        progress(`building qemu-system-aarch64 from Debian qemu ${version} + ${patches.length} patches (log: ${log})`);
+        const versionDir = join(workDir, version.replace(/[^A-Za-z0-9.+-]/g, '_'));
+        const src = join(versionDir, 'src');
+        const build = join(versionDir, 'build');
+        const pristineStamp = join(versionDir, 'pristine.stamp');
+        if (!existsSync(pristineStamp)) {
+          await rm(versionDir, { recursive: true, force: true });
+          const dl = join(versionDir, 'dl');
+          await mkdir(dl, { recursive: true });
+          await runStep(
+            'apt-get source qemu',
+            'apt-get',
+            [...apt.options, 'source', '--download-only', `qemu=${version}`],
+            { cwd: dl, log },
+          );
+          const dsc = (await readdir(dl)).find((n) => n.endsWith('.dsc'));
+          if (dsc === undefined) throw new InfrastructureError(`apt-get source qemu=${version} gave no .dsc`, '', log);
+          await runStep('dpkg-source -x', 'dpkg-source', ['-x', dsc, src], { cwd: dl, log });
+          await rm(dl, { recursive: true, force: true });
+          await runStep('recording the pristine source', 'git', git(src, 'init', '-q'), { log });
+          await runStep('recording the pristine source', 'git', git(src, 'add', '-A', '-f'), { log });
+          await runStep(
+            'recording the pristine source',
+            'git',
+            git(src, 'commit', '-q', '-m', `Debian qemu ${version}`),
+            {
+              log,
+            },
+          );
+          await writeFile(pristineStamp, `${version}\n`);
         }
-      }
-      await writeFile(patchStamp, wanted);
-    }
-    const cold = !existsSync(join(build, 'build.ninja'));
-    const started = Date.now();
-    const configureStamp = join(build, 'vfio-reset-configure.stamp');
-    const flagsDigest = sha256(QEMU_CONFIGURE_FLAGS.join(' '));
-    if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
-      await rm(build, { recursive: true, force: true });
-      await mkdir(build, { recursive: true });
-      await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], {
-        cwd: build,
-        log,
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
-      });
-      await writeFile(configureStamp, flagsDigest);
-    }
-    const { discarded } = await buildInProgress(build, () =>
-      runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], {
-        log,
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
-      }),
-    );
-    if (discarded > 0) progress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
-    await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
-    // Never cache a binary that does not run.
-    const said = await capture(join(out, 'qemu-system-aarch64'), ['--version']).catch((error: Error) => error.message);
-    if (!/^QEMU emulator version /.test(said))
-      throw new InfrastructureError(`the QEMU build made a binary that does not run: ${said.split('\n')[0]}`, '', log);
-    await writeFile(join(out, 'source-version'), `${version}\n`);
-    await recordBuildTime(store.root, 'qemu', cold, (Date.now() - started) / 1000);
-  });
+        // The source already carries exactly these patches: leave it alone, so that ninja rebuilds nothing.
+        const patchStamp = join(versionDir, 'patches.stamp');
+        const wanted = sha256(JSON.stringify(patchDigests));
+        if ((await readFile(patchStamp, 'utf8').catch(() => '')) !== wanted) {
+          await rm(patchStamp, { force: true });
+          // Back to pristine: only files a previous patch set touched are rewritten (and so rebuilt).
+          await runStep('restoring the pristine source', 'git', git(src, 'reset', '-q', '--hard'), { log });
+          await runStep('restoring the pristine source', 'git', git(src, 'clean', '-q', '-fdx'), { log });
+          for (const patch of patches) {
+            const name = patch.slice(QEMU_PATCH_DIR.length + 1);
+            try {
+              await runStep(`applying ${name}`, 'git', git(src, 'apply', '--whitespace=nowarn', patch), { log });
+            } catch {
+              throw new InputError(
+                `QEMU patch ${name} does not apply to Debian qemu ${version}; rebase it (log: ${log})`,
+              );
+            }
+          }
+          await writeFile(patchStamp, wanted);
+        }
+        const cold = !existsSync(join(build, 'build.ninja'));
+        const started = Date.now();
+        const configureStamp = join(build, 'vfio-reset-configure.stamp');
+        const flagsDigest = sha256(QEMU_CONFIGURE_FLAGS.join(' '));
+        if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
+          await rm(build, { recursive: true, force: true });
+          await mkdir(build, { recursive: true });
+          await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], {
+            cwd: build,
+            log,
+            env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+          });
+          await writeFile(configureStamp, flagsDigest);
+        }
+        const { discarded } = await buildInProgress(build, () =>
+          runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], {
+            log,
+            env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+          }),
+        );
+        if (discarded > 0) progress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
+        await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
+        // Never cache a binary that does not run.
+        const said = await capture(join(out, 'qemu-system-aarch64'), ['--version']).catch(
+          (error: Error) => error.message,
+        );
+        if (!/^QEMU emulator version /.test(said))
+          throw new InfrastructureError(
+            `the QEMU build made a binary that does not run: ${said.split('\n')[0]}`,
+            '',
+            log,
+          );
+        await writeFile(join(out, 'source-version'), `${version}\n`);
+        await recordBuildTime(store.root, 'qemu', cold, (Date.now() - started) / 1000);
+      },
+    ),
+  );
   const binary = join(entry.dir, 'qemu-system-aarch64');
   return {
     binary,
