@@ -52,7 +52,6 @@ const MMIO_STRIDE = 0x10000;
 const SPI_BASE = 80;
 
 export const XGMAC_PROFILE = {
-  name: 'calxeda-xgmac',
   compatible: 'calxeda,hb-xgmac',
   /** SMMUv3 stream ID of instance i is sidBase + i. */
   sidBase: 0xff00,
