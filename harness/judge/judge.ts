@@ -26,7 +26,7 @@ import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
 import { lastLines } from '../lib/errors.ts';
 import { firstKernelCrash } from './kernel-crash.ts';
 import { blindStretch, MAX_FRAME_GAP_MS, releaseWriteAt, windowStart } from './l0-window.ts';
-import type { CycleEvidence, CycleFailure, CycleLogs } from './evidence.ts';
+import type { BindOutcome, CycleEvidence, CycleFailure, CycleLogs } from './evidence.ts';
 
 export const INSTANCE = 0;
 
@@ -84,16 +84,8 @@ const invalid = (reason: string, tail: string | null = null, oracles: readonly O
   tail,
 });
 
-export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
-  if (logs instanceof Error) return invalid(`the evidence does not parse: ${logs.message}`);
-  // One window for every rule below: it opens at the release found in the trace.
-  const w = logs.trace === null ? null : l0WindowOf(e, logs.trace);
-  const l0 =
-    w === null || logs.trace === null
-      ? []
-      : l0Oracles(logs.trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, ...w });
-
-  // The kernel's VFIO path on trial: a crash or a hang from the bind on (the console is kept from there).
+/** The kernel's VFIO path on trial: a crash or a hang from the bind on (the console is kept from there). */
+function vfioPathRule(e: CycleEvidence, logs: CycleLogs, l0: readonly OracleResult[]): Judgement | null {
   const crash = logs.consoleAfterBind !== null ? firstKernelCrash(logs.consoleAfterBind) : null;
   if (crash !== null) {
     return {
@@ -105,63 +97,51 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
       tail: lastLines(logs.consoleAfterBind!, 40),
     };
   }
-  if (e.failure !== null) {
-    const vfio = e.bind?.bound === true ? vfioPathFailure(e.failure, e) : null;
-    if (vfio !== null)
-      return {
-        verdict: { kind: 'regression', reason: vfio },
-        oracles: l0,
-        tail: logs.consoleAfterBind !== null ? lastLines(logs.consoleAfterBind, 20) : null,
-      };
-    return e.failure.kind === 'error'
-      ? invalid(e.failure.message, e.failure.tail)
-      : invalid(`${e.failure.kind} before the device was bound`);
-  }
+  if (e.failure === null) return null;
+  const vfio = e.bind?.bound === true ? vfioPathFailure(e.failure, e) : null;
+  if (vfio !== null)
+    return {
+      verdict: { kind: 'regression', reason: vfio },
+      oracles: l0,
+      tail: logs.consoleAfterBind !== null ? lastLines(logs.consoleAfterBind, 20) : null,
+    };
+  return e.failure.kind === 'error'
+    ? invalid(e.failure.message, e.failure.tail)
+    : invalid(`${e.failure.kind} before the device was bound`);
+}
 
-  const bind = e.bind;
-  if (bind === null) return invalid('the run ended before the device was bound');
+/** A refused bind: a regression only for want of a reset function on a run without a control. */
+function refusedBindRule(e: CycleEvidence, bind: Extract<BindOutcome, { bound: false }>): Judgement {
   const device = XGMAC_PROFILE.deviceName(INSTANCE);
-  const setup = setupOf(e.spec.control);
-  if (!bind.bound) {
-    if (e.spec.control !== 'none') {
-      const reason = CONTROL_RECORDS[e.spec.control].notApplicable(bind);
-      if (reason !== null) return { verdict: { kind: 'not-applicable', reason }, oracles: [], tail: null };
-      return invalid(
-        `control ${e.spec.control} could not be set up: vfio-platform refused ${device}: ${bind.kernelSays}`,
-      );
-    }
-    // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides
-    // nothing.
-    if (NO_RESET_FUNCTION.test(bind.kernelSays) && bind.resetModuleShipped) {
-      return {
-        verdict: {
-          kind: 'regression',
-          reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bind.kernelSays}`,
-        },
-        oracles: [],
-        tail: null,
-      };
-    }
-    const noModule = bind.resetModuleShipped ? '' : ' (the kernel ships no reset module)';
-    return invalid(`vfio-platform did not bind ${device}${noModule}: ${bind.kernelSays}`);
-  }
-  // The set-up in effect, as far as the bind shows it (the trace's part is checked below, once it is known live).
-  const atBind = setup.notInEffectAtBind(bind.resetModuleLoaded);
-  if (atBind !== null) return invalid(`${setupName(setup)}: ${atBind}`);
-
-  const u1 = e.user1;
-  if (u1 === null || !u1.live) {
+  if (e.spec.control !== 'none') {
+    const reason = CONTROL_RECORDS[e.spec.control].notApplicable(bind);
+    if (reason !== null) return { verdict: { kind: 'not-applicable', reason }, oracles: [], tail: null };
     return invalid(
-      'user #1 never had live DMA and IRQs ' +
-        `(${u1?.frames ?? 0} frames, ${u1?.payloadsVerified ?? 'no'} verified payloads, ${u1?.irqs ?? 0} IRQs)`,
+      `control ${e.spec.control} could not be set up: vfio-platform refused ${device}: ${bind.kernelSays}`,
     );
   }
+  // Only the kernel refusing for want of a reset function is a regression of the reset; any other refusal decides
+  // nothing.
+  if (NO_RESET_FUNCTION.test(bind.kernelSays) && bind.resetModuleShipped) {
+    return {
+      verdict: {
+        kind: 'regression',
+        reason: `vfio-platform refuses ${device}, users can no longer assign it: ${bind.kernelSays}`,
+      },
+      oracles: [],
+      tail: null,
+    };
+  }
+  const noModule = bind.resetModuleShipped ? '' : ' (the kernel ships no reset module)';
+  return invalid(`vfio-platform did not bind ${device}${noModule}: ${bind.kernelSays}`);
+}
 
-  const trace = logs.trace;
-  if (trace === null) return invalid('the L0 trace is missing: its oracles would be blind');
-  if (w === null || e.marks['user1-exit'] === undefined)
-    return invalid('the run has no kill or no end of user #1 on record');
-  // The L0 oracles can only be silent for a reason if the trace was live and frames kept reaching the device.
+/**
+ * The L0 oracles can only be silent for a reason if the trace was live,
+ * frames kept reaching the device all through the window, and the run's
+ * set-up shows in it.
+ */
+function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window, setup: Setup): Judgement | null {
   if (!ofKind(trace, 'dma').some((d) => d.instance === INSTANCE && d.t < w.killAt))
     return invalid('the L0 trace shows no DMA of user #1 before the kill: its oracles would be blind');
   const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];
@@ -174,7 +154,6 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
         `(more than ${MAX_FRAME_GAP_MS} ms): its oracles would be blind there`,
     );
   }
-
   const afterKill = (t: number) => t >= w.killAt;
   const notInEffect = setup.notInEffectInTrace({
     quiesceIgnoredAfterKill: ofKind(trace, 'quiesce-ignored').filter((q) => q.instance === INSTANCE && afterKill(q.t))
@@ -183,25 +162,34 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
       (m) => m.instance === INSTANCE && afterKill(m.t) && XGMAC_PROFILE.isReleaseWrite(m),
     ).length,
   });
-  if (notInEffect !== null) return invalid(`${setupName(setup)}: ${notInEffect}`);
+  return notInEffect === null ? null : invalid(`${setupName(setup)}: ${notInEffect}`);
+}
 
+/** Every oracle's finding, or why the evidence cannot give them (a judgement). */
+function oraclesOf(
+  e: CycleEvidence,
+  logs: CycleLogs,
+  w: Window,
+  l0: readonly OracleResult[],
+): { readonly oracles: readonly OracleResult[] } | { readonly cannot: Judgement } {
   if (logs.dmesgAfterKill === null || e.l1UptimeAtKillS === null || e.irqCounts === null || e.user2 === null)
-    return invalid("the run is missing L1's or user #2's evidence");
+    return { cannot: invalid("the run is missing L1's or user #2's evidence") };
+  const atKillS = e.l1UptimeAtKillS;
   let user2: OracleResult[];
   try {
     const fromHarness = (t: number) => Math.round(t - w.killAt);
-    const fromL1Boot = (tBootMs: number) => Math.round(tBootMs - e.l1UptimeAtKillS! * 1000);
+    const fromL1Boot = (tBootMs: number) => Math.round(tBootMs - atKillS * 1000);
     user2 =
       e.spec.scenario === 'vm'
         ? vm2Oracles(decodeL2Probe(e.user2), fromHarness)
         : user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
   } catch (error) {
-    if (error instanceof FieldError) return invalid(error.message);
+    if (error instanceof FieldError) return { cannot: invalid(error.message) };
     throw error;
   }
   const oracles = [
     ...l0,
-    l1SmmuOracle(logs.dmesgAfterKill, e.l1UptimeAtKillS),
+    l1SmmuOracle(logs.dmesgAfterKill, atKillS),
     l1IrqCountOracle(
       e.irqCounts.atRelease,
       e.irqCounts.during,
@@ -209,20 +197,62 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
     ),
     ...user2,
   ];
+  return { oracles };
+}
 
-  // One time base: an event placed outside the run's own span has a wrong clock, not a finding.
+/** One time base: an event placed outside the run's own span has a wrong clock, not a finding. */
+function clockRule(e: CycleEvidence, w: Window, oracles: readonly OracleResult[]): Judgement | null {
   const span = { from: Math.round(e.startedAt - w.killAt), to: Math.round(e.endedAt - w.killAt) };
   const misplaced = oracles.find(
     (o) => o.first?.tRelMs != null && (o.first.tRelMs < span.from || o.first.tRelMs > span.to),
   );
-  if (misplaced !== undefined) {
+  if (misplaced === undefined) return null;
+  return invalid(
+    `${misplaced.oracle}: its first event at ${misplaced.first!.tRelMs} ms from the kill ` +
+      `lies outside the run (${span.from}..${span.to} ms): its clock is wrong`,
+    null,
+    oracles,
+  );
+}
+
+/** The rules, in the order they apply; the first that decides gives the judgement. */
+export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
+  if (logs instanceof Error) return invalid(`the evidence does not parse: ${logs.message}`);
+  // One window for every rule below: it opens at the release found in the trace.
+  const w = logs.trace === null ? null : l0WindowOf(e, logs.trace);
+  const l0 =
+    w === null || logs.trace === null
+      ? []
+      : l0Oracles(logs.trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, ...w });
+  const onPath = vfioPathRule(e, logs, l0);
+  if (onPath !== null) return onPath;
+
+  const bind = e.bind;
+  if (bind === null) return invalid('the run ended before the device was bound');
+  if (!bind.bound) return refusedBindRule(e, bind);
+  const setup = setupOf(e.spec.control);
+  // The set-up in effect, as far as the bind shows it (the trace's part is checked once it is known live).
+  const atBind = setup.notInEffectAtBind(bind.resetModuleLoaded);
+  if (atBind !== null) return invalid(`${setupName(setup)}: ${atBind}`);
+
+  const u1 = e.user1;
+  if (u1 === null || !u1.live) {
     return invalid(
-      `${misplaced.oracle}: its first event at ${misplaced.first!.tRelMs} ms from the kill ` +
-        `lies outside the run (${span.from}..${span.to} ms): its clock is wrong`,
-      null,
-      oracles,
+      'user #1 never had live DMA and IRQs ' +
+        `(${u1?.frames ?? 0} frames, ${u1?.payloadsVerified ?? 'no'} verified payloads, ${u1?.irqs ?? 0} IRQs)`,
     );
   }
+  if (logs.trace === null) return invalid('the L0 trace is missing: its oracles would be blind');
+  if (w === null || e.marks['user1-exit'] === undefined)
+    return invalid('the run has no kill or no end of user #1 on record');
+  const blind = liveTraceRule(e, logs.trace, w, setup);
+  if (blind !== null) return blind;
+
+  const found = oraclesOf(e, logs, w, l0);
+  if ('cannot' in found) return found.cannot;
+  const { oracles } = found;
+  const wrongClock = clockRule(e, w, oracles);
+  if (wrongClock !== null) return wrongClock;
   const control = e.spec.control;
   return {
     verdict: control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, mustFire({ ...e.spec, control })),
