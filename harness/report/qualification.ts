@@ -60,6 +60,93 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
   return `<table>${head}${body}</table>`;
 }
 
+/** The first run of a group: its L0 trace drawn around the kill, and what each oracle found. */
+async function groupSection(first: RunRecord): Promise<string> {
+  const trace = parseTrace(await readFile(join(first.dir, 'l0-trace.log'), 'utf8').catch(() => ''));
+  const marks = Object.fromEntries(
+    Object.entries(first.timeline).filter(([k]) =>
+      ['kill', 'user1-exit', 'user2-done', 'user2-armed', 'traffic-resumed'].includes(k),
+    ),
+  );
+  const killWall = first.killWallClock;
+  const svg = killWall !== null ? timelineSvg(trace, { killAt: killWall, marks }) : '<p>no kill in this run</p>';
+  return `<h3>${esc(first.id)}: ${esc(first.verdict.kind)}</h3>${svg}${table(
+    ['oracle', 'vantage', 'fired', 'count', 'first (ms after kill)', 'looked at'],
+    first.oracles.map((o) => [
+      esc(o.oracle),
+      o.vantage,
+      o.fired ? '<b>yes</b>' : 'no',
+      String(o.count),
+      o.first ? `${o.first.tRelMs ?? '?'}: ${esc(o.first.detail)}` : '',
+      esc(o.looked),
+    ]),
+  )}`;
+}
+
+const hashes = (named: Readonly<Record<string, string>>) =>
+  Object.entries(named)
+    .map(([n, h]) => `${n} ${h.slice(0, 12)}`)
+    .join(', ');
+
+/** What the runs ran on, a row each: enough to set the same stack up again. */
+function environmentRows(provenance: Provenance): Array<[string, string]> {
+  const { host, l0Qemu } = provenance;
+  const qemuOrigin =
+    l0Qemu.origin.kind === 'built'
+      ? ` (Debian qemu ${l0Qemu.origin.sourceVersion} + ${Object.keys(l0Qemu.origin.patches).length} patches)`
+      : ' (given with --qemu)';
+  return [
+    ['harness revision', `${provenance.harness.revision}${provenance.harness.dirty ? ' (dirty)' : ''}`],
+    ['host', `${host.hostname}, Linux ${host.kernel}, ${host.arch}, Node ${host.node}`],
+    ['L0 QEMU', `${l0Qemu.version}${qemuOrigin}`],
+    ['kernel', `${provenance.kernel.release} from ${JSON.stringify(provenance.kernel.source)}`],
+    ['kernel fragments', hashes(provenance.kernel.fragments)],
+    ['kernel patches', hashes(provenance.kernel.patches)],
+    [
+      'L1 packages',
+      Object.entries(provenance.images.debianBase.packages)
+        .map(([p, v]) => `${p} ${v}`)
+        .join(', '),
+    ],
+    [
+      'image keys',
+      `L1 ${provenance.images.l1Image}, L2 ${provenance.images.l2Initramfs}, agents ${provenance.images.agents}`,
+    ],
+  ];
+}
+
+const VERDICT_HEADER = [
+  'scenario',
+  'control',
+  'traffic',
+  'runs',
+  'expected',
+  'pass',
+  'detected',
+  'regression',
+  'invalid',
+  'n/a',
+  'misclassified',
+  'flaky',
+  'mean time',
+];
+
+const verdictRow = (g: GroupStats): string[] => [
+  esc(g.scenario),
+  esc(g.control),
+  esc(g.pattern),
+  String(g.runs),
+  g.expected,
+  String(g.counts.pass),
+  String(g.counts.detected),
+  String(g.counts.regression),
+  String(g.counts.invalid),
+  String(g.counts['not-applicable']),
+  g.misclassified ? `<b class="bad">${g.misclassified}</b>` : '0',
+  g.flaky ? '<b class="bad">yes</b>' : 'no',
+  `${g.meanSeconds} s`,
+];
+
 export async function qualificationHtml(
   runs: readonly RunRecord[],
   provenance: Provenance,
@@ -77,61 +164,8 @@ export async function qualificationHtml(
     const first = runs.find(
       (r) => r.spec.scenario === g.scenario && r.spec.control === g.control && r.spec.pattern === g.pattern,
     )!;
-    const trace = parseTrace(await readFile(join(first.dir, 'l0-trace.log'), 'utf8').catch(() => ''));
-    const marks = Object.fromEntries(
-      Object.entries(first.timeline).filter(([k]) =>
-        ['kill', 'user1-exit', 'user2-done', 'user2-armed', 'traffic-resumed'].includes(k),
-      ),
-    );
-    const killWall = first.killWallClock;
-    const svg = killWall !== null ? timelineSvg(trace, { killAt: killWall, marks }) : '<p>no kill in this run</p>';
-    sections.push(
-      `<h3>${esc(first.id)}: ${esc(first.verdict.kind)}</h3>${svg}${table(
-        ['oracle', 'vantage', 'fired', 'count', 'first (ms after kill)', 'looked at'],
-        first.oracles.map((o) => [
-          esc(o.oracle),
-          o.vantage,
-          o.fired ? '<b>yes</b>' : 'no',
-          String(o.count),
-          o.first ? `${o.first.tRelMs ?? '?'}: ${esc(o.first.detail)}` : '',
-          esc(o.looked),
-        ]),
-      )}`,
-    );
+    sections.push(await groupSection(first));
   }
-  const { host, l0Qemu } = provenance;
-  const qemuOrigin =
-    l0Qemu.origin.kind === 'built'
-      ? ` (Debian qemu ${l0Qemu.origin.sourceVersion} + ${Object.keys(l0Qemu.origin.patches).length} patches)`
-      : ' (given with --qemu)';
-  const envRows: Array<[string, string]> = [
-    ['harness revision', `${provenance.harness.revision}${provenance.harness.dirty ? ' (dirty)' : ''}`],
-    ['host', `${host.hostname}, Linux ${host.kernel}, ${host.arch}, Node ${host.node}`],
-    ['L0 QEMU', `${l0Qemu.version}${qemuOrigin}`],
-    ['kernel', `${provenance.kernel.release} from ${JSON.stringify(provenance.kernel.source)}`],
-    [
-      'kernel fragments',
-      Object.entries(provenance.kernel.fragments)
-        .map(([n, h]) => `${n} ${h.slice(0, 12)}`)
-        .join(', '),
-    ],
-    [
-      'kernel patches',
-      Object.entries(provenance.kernel.patches)
-        .map(([n, h]) => `${n} ${h.slice(0, 12)}`)
-        .join(', '),
-    ],
-    [
-      'L1 packages',
-      Object.entries(provenance.images.debianBase.packages)
-        .map(([p, v]) => `${p} ${v}`)
-        .join(', '),
-    ],
-    [
-      'image keys',
-      `L1 ${provenance.images.l1Image}, L2 ${provenance.images.l2Initramfs}, agents ${provenance.images.agents}`,
-    ],
-  ];
   const verdictClass = exitCode === 0 ? 'ok' : 'bad';
   const created = esc(new Date().toISOString());
   // A backslash at the end of a line of the page continues it: the line break is not part of the page.
@@ -142,41 +176,10 @@ td,th{border:1px solid #dee2e6;padding:3px 8px;font-size:13px;text-align:left;ve
 .ok{color:#2b8a3e}.bad{color:#c92a2a}</style></head><body>
 <h1>VFIO platform reset qualification</h1>
 <p class="${verdictClass}"><b>${esc(verdict)}</b> (exit ${exitCode}), ${runs.length} runs, ${created}</p>
-<h2>Verdicts</h2>${table(
-    [
-      'scenario',
-      'control',
-      'traffic',
-      'runs',
-      'expected',
-      'pass',
-      'detected',
-      'regression',
-      'invalid',
-      'n/a',
-      'misclassified',
-      'flaky',
-      'mean time',
-    ],
-    stats.map((g) => [
-      esc(g.scenario),
-      esc(g.control),
-      esc(g.pattern),
-      String(g.runs),
-      g.expected,
-      String(g.counts.pass),
-      String(g.counts.detected),
-      String(g.counts.regression),
-      String(g.counts.invalid),
-      String(g.counts['not-applicable']),
-      g.misclassified ? `<b class="bad">${g.misclassified}</b>` : '0',
-      g.flaky ? '<b class="bad">yes</b>' : 'no',
-      `${g.meanSeconds} s`,
-    ]),
-  )}
+<h2>Verdicts</h2>${table(VERDICT_HEADER, stats.map(verdictRow))}
 <h2>Environment</h2>${table(
     ['what', 'value'],
-    envRows.map(([k, v]) => [esc(k), esc(v)]),
+    environmentRows(provenance).map(([k, v]) => [esc(k), esc(v)]),
   )}
 <h2>Timelines around the kill</h2><p>L0 trace of the first run of each scenario and control: \
 DMA accesses (blue translated, red faulted), the IRQ line, SMMU faults.</p>
