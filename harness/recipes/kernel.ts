@@ -74,6 +74,68 @@ async function toolchainVersion(): Promise<string> {
   }
 }
 
+/** The environment and make arguments of every Kbuild step: cross-compiling through ccache, reproducibly. */
+function kbuild(cacheRoot: string, workDir: string, src: string, build: string) {
+  const env = {
+    ARCH: 'arm64',
+    CROSS_COMPILE,
+    CCACHE_DIR: join(cacheRoot, 'ccache'),
+    CCACHE_BASEDIR: workDir,
+    CCACHE_MAXSIZE: '5G',
+    KBUILD_BUILD_TIMESTAMP: '1970-01-01',
+    KBUILD_BUILD_USER: 'vfio-reset',
+    KBUILD_BUILD_HOST: 'vfio-reset',
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+  };
+  const make = [
+    '-C',
+    src,
+    `O=${build}`,
+    'ARCH=arm64',
+    `CROSS_COMPILE=${CROSS_COMPILE}`,
+    `CC=ccache ${CROSS_COMPILE}gcc`,
+  ];
+  return { env, make };
+}
+
+/** The tree's config from the fragments (merge_config.sh, olddefconfig), refused if it dropped what they ask for. */
+async function configure(
+  fragments: KernelRecipe['fragments'],
+  workDir: string,
+  src: string,
+  build: string,
+  env: Record<string, string>,
+  make: readonly string[],
+  log: string,
+): Promise<void> {
+  const fragmentDir = join(workDir, 'fragments');
+  await mkdir(fragmentDir, { recursive: true });
+  const fragmentPaths: string[] = [];
+  for (const fragment of fragments) {
+    const path = join(fragmentDir, fragment.name);
+    await writeFile(path, fragment.text);
+    fragmentPaths.push(path);
+  }
+  await runStep(
+    'merging config fragments',
+    join(src, 'scripts/kconfig/merge_config.sh'),
+    ['-n', '-O', build, ...fragmentPaths],
+    { cwd: src, env, log },
+  );
+  await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log });
+  const resolved = await readFile(join(build, '.config'), 'utf8');
+  const dropped = droppedOptions(requestsOf(fragments), resolved);
+  if (dropped.length > 0) {
+    // A property of the kernel under test, not of the command line: undecided (125), not a usage error.
+    throw new InfrastructureError(
+      `kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; ` +
+        'the tree lacks them or their dependencies',
+      '',
+      log,
+    );
+  }
+}
+
 export async function buildKernel(
   store: CacheStore,
   recipe: KernelRecipe,
@@ -107,51 +169,8 @@ export async function buildKernel(
         const cold = !existsSync(join(build, '.config'));
         const started = Date.now();
         await mkdir(build, { recursive: true });
-        const fragmentDir = join(workDir, 'fragments');
-        await mkdir(fragmentDir, { recursive: true });
-        const fragmentPaths: string[] = [];
-        for (const fragment of recipe.fragments) {
-          const path = join(fragmentDir, fragment.name);
-          await writeFile(path, fragment.text);
-          fragmentPaths.push(path);
-        }
-        const env = {
-          ARCH: 'arm64',
-          CROSS_COMPILE,
-          CCACHE_DIR: join(store.root, 'ccache'),
-          CCACHE_BASEDIR: workDir,
-          CCACHE_MAXSIZE: '5G',
-          KBUILD_BUILD_TIMESTAMP: '1970-01-01',
-          KBUILD_BUILD_USER: 'vfio-reset',
-          KBUILD_BUILD_HOST: 'vfio-reset',
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        };
-        const make = [
-          '-C',
-          src,
-          `O=${build}`,
-          'ARCH=arm64',
-          `CROSS_COMPILE=${CROSS_COMPILE}`,
-          `CC=ccache ${CROSS_COMPILE}gcc`,
-        ];
-        await runStep(
-          'merging config fragments',
-          join(src, 'scripts/kconfig/merge_config.sh'),
-          ['-n', '-O', build, ...fragmentPaths],
-          { cwd: src, env, log },
-        );
-        await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log });
-        const resolved = await readFile(join(build, '.config'), 'utf8');
-        const dropped = droppedOptions(requestsOf(recipe.fragments), resolved);
-        if (dropped.length > 0) {
-          // A property of the kernel under test, not of the command line: undecided (125), not a usage error.
-          throw new InfrastructureError(
-            `kernel config dropped options the fragments ask for: ${describeDropped(dropped)}; ` +
-              'the tree lacks them or their dependencies',
-            '',
-            log,
-          );
-        }
+        const { env, make } = kbuild(store.root, workDir, src, build);
+        await configure(recipe.fragments, workDir, src, build, env, make, log);
         onProgress('compiling kernel Image and modules');
         const jobs = `-j${Math.max(1, availableParallelism())}`;
         const { discarded } = await buildInProgress(build, () =>

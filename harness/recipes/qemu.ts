@@ -130,6 +130,74 @@ const git = (src: string, ...args: string[]) => [
   ...args,
 ];
 
+/** Debian's qemu source of `version` in `versionDir`/src, unpacked once and recorded as a git commit. */
+async function pristineSource(versionDir: string, version: string, apt: AptPrivate, log: string): Promise<string> {
+  const src = join(versionDir, 'src');
+  const pristineStamp = join(versionDir, 'pristine.stamp');
+  if (existsSync(pristineStamp)) return src;
+  await rm(versionDir, { recursive: true, force: true });
+  const dl = join(versionDir, 'dl');
+  await mkdir(dl, { recursive: true });
+  await runStep('apt-get source qemu', 'apt-get', [...apt.options, 'source', '--download-only', `qemu=${version}`], {
+    cwd: dl,
+    log,
+  });
+  const dsc = (await readdir(dl)).find((n) => n.endsWith('.dsc'));
+  if (dsc === undefined) throw new InfrastructureError(`apt-get source qemu=${version} gave no .dsc`, '', log);
+  await runStep('dpkg-source -x', 'dpkg-source', ['-x', dsc, src], { cwd: dl, log });
+  await rm(dl, { recursive: true, force: true });
+  const record = 'recording the pristine source';
+  await runStep(record, 'git', git(src, 'init', '-q'), { log });
+  await runStep(record, 'git', git(src, 'add', '-A', '-f'), { log });
+  await runStep(record, 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${version}`), { log });
+  await writeFile(pristineStamp, `${version}\n`);
+  return src;
+}
+
+/** The pristine source with exactly `patches` applied; left alone if it already is, so that ninja rebuilds nothing. */
+async function patchedSource(
+  versionDir: string,
+  src: string,
+  version: string,
+  patches: readonly string[],
+  patchDigests: Record<string, string>,
+  log: string,
+): Promise<void> {
+  const patchStamp = join(versionDir, 'patches.stamp');
+  const wanted = sha256(JSON.stringify(patchDigests));
+  if ((await readFile(patchStamp, 'utf8').catch(() => '')) === wanted) return;
+  await rm(patchStamp, { force: true });
+  // Back to pristine: only files a previous patch set touched are rewritten (and so rebuilt).
+  await runStep('restoring the pristine source', 'git', git(src, 'reset', '-q', '--hard'), { log });
+  await runStep('restoring the pristine source', 'git', git(src, 'clean', '-q', '-fdx'), { log });
+  for (const patch of patches) {
+    const name = patch.slice(QEMU_PATCH_DIR.length + 1);
+    try {
+      await runStep(`applying ${name}`, 'git', git(src, 'apply', '--whitespace=nowarn', patch), { log });
+    } catch {
+      throw new InputError(`QEMU patch ${name} does not apply to Debian qemu ${version}; rebase it (log: ${log})`);
+    }
+  }
+  await writeFile(patchStamp, wanted);
+}
+
+/** Configures `build` (again only when the flags changed) and compiles qemu-system-aarch64 there. */
+async function compiled(src: string, build: string, log: string, progress: Progress): Promise<void> {
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+  const configureStamp = join(build, 'vfio-reset-configure.stamp');
+  const flagsDigest = sha256(QEMU_CONFIGURE_FLAGS.join(' '));
+  if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
+    await rm(build, { recursive: true, force: true });
+    await mkdir(build, { recursive: true });
+    await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], { cwd: build, log, env });
+    await writeFile(configureStamp, flagsDigest);
+  }
+  const { discarded } = await buildInProgress(build, () =>
+    runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], { log, env }),
+  );
+  if (discarded > 0) progress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
+}
+
 export async function buildQemu(store: CacheStore, progress: Progress): Promise<QemuArtifact> {
   const workDir = join(store.root, 'work', 'qemu');
   await mkdir(workDir, { recursive: true });
@@ -152,76 +220,12 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
         const log = join(out, 'build.log');
         progress(`building qemu-system-aarch64 from Debian qemu ${version} + ${patches.length} patches (log: ${log})`);
         const versionDir = join(workDir, version.replace(/[^A-Za-z0-9.+-]/g, '_'));
-        const src = join(versionDir, 'src');
+        const src = await pristineSource(versionDir, version, apt, log);
+        await patchedSource(versionDir, src, version, patches, patchDigests, log);
         const build = join(versionDir, 'build');
-        const pristineStamp = join(versionDir, 'pristine.stamp');
-        if (!existsSync(pristineStamp)) {
-          await rm(versionDir, { recursive: true, force: true });
-          const dl = join(versionDir, 'dl');
-          await mkdir(dl, { recursive: true });
-          await runStep(
-            'apt-get source qemu',
-            'apt-get',
-            [...apt.options, 'source', '--download-only', `qemu=${version}`],
-            { cwd: dl, log },
-          );
-          const dsc = (await readdir(dl)).find((n) => n.endsWith('.dsc'));
-          if (dsc === undefined) throw new InfrastructureError(`apt-get source qemu=${version} gave no .dsc`, '', log);
-          await runStep('dpkg-source -x', 'dpkg-source', ['-x', dsc, src], { cwd: dl, log });
-          await rm(dl, { recursive: true, force: true });
-          await runStep('recording the pristine source', 'git', git(src, 'init', '-q'), { log });
-          await runStep('recording the pristine source', 'git', git(src, 'add', '-A', '-f'), { log });
-          await runStep(
-            'recording the pristine source',
-            'git',
-            git(src, 'commit', '-q', '-m', `Debian qemu ${version}`),
-            {
-              log,
-            },
-          );
-          await writeFile(pristineStamp, `${version}\n`);
-        }
-        // The source already carries exactly these patches: leave it alone, so that ninja rebuilds nothing.
-        const patchStamp = join(versionDir, 'patches.stamp');
-        const wanted = sha256(JSON.stringify(patchDigests));
-        if ((await readFile(patchStamp, 'utf8').catch(() => '')) !== wanted) {
-          await rm(patchStamp, { force: true });
-          // Back to pristine: only files a previous patch set touched are rewritten (and so rebuilt).
-          await runStep('restoring the pristine source', 'git', git(src, 'reset', '-q', '--hard'), { log });
-          await runStep('restoring the pristine source', 'git', git(src, 'clean', '-q', '-fdx'), { log });
-          for (const patch of patches) {
-            const name = patch.slice(QEMU_PATCH_DIR.length + 1);
-            try {
-              await runStep(`applying ${name}`, 'git', git(src, 'apply', '--whitespace=nowarn', patch), { log });
-            } catch {
-              throw new InputError(
-                `QEMU patch ${name} does not apply to Debian qemu ${version}; rebase it (log: ${log})`,
-              );
-            }
-          }
-          await writeFile(patchStamp, wanted);
-        }
         const cold = !existsSync(join(build, 'build.ninja'));
         const started = Date.now();
-        const configureStamp = join(build, 'vfio-reset-configure.stamp');
-        const flagsDigest = sha256(QEMU_CONFIGURE_FLAGS.join(' '));
-        if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
-          await rm(build, { recursive: true, force: true });
-          await mkdir(build, { recursive: true });
-          await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], {
-            cwd: build,
-            log,
-            env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
-          });
-          await writeFile(configureStamp, flagsDigest);
-        }
-        const { discarded } = await buildInProgress(build, () =>
-          runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], {
-            log,
-            env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
-          }),
-        );
-        if (discarded > 0) progress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
+        await compiled(src, build, log, progress);
         await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
         // Never cache a binary that does not run.
         const said = await capture(join(out, 'qemu-system-aarch64'), ['--version']).catch(
