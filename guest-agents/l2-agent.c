@@ -9,8 +9,7 @@
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "json-line.h"
-#include "uptime.h"
+#include "agent-lib.h"
 
 int main(void)
 {

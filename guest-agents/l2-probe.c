@@ -23,10 +23,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include "json-line.h"
-#include "uptime.h"
+#include "agent-lib.h"
 #include "payload-scan.h"
 #include "xgmac-regs.h"
 
@@ -65,88 +63,14 @@ struct ram_range {
 	uint64_t start, bytes;
 };
 
-static _Noreturn void fail(const char *step, int err)
-{
-	json_line("error", "\"step\":\"%s\",\"errno\":%d,\"message\":\"%s\"", step, err, strerror(err));
-	exit(2);
-}
-
-static double mono_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A stream into a growing string, for JSON members too long for one printf. */
-static FILE *open_text(char **text, size_t *len)
-{
-	FILE *f = open_memstream(text, len);
-
-	if (!f)
-		fail("json_buffer", errno);
-	return f;
-}
-
-static void close_text(FILE *f)
-{
-	if (fclose(f))
-		fail("json_buffer", errno);
-}
-
-/* s as a JSON string; NULL as null. */
-static void json_string(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	putc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			putc(c, f);
-	}
-	putc('"', f);
-}
-
 /* ---- parameters ---- */
-
-static int hex_digit(char c)
-{
-	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
-}
-
-static void parse_key(const char *s, uint8_t key[16])
-{
-	if (strlen(s) != 32)
-		fail("cmdline_key", EINVAL);
-	for (int i = 0; i < 32; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			fail("cmdline_key", EINVAL);
-	for (int i = 0; i < 16; i++)
-		key[i] = hex_digit(s[2 * i]) << 4 | hex_digit(s[2 * i + 1]);
-}
 
 static uint32_t parse_run_id(const char *s)
 {
-	unsigned long long v;
-	char *end;
-
-	/* strtoull alone would take a sign, blanks or a 0x. */
+	/* parse_num alone would take a sign or blanks. */
 	if (!isdigit((unsigned char)s[0]))
-		fail("cmdline_runid", EINVAL);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > UINT32_MAX)
-		fail("cmdline_runid", errno ? errno : EINVAL);
-	return v;
+		agent_fail("cmdline_runid", EINVAL);
+	return parse_num(s, 10, 0, UINT32_MAX, "cmdline_runid");
 }
 
 /* As the kernel does for its own parameters, the last of several settings counts. */
@@ -158,10 +82,10 @@ static void parse_cmdline(struct params *p)
 	FILE *f = fopen("/proc/cmdline", "r");
 
 	if (!f)
-		fail("cmdline", errno);
+		agent_fail("cmdline", errno);
 	n = fread(line, 1, sizeof(line) - 1, f);
 	if (ferror(f))
-		fail("cmdline", EIO);
+		agent_fail("cmdline", EIO);
 	fclose(f);
 	line[n] = '\0';
 	for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
@@ -171,10 +95,10 @@ static void parse_cmdline(struct params *p)
 			run_id = tok + 17;
 	}
 	if (!key)
-		fail("cmdline_key", ENOENT);
+		agent_fail("cmdline_key", ENOENT);
 	if (!run_id)
-		fail("cmdline_runid", ENOENT);
-	parse_key(key, p->key);
+		agent_fail("cmdline_runid", ENOENT);
+	parse_hex(key, p->key, sizeof(p->key), "cmdline_key");
 	p->run_id = parse_run_id(run_id);
 }
 
@@ -193,7 +117,7 @@ static ssize_t read_prop(const struct dt *dt, const char *rel, const char *name,
 	int fd;
 
 	if (snprintf(path, sizeof(path), "%s%s/%s", dt->root, rel, name) >= (int)sizeof(path))
-		fail("device_tree", ENAMETOOLONG);
+		agent_fail("device_tree", ENAMETOOLONG);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -201,7 +125,7 @@ static ssize_t read_prop(const struct dt *dt, const char *rel, const char *name,
 	close(fd);
 	/* Filling buf may have cut it short: none we read is anywhere near that long. */
 	if (n == (ssize_t)size)
-		fail("device_tree_property", EOVERFLOW);
+		agent_fail("device_tree_property", EOVERFLOW);
 	return n;
 }
 
@@ -214,7 +138,7 @@ static uint32_t read_u32_prop(const struct dt *dt, const char *rel, const char *
 	if (n < 0 && errno == ENOENT)
 		return dflt;
 	if (n != 4)
-		fail("device_tree_property", n < 0 ? errno : EINVAL);
+		agent_fail("device_tree_property", n < 0 ? errno : EINVAL);
 	return be32(v);
 }
 
@@ -260,7 +184,7 @@ static void dt_walk(struct dt *dt, char *rel, size_t rel_len)
 	snprintf(path, sizeof(path), "%s%s", dt->root, rel);
 	d = opendir(path);
 	if (!d)
-		fail("device_tree", errno);
+		agent_fail("device_tree", errno);
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 
@@ -268,7 +192,7 @@ static void dt_walk(struct dt *dt, char *rel, size_t rel_len)
 		if (e->d_name[0] == '.' || !is_dir(d, e))
 			continue;
 		if (rel_len + 1 + len >= PATH_MAX)
-			fail("device_tree", ENAMETOOLONG);
+			agent_fail("device_tree", ENAMETOOLONG);
 		rel[rel_len] = '/';
 		memcpy(rel + rel_len + 1, e->d_name, len + 1);
 		dt_walk(dt, rel, rel_len + 1 + len);
@@ -285,11 +209,11 @@ static void find_nodes(struct dt *dt)
 	rel[0] = '\0';
 	dt_walk(dt, rel, 0);
 	if (!dt->nxgmac)
-		fail("find_device", ENODEV);
+		agent_fail("find_device", ENODEV);
 	if (dt->nxgmac > MAX_DEVICES)
-		fail("find_device", E2BIG);
+		agent_fail("find_device", E2BIG);
 	if (dt->ngic != 1)
-		fail("find_gic", dt->ngic ? E2BIG : ENODEV);
+		agent_fail("find_gic", dt->ngic ? E2BIG : ENODEV);
 }
 
 /* The node's path as the kernel writes it: "/" for the root. */
@@ -345,14 +269,14 @@ static void read_spis(const struct dt *dt, const char *node, struct spis *spis, 
 	bool first = true;
 
 	if (!gic_phandle || interrupt_parent(dt, node) != gic_phandle)
-		fail("device_interrupt_parent", ENOTSUP);
+		agent_fail("device_interrupt_parent", ENOTSUP);
 	if (cells < 3)
-		fail("gic_interrupt_cells", ENOTSUP);
+		agent_fail("gic_interrupt_cells", ENOTSUP);
 	n = read_prop(dt, node, "interrupts", prop, sizeof(prop));
 	if (n < 0)
-		fail("device_interrupts", errno);
+		agent_fail("device_interrupts", errno);
 	if (n % (4 * cells))
-		fail("device_interrupts", EINVAL);
+		agent_fail("device_interrupts", EINVAL);
 	for (ssize_t at = 0; at < n; at += 4 * cells) {
 		uint32_t type = be32(prop + at), number = be32(prop + at + 4);
 
@@ -360,9 +284,9 @@ static void read_spis(const struct dt *dt, const char *node, struct spis *spis, 
 		if (type != 0)
 			continue;
 		if (number >= GIC_MAX_INTID - GIC_SPI_BASE)
-			fail("device_interrupts", ERANGE);
+			agent_fail("device_interrupts", ERANGE);
 		if (spis->n >= MAX_SPIS)
-			fail("device_interrupts", E2BIG);
+			agent_fail("device_interrupts", E2BIG);
 		spis->spi[spis->n++] = number;
 		fprintf(list, "%s%u", first ? "" : ",", number);
 		first = false;
@@ -382,16 +306,16 @@ static void report_device(const struct dt *dt, const char *node, struct spis *sp
 	FILE *f;
 	DIR *d;
 
-	f = open_text(&spi_list, &spi_len);
+	f = json_text_open(&spi_list, &spi_len);
 	read_spis(dt, node, spis, f);
-	close_text(f);
+	json_text_close(f);
 
 	snprintf(path, sizeof(path), "%s%s", dt->root, node);
 	if (!realpath(path, node_real))
-		fail("device_node", errno);
+		agent_fail("device_node", errno);
 	d = opendir(devices);
 	if (!d)
-		fail("platform_devices", errno);
+		agent_fail("platform_devices", errno);
 	while ((e = readdir(d))) {
 		ssize_t n;
 
@@ -407,7 +331,7 @@ static void report_device(const struct dt *dt, const char *node, struct spis *sp
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n < 0) {
 			if (errno != ENOENT)
-				fail("platform_driver", errno);
+				agent_fail("platform_driver", errno);
 			continue;
 		}
 		link[n] = '\0';
@@ -416,14 +340,14 @@ static void report_device(const struct dt *dt, const char *node, struct spis *sp
 	}
 	closedir(d);
 
-	f = open_text(&text, &len);
+	f = json_text_open(&text, &len);
 	fputs("\"node\":", f);
 	json_string(f, node_name(node));
 	fputs(",\"platform_device\":", f);
 	json_string(f, name[0] ? name : NULL);
 	fprintf(f, ",\"spis\":[%s],\"driver_bound\":%s,\"driver\":", spi_list, bound ? "true" : "false");
 	json_string(f, bound ? driver : NULL);
-	close_text(f);
+	json_text_close(f);
 	json_line("device", "%s", text);
 	free(text);
 	free(spi_list);
@@ -457,19 +381,19 @@ static void gic_distributor(const struct dt *dt, uint64_t *base, uint64_t *size)
 	ac = read_u32_prop(dt, parent, "#address-cells", 2);
 	sc = read_u32_prop(dt, parent, "#size-cells", 1);
 	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
-		fail("gic_reg", ENOTSUP);
+		agent_fail("gic_reg", ENOTSUP);
 	n = read_prop(dt, dt->gic, "reg", reg, sizeof(reg));
 	if (n < 0)
-		fail("gic_reg", errno);
+		agent_fail("gic_reg", errno);
 	if ((size_t)n < 4 * (ac + sc))
-		fail("gic_reg", EINVAL);
+		agent_fail("gic_reg", EINVAL);
 	*base = read_cells(reg, ac);
 	*size = read_cells(reg + 4 * ac, sc);
 	for (char *rel = parent; rel[0]; parent_of(rel)) {
 		uint8_t ranges[PROP_MAX];
 
 		if (read_prop(dt, rel, "ranges", ranges, sizeof(ranges)) != 0)
-			fail("gic_reg_translation", ENOTSUP);
+			agent_fail("gic_reg_translation", ENOTSUP);
 	}
 }
 
@@ -523,15 +447,15 @@ static void report_gic(const struct dt *dt, const struct spis *spis)
 
 	gic_distributor(dt, &base, &size);
 	if (size < GICD_REGS_END)
-		fail("gic_reg", EINVAL);
+		agent_fail("gic_reg", EINVAL);
 	map_base = base & ~(uint64_t)(page - 1);
 	map_len = (base - map_base + GICD_REGS_END + page - 1) & ~(size_t)(page - 1);
 	fd = open("/dev/mem", O_RDONLY | O_SYNC | O_CLOEXEC);
 	if (fd < 0)
-		fail("gic_devmem", errno);
+		agent_fail("gic_devmem", errno);
 	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, map_base);
 	if (map == MAP_FAILED)
-		fail("gic_mmap", errno);
+		agent_fail("gic_mmap", errno);
 	close(fd);
 
 	typer = mmio_read32(map + (base - map_base), GICD_TYPER);
@@ -548,7 +472,7 @@ static void report_gic(const struct dt *dt, const struct spis *spis)
 	}
 	munmap(map, map_len);
 
-	f = open_text(&text, &len);
+	f = json_text_open(&text, &len);
 	fprintf(f, "\"base\":\"0x%llx\",\"lines\":%u,\"pending\":[", (unsigned long long)base, lines);
 	list_set_bits(f, pending, lines);
 	fputs("],\"active\":[", f);
@@ -563,7 +487,7 @@ static void report_gic(const struct dt *dt, const struct spis *spis)
 			bit(enabled, intid) ? "true" : "false");
 	}
 	fputc(']', f);
-	close_text(f);
+	json_text_close(f);
 	json_line("gic", "%s", text);
 	free(text);
 }
@@ -579,7 +503,7 @@ static unsigned int ram_ranges(struct ram_range *r)
 	FILE *f = fopen("/proc/iomem", "r");
 
 	if (!f)
-		fail("iomem", errno);
+		agent_fail("iomem", errno);
 	while (getline(&line, &cap, f) > 0) {
 		unsigned long long start, end;
 		int name_at = 0;
@@ -590,21 +514,21 @@ static unsigned int ram_ranges(struct ram_range *r)
 			continue;
 		/* What a process without CAP_SYS_ADMIN sees. */
 		if (!start && !end)
-			fail("iomem", EPERM);
+			agent_fail("iomem", EPERM);
 		if (end < start)
-			fail("iomem", EINVAL);
+			agent_fail("iomem", EINVAL);
 		if (n && r[n - 1].start + r[n - 1].bytes == start) {
 			r[n - 1].bytes += end - start + 1;
 			continue;
 		}
 		if (n == MAX_RAM_RANGES)
-			fail("iomem", E2BIG);
+			agent_fail("iomem", E2BIG);
 		r[n++] = (struct ram_range){ start, end - start + 1 };
 	}
 	free(line);
 	fclose(f);
 	if (!n)
-		fail("iomem", ENOENT);
+		agent_fail("iomem", ENOENT);
 	return n;
 }
 
@@ -687,7 +611,7 @@ static void scan_buffer_init(struct scan_buffer *b, long page)
 	b->len = SCAN_CHUNK + PAYLOAD_OVERLAP;
 	b->buf = mmap(NULL, b->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (b->buf == MAP_FAILED)
-		fail("scan_buffer", errno);
+		agent_fail("scan_buffer", errno);
 	b->page_shift = __builtin_ctzl(page);
 	b->npfn = 0;
 	npages = (b->len + page - 1) / page;
@@ -752,20 +676,20 @@ static void scan_ram(const struct params *p)
 	size_t len;
 	FILE *f;
 
-	f = open_text(&text, &len);
+	f = json_text_open(&text, &len);
 	for (unsigned int i = 0; i < n; i++) {
 		fprintf(f, "%s{\"start\":\"0x%llx\",\"bytes\":%llu}", i ? "," : "",
 			(unsigned long long)ranges[i].start, (unsigned long long)ranges[i].bytes);
 		bytes += ranges[i].bytes;
 	}
-	close_text(f);
+	json_text_close(f);
 	json_line("ram", "\"ranges\":[%s],\"bytes\":%llu", text, (unsigned long long)bytes);
 	free(text);
 
 	scan_buffer_init(&buffer, reader.page);
 	reader.fd = open("/dev/mem", O_RDONLY | O_CLOEXEC);
 	if (reader.fd < 0)
-		fail("ram_devmem", errno);
+		agent_fail("ram_devmem", errno);
 	t0 = mono_seconds();
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t count;
@@ -773,7 +697,7 @@ static void scan_ram(const struct params *p)
 					      read_ram, &reader, p->key, p->run_id, on_payload, &scan, &count);
 
 		if (err)
-			fail("ram_read", err);
+			agent_fail("ram_read", err);
 	}
 	close(reader.fd);
 	/* What it last held may be a payload: it goes now, rather than with the process. */

@@ -3,27 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "dma-barrier.h"
-#include "json-line.h"
-
-_Noreturn void vfio_fail(const char *step, int err)
-{
-	json_line("error", "\"step\":\"%s\",\"errno\":%d,\"message\":\"%s\"", step, err, strerror(err));
-	exit(2);
-}
-
-/* A short transfer sets no errno: report it as EIO. */
-void vfio_check_io(ssize_t n, size_t want, const char *step)
-{
-	if (n != (ssize_t)want)
-		vfio_fail(step, n < 0 ? errno : EIO);
-}
+#include "agent-lib.h"
 
 /* The group number is the last component of the iommu_group link. */
 static void find_group(struct vfio_platform *p)
@@ -35,7 +21,7 @@ static void find_group(struct vfio_platform *p)
 	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/iommu_group", p->device);
 	n = readlink(path, p->group_link, sizeof(p->group_link) - 1);
 	if (n < 0)
-		vfio_fail("iommu_group", errno);
+		agent_fail("iommu_group", errno);
 	p->group_link[n] = '\0';
 	slash = strrchr(p->group_link, '/');
 	p->group = slash ? slash + 1 : p->group_link;
@@ -51,38 +37,38 @@ void vfio_platform_open(struct vfio_platform *p, const char *device)
 	find_group(p);
 	p->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (p->container < 0)
-		vfio_fail("open_container", errno);
+		agent_fail("open_container", errno);
 	if (ioctl(p->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
-		vfio_fail("api_version", EINVAL);
+		agent_fail("api_version", EINVAL);
 	if (ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0)
 		type = VFIO_TYPE1v2_IOMMU;
 	else if (ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) > 0)
 		type = VFIO_TYPE1_IOMMU;
 	else
-		vfio_fail("iommu_type", ENOTSUP);
+		agent_fail("iommu_type", ENOTSUP);
 
 	snprintf(path, sizeof(path), "/dev/vfio/%s", p->group);
 	grp = open(path, O_RDWR | O_CLOEXEC);
 	if (grp < 0)
-		vfio_fail("open_group", errno);
+		agent_fail("open_group", errno);
 	if (ioctl(grp, VFIO_GROUP_GET_STATUS, &status))
-		vfio_fail("group_status", errno);
+		agent_fail("group_status", errno);
 	/* EPERM is what VFIO_GROUP_SET_CONTAINER would say of a group that is not viable. */
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		vfio_fail("group_viable", EPERM);
+		agent_fail("group_viable", EPERM);
 	if (ioctl(grp, VFIO_GROUP_SET_CONTAINER, &p->container))
-		vfio_fail("group_set_container", errno);
+		agent_fail("group_set_container", errno);
 	if (ioctl(p->container, VFIO_SET_IOMMU, type))
-		vfio_fail("set_iommu", errno);
+		agent_fail("set_iommu", errno);
 	p->dev = ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, device);
 	if (p->dev < 0)
-		vfio_fail("get_device_fd", errno);
+		agent_fail("get_device_fd", errno);
 
 	p->info = (struct vfio_device_info){ .argsz = sizeof(p->info) };
 	if (ioctl(p->dev, VFIO_DEVICE_GET_INFO, &p->info))
-		vfio_fail("device_info", errno);
+		agent_fail("device_info", errno);
 	if (!(p->info.flags & VFIO_DEVICE_FLAGS_PLATFORM))
-		vfio_fail("device_not_platform", ENODEV);
+		agent_fail("device_not_platform", ENODEV);
 	/* The kernel's open path (and the reset it runs) is done: a hang or a crash before this line is its. */
 	json_line("opened", "\"device\":\"%s\",\"group\":\"%s\",\"irqs\":%u,\"regions\":%u",
 		  p->device, p->group, p->info.num_irqs, p->info.num_regions);
@@ -94,19 +80,19 @@ bool vfio_platform_map_regs(const struct vfio_platform *p, uint64_t min_size, st
 	void *map;
 
 	if (ioctl(p->dev, VFIO_DEVICE_GET_REGION_INFO, &reg))
-		vfio_fail("region_info", errno);
+		agent_fail("region_info", errno);
 	if (reg.size < min_size)
-		vfio_fail("region_size", ENXIO);
+		agent_fail("region_size", ENXIO);
 	*regs = (struct vfio_regs){ .fd = p->dev, .offset = reg.offset };
 	if (!(reg.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
 		if ((reg.flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE)) !=
 		    (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE))
-			vfio_fail("region_rw", EACCES);
+			agent_fail("region_rw", EACCES);
 		return false;
 	}
 	map = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED, p->dev, reg.offset);
 	if (map == MAP_FAILED)
-		vfio_fail("region_mmap", errno);
+		agent_fail("region_mmap", errno);
 	regs->map = map;
 	return true;
 }
@@ -119,7 +105,7 @@ uint32_t vfio_regs_read32(void *ctx, uint32_t off)
 	if (r->map)
 		val = r->map[off / 4];
 	else
-		vfio_check_io(pread(r->fd, &val, sizeof(val), r->offset + off), sizeof(val), "mmio_read");
+		agent_check_io(pread(r->fd, &val, sizeof(val), r->offset + off), sizeof(val), "mmio_read");
 	/* As readl(): DMA memory read after a status register is as new as that status. */
 	dma_rmb();
 	return val;
@@ -134,7 +120,7 @@ void vfio_regs_write32(void *ctx, uint32_t off, uint32_t val)
 	if (r->map)
 		r->map[off / 4] = val;
 	else
-		vfio_check_io(pwrite(r->fd, &val, sizeof(val), r->offset + off), sizeof(val), "mmio_write");
+		agent_check_io(pwrite(r->fd, &val, sizeof(val), r->offset + off), sizeof(val), "mmio_write");
 }
 
 void vfio_dma_map(const struct vfio_platform *p, void *mem, uint64_t iova, uint64_t bytes)
@@ -148,7 +134,7 @@ void vfio_dma_map(const struct vfio_platform *p, void *mem, uint64_t iova, uint6
 	};
 
 	if (ioctl(p->container, VFIO_IOMMU_MAP_DMA, &map))
-		vfio_fail("map_dma", errno);
+		agent_fail("map_dma", errno);
 }
 
 uint64_t vfio_dma_unmap(const struct vfio_platform *p, uint64_t iova, uint64_t bytes)
@@ -158,7 +144,7 @@ uint64_t vfio_dma_unmap(const struct vfio_platform *p, uint64_t iova, uint64_t b
 	};
 
 	if (ioctl(p->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
-		vfio_fail("unmap_dma", errno);
+		agent_fail("unmap_dma", errno);
 	return unmap.size;
 }
 
@@ -167,7 +153,7 @@ struct vfio_irq_info vfio_irq_info(const struct vfio_platform *p, uint32_t index
 	struct vfio_irq_info info = { .argsz = sizeof(info), .index = index };
 
 	if (ioctl(p->dev, VFIO_DEVICE_GET_IRQ_INFO, &info))
-		vfio_fail("irq_info", errno);
+		agent_fail("irq_info", errno);
 	return info;
 }
 
@@ -192,14 +178,14 @@ int vfio_irq_arm(const struct vfio_platform *p, uint32_t index)
 	int fd = eventfd(0, EFD_CLOEXEC);
 
 	if (fd < 0)
-		vfio_fail("eventfd", errno);
+		agent_fail("eventfd", errno);
 	if (set_irq(p, index, VFIO_IRQ_SET_ACTION_TRIGGER, fd))
-		vfio_fail("irq_trigger", errno);
+		agent_fail("irq_trigger", errno);
 	return fd;
 }
 
 void vfio_irq_unmask(const struct vfio_platform *p, uint32_t index)
 {
 	if (set_irq(p, index, VFIO_IRQ_SET_ACTION_UNMASK, -1))
-		vfio_fail("irq_unmask", errno);
+		agent_fail("irq_unmask", errno);
 }

@@ -2,8 +2,9 @@
 /*
  * A VFIO platform device opened from userspace through a type1 container:
  * its registers, DMA mappings and interrupt eventfds. Every failure is
- * reported as a JSON error line naming the step, and exits with status 2,
- * so that the agents built on it only deal with their device's logic.
+ * reported as a JSON error line naming the step (agent_fail), and exits
+ * with status 2, so that the agents built on it only deal with their
+ * device's logic.
  */
 #ifndef VFIO_PLATFORM_H
 #define VFIO_PLATFORM_H
@@ -28,12 +29,6 @@ struct vfio_regs {
 	volatile uint32_t *map;		/* NULL: pread/pwrite at offset instead */
 	off_t offset;
 };
-
-/* Reports {"event":"error","step":step,...} and exits with status 2. */
-_Noreturn void vfio_fail(const char *step, int err);
-
-/* Fails step unless a read or write transferred exactly want bytes. */
-void vfio_check_io(ssize_t n, size_t want, const char *step);
 
 /*
  * Opens device (a name under /sys/bus/platform/devices, which must not hold

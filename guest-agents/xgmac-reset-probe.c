@@ -25,10 +25,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "agent-lib.h"
 #include "changed-ranges.h"
-#include "json-line.h"
 #include "vfio-platform.h"
-#include "parse-num.h"
 #include "xgmac-regs.h"
 #include "xgmac-ring.h"
 
@@ -80,61 +79,24 @@ static void parse_args(struct probe *p, int argc, char **argv)
 		case 'i': p->iova = parse_num(optarg, 16, 0, UINT32_MAX, "arg_iova"); break;
 		case 'b': p->bytes = parse_num(optarg, 10, 1, 1ull << 32, "arg_bytes"); break;
 		case 'w': p->window_ms = parse_num(optarg, 10, 0, 24 * 3600 * 1000, "arg_window_ms"); break;
-		default: vfio_fail("args", EINVAL);
+		default: agent_fail("args", EINVAL);
 		}
 	}
 	/* The name goes into a sysfs path and into JSON strings unescaped. */
 	if (optind != argc || !p->device || !p->device[0] || strpbrk(p->device, "/\"\\"))
-		vfio_fail("arg_device", EINVAL);
+		agent_fail("arg_device", EINVAL);
 	if (p->iova == NOT_GIVEN)
-		vfio_fail("arg_iova", EINVAL);
+		agent_fail("arg_iova", EINVAL);
 	if (p->window_ms == NOT_GIVEN)
-		vfio_fail("arg_window_ms", EINVAL);
+		agent_fail("arg_window_ms", EINVAL);
 	if (!p->bytes)
 		p->bytes = xgmac_dma_bytes(XGMAC_DEFAULT_RING, page);
 	/* The IOMMU maps whole pages. */
 	if (p->bytes & (page - 1))
-		vfio_fail("arg_bytes", EINVAL);
+		agent_fail("arg_bytes", EINVAL);
 	/* The old driver's descriptors hold 32-bit bus addresses: nothing stale can land above 4 GiB. */
 	if (p->iova & (page - 1) || p->iova + p->bytes > (1ull << 32))
-		vfio_fail("iova_range", ERANGE);
-}
-
-/*
- * L1's boot clock, as /proc/uptime counts it: the harness reads that clock
- * when it kills user #1, so that these stamps fall on the kill's time base.
- * (L1's wall clock starts near 1970: it has no RTC.)
- */
-static uint64_t boot_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-/* A stream into a growing string, for JSON arrays too long for one printf. */
-static FILE *open_text(char **text, size_t *len)
-{
-	FILE *f = open_memstream(text, len);
-
-	if (!f)
-		vfio_fail("json_buffer", errno);
-	return f;
-}
-
-static void close_text(FILE *f)
-{
-	if (fclose(f))
-		vfio_fail("json_buffer", errno);
+		agent_fail("iova_range", ERANGE);
 }
 
 /* Before any register access, so that an IRQ line the device still holds up is seen at once. */
@@ -148,8 +110,8 @@ static void arm_irqs(struct probe *p)
 	p->irqs = calloc(n, sizeof(*p->irqs));
 	p->fds = calloc(n, sizeof(*p->fds));
 	if (n && (!p->irqs || !p->fds))
-		vfio_fail("irq_alloc", ENOMEM);
-	f = open_text(&list, &len);
+		agent_fail("irq_alloc", ENOMEM);
+	f = json_text_open(&list, &len);
 	for (uint32_t i = 0; i < n; i++) {
 		struct vfio_irq_info info = vfio_irq_info(&p->vfio, i);
 
@@ -163,7 +125,7 @@ static void arm_irqs(struct probe *p)
 		fprintf(f, "%s%u", p->nirqs ? "," : "", i);
 		p->nirqs++;
 	}
-	close_text(f);
+	json_text_close(f);
 	json_line("irqs-armed", "\"indexes\":[%s]", list);
 	free(list);
 }
@@ -173,12 +135,16 @@ static void map_dma(struct probe *p)
 	p->dma = mmap(NULL, p->bytes, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p->dma == MAP_FAILED)
-		vfio_fail("dma_alloc", errno);
+		agent_fail("dma_alloc", errno);
 	vfio_dma_map(&p->vfio, p->dma, p->iova, p->bytes);
 	json_line("dma-mapped", "\"iova\":\"0x%llx\",\"bytes\":%llu",
 		  (unsigned long long)p->iova, (unsigned long long)p->bytes);
 }
 
+/*
+ * The reports are stamped on L1's boot clock: the harness reads that clock
+ * when it kills user #1, so that these stamps fall on the kill's time base.
+ */
 static void report_registers(struct probe *p)
 {
 	uint64_t t = boot_us();
@@ -201,7 +167,7 @@ static void on_irq(struct probe *p, struct irq *irq, int fd)
 	static const struct timespec delay = { 0, UNMASK_DELAY_MS * 1000000L };
 	uint64_t events, t;
 
-	vfio_check_io(read(fd, &events, sizeof(events)), sizeof(events), "eventfd_read");
+	agent_check_io(read(fd, &events, sizeof(events)), sizeof(events), "eventfd_read");
 	t = boot_us();
 	irq->count += events;
 	json_line("irq", "\"index\":%u,\"count\":%llu,\"t_boot_ms\":%llu.%03llu", irq->index, irq->count,
@@ -226,7 +192,7 @@ static void watch_irqs(struct probe *p)
 		int n = poll(p->fds, p->nirqs, (int)(deadline - now));
 
 		if (n < 0 && errno != EINTR)
-			vfio_fail("poll", errno);
+			agent_fail("poll", errno);
 		for (unsigned int i = 0; n > 0 && i < p->nirqs; i++)
 			if (p->fds[i].revents & POLLIN)
 				on_irq(p, &p->irqs[i], p->fds[i].fd);
@@ -245,13 +211,13 @@ static size_t report_memory(struct probe *p)
 	FILE *f;
 
 	if (!snap)
-		vfio_fail("snapshot_alloc", ENOMEM);
+		agent_fail("snapshot_alloc", ENOMEM);
 	/* The device may still be writing: the counts and the bytes shown must be of one instant. */
 	t = boot_us();
 	memcpy(snap, p->dma, p->bytes);
 	scan = changed_ranges(snap, p->bytes, ranges, MAX_RANGES);
 
-	f = open_text(&list, &len);
+	f = json_text_open(&list, &len);
 	for (size_t i = 0; i < scan.nranges && i < MAX_RANGES; i++) {
 		size_t shown = ranges[i].len < HEX_BYTES ? ranges[i].len : HEX_BYTES;
 
@@ -261,7 +227,7 @@ static size_t report_memory(struct probe *p)
 			fprintf(f, "%02x", snap[ranges[i].offset + b]);
 		fputs("\"}", f);
 	}
-	close_text(f);
+	json_text_close(f);
 	json_line("memory", "\"bytes\":%llu,\"changed_bytes\":%zu,\"ranges_total\":%zu,\"ranges\":[%s],"
 		  "\"t_boot_ms\":%llu.%03llu",
 		  (unsigned long long)p->bytes, scan.changed_bytes, scan.nranges, list,

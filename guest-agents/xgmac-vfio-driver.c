@@ -19,11 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
-#include "json-line.h"
+#include "agent-lib.h"
 #include "vfio-platform.h"
-#include "parse-num.h"
 #include "xgmac-regs.h"
 #include "xgmac-ring.h"
 
@@ -68,15 +66,15 @@ static void parse_args(struct agent *a, int argc, char **argv)
 		case 'r': a->ring_size = parse_num(optarg, 10, 1, 1024, "arg_ring"); break;
 		case 'u': a->unmap_after = parse_num(optarg, 10, 1, ULONG_MAX, "arg_unmap_after_frames"); break;
 		case 'm': a->frames_max = parse_num(optarg, 10, 1, ULONG_MAX, "arg_frames_max"); break;
-		default: vfio_fail("args", EINVAL);
+		default: agent_fail("args", EINVAL);
 		}
 	}
 	/* The name goes into a sysfs path and into JSON strings unescaped. */
 	if (optind != argc || !a->device || !a->device[0] || strpbrk(a->device, "/\"\\"))
-		vfio_fail("arg_device", EINVAL);
+		agent_fail("arg_device", EINVAL);
 	/* The harness chooses the IOVA (harness/scenarios/raw-driver.ts): no default to drift from it. */
 	if (a->iova == UINT64_MAX)
-		vfio_fail("arg_iova", EINVAL);
+		agent_fail("arg_iova", EINVAL);
 }
 
 static void map_dma(struct agent *a)
@@ -88,11 +86,11 @@ static void map_dma(struct agent *a)
 	a->dma_bytes = xgmac_dma_bytes(a->ring_size, page);
 	/* The descriptors hold 32-bit bus addresses. */
 	if (a->iova & (page - 1) || a->iova + a->dma_bytes > (1ull << 32))
-		vfio_fail("iova_range", ERANGE);
+		agent_fail("iova_range", ERANGE);
 	mem = mmap(NULL, a->dma_bytes, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (mem == MAP_FAILED)
-		vfio_fail("dma_alloc", errno);
+		agent_fail("dma_alloc", errno);
 	vfio_dma_map(&a->vfio, mem, a->iova, a->dma_bytes);
 
 	a->io = (struct xgmac_io){ &a->regs, vfio_regs_read32, vfio_regs_write32 };
@@ -112,7 +110,7 @@ static void arm_irq(struct agent *a)
 	struct vfio_irq_info info = vfio_irq_info(&a->vfio, 0);
 
 	if (info.count < 1 || !(info.flags & VFIO_IRQ_INFO_EVENTFD))
-		vfio_fail("irq_eventfd_capable", ENOTSUP);
+		agent_fail("irq_eventfd_capable", ENOTSUP);
 	a->irq_fd = vfio_irq_arm(&a->vfio, 0);
 }
 
@@ -146,7 +144,7 @@ static void on_irq(struct agent *a)
 	uint64_t events;
 	uint32_t status;
 
-	vfio_check_io(read(a->irq_fd, &events, sizeof(events)), sizeof(events), "eventfd_read");
+	agent_check_io(read(a->irq_fd, &events, sizeof(events)), sizeof(events), "eventfd_read");
 	/* Ack before polling: a frame completing meanwhile raises the line again instead of being missed. */
 	status = xgmac_irq_ack(&a->ring);
 	a->irqs++;
@@ -154,14 +152,6 @@ static void on_irq(struct agent *a)
 	xgmac_rx_poll(&a->ring, on_frame, a);
 	/* vfio-platform masks a level interrupt when it fires, until we say we are done. */
 	vfio_irq_unmask(&a->vfio, 0);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }
 
 int main(int argc, char **argv)
@@ -173,31 +163,31 @@ int main(int argc, char **argv)
 	parse_args(&a, argc, argv);
 	vfio_platform_open(&a.vfio, a.device);
 	if (a.vfio.info.num_regions < 1 || a.vfio.info.num_irqs < 1)
-		vfio_fail("device_resources", ENODEV);
+		agent_fail("device_resources", ENODEV);
 	mmapped = vfio_platform_map_regs(&a.vfio, XGMAC_DMA_CUR_RX_DESC + 4, &a.regs);
 	map_dma(&a);
 	/* Armed before the device can raise the line, so no interrupt is lost. */
 	arm_irq(&a);
 	if (xgmac_rx_setup(&a.ring))
-		vfio_fail("soft_reset", ETIMEDOUT);
+		agent_fail("soft_reset", ETIMEDOUT);
 	json_line("ready", "\"device\":\"%s\",\"group\":\"%s\",\"iova\":\"0x%llx\",\"dma_bytes\":%llu,"
 		  "\"regions\":%u,\"irqs\":%u,\"mmap\":%s",
 		  a.device, a.vfio.group, (unsigned long long)a.iova, (unsigned long long)a.dma_bytes,
 		  a.vfio.info.num_regions, a.vfio.info.num_irqs, mmapped ? "true" : "false");
 
-	next_stats = now_ms() + STATS_MS;
+	next_stats = mono_ms() + STATS_MS;
 	for (;;) {
 		struct pollfd p = { .fd = a.irq_fd, .events = POLLIN };
 		int n = poll(&p, 1, POLL_MS);
 
 		if (n < 0 && errno != EINTR)
-			vfio_fail("poll", errno);
+			agent_fail("poll", errno);
 		if (n > 0)
 			on_irq(&a);
-		if (now_ms() >= next_stats) {
+		if (mono_ms() >= next_stats) {
 			json_line("stats", "\"frames\":%lu,\"irqs\":%lu,\"status\":\"0x%08x\"",
 				  a.frames, a.irqs, vfio_regs_read32(&a.regs, XGMAC_DMA_STATUS));
-			next_stats = now_ms() + STATS_MS;
+			next_stats = mono_ms() + STATS_MS;
 		}
 	}
 }
