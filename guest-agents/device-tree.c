@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "device-tree.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "agent-lib.h"
+
+uint32_t dt_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+uint64_t dt_read_cells(const uint8_t *p, uint32_t cells)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = 0; i < cells; i++)
+		v = v << 32 | dt_be32(p + 4 * i);
+	return v;
+}
+
+ssize_t dt_read_prop(const char *root, const char *node, const char *name, void *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s%s/%s", root, node, name) >= (int)sizeof(path))
+		agent_fail("device_tree", ENAMETOOLONG);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size);
+	close(fd);
+	/* Filling buf may have cut it short: none we read is anywhere near that long. */
+	if (n == (ssize_t)size)
+		agent_fail("device_tree_property", EOVERFLOW);
+	return n;
+}
+
+uint32_t dt_read_u32(const char *root, const char *node, const char *name, uint32_t dflt)
+{
+	uint8_t v[8];
+	ssize_t n = dt_read_prop(root, node, name, v, sizeof(v));
+
+	if (n < 0 && errno == ENOENT)
+		return dflt;
+	if (n != 4)
+		agent_fail("device_tree_property", n < 0 ? errno : EINVAL);
+	return dt_be32(v);
+}
+
+bool dt_has_string(const char *list, size_t len, const char *s)
+{
+	size_t slen = strlen(s);
+
+	for (size_t at = 0; at < len; at += strnlen(list + at, len - at) + 1)
+		if (len - at > slen && !memcmp(list + at, s, slen + 1))
+			return true;
+	return false;
+}
+
+struct search {
+	const char *root;
+	const char *compatible;
+	char (*nodes)[PATH_MAX];
+	unsigned int max, n;
+};
+
+static bool is_dir(DIR *d, const struct dirent *e)
+{
+	struct stat st;
+
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type == DT_DIR;
+	return !fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+}
+
+/* node is a PATH_MAX buffer holding the node's path, node_len long; subnodes are appended to it in turn. */
+static void walk(struct search *s, char *node, size_t node_len)
+{
+	char path[PATH_MAX], compat[DT_PROP_MAX];
+	ssize_t n = dt_read_prop(s->root, node, "compatible", compat, sizeof(compat));
+	struct dirent *e;
+	DIR *d;
+
+	if (n > 0 && dt_has_string(compat, n, s->compatible)) {
+		if (s->n < s->max)
+			strcpy(s->nodes[s->n], node);
+		s->n++;
+	}
+	snprintf(path, sizeof(path), "%s%s", s->root, node);
+	d = opendir(path);
+	if (!d)
+		agent_fail("device_tree", errno);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		/* Node names never start with a dot: this skips only "." and "..". */
+		if (e->d_name[0] == '.' || !is_dir(d, e))
+			continue;
+		if (node_len + 1 + len >= PATH_MAX)
+			agent_fail("device_tree", ENAMETOOLONG);
+		node[node_len] = '/';
+		memcpy(node + node_len + 1, e->d_name, len + 1);
+		walk(s, node, node_len + 1 + len);
+		node[node_len] = '\0';
+	}
+	closedir(d);
+}
+
+unsigned int dt_find_compatible(const char *root, const char *compatible, char (*nodes)[PATH_MAX], unsigned int max)
+{
+	struct search s = { root, compatible, nodes, max, 0 };
+	char node[PATH_MAX] = "";
+
+	walk(&s, node, 0);
+	return s.n;
+}
+
+const char *dt_node_name(const char *node)
+{
+	return node[0] ? node : "/";
+}
+
+void dt_parent(char *node)
+{
+	char *slash = strrchr(node, '/');
+
+	if (slash)
+		*slash = '\0';
+}
+
+uint32_t dt_interrupt_parent(const char *root, const char *node)
+{
+	char rel[PATH_MAX];
+
+	strcpy(rel, node);
+	for (;;) {
+		uint32_t phandle = dt_read_u32(root, rel, "interrupt-parent", 0);
+
+		if (phandle || !rel[0])
+			return phandle;
+		dt_parent(rel);
+	}
+}
+
+/* Old trees name it linux,phandle. */
+uint32_t dt_phandle(const char *root, const char *node)
+{
+	uint32_t phandle = dt_read_u32(root, node, "phandle", 0);
+
+	return phandle ? phandle : dt_read_u32(root, node, "linux,phandle", 0);
+}
