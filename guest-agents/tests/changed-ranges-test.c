@@ -31,7 +31,7 @@ static void expect_range(unsigned int i, size_t offset, size_t len)
 	EXPECT_EQ(len, out[i].len);
 }
 
-static void all_zero_has_no_range(void)
+TEST(all_zero_has_no_range)
 {
 	struct changed_scan s;
 
@@ -42,7 +42,7 @@ static void all_zero_has_no_range(void)
 	EXPECT_EQ(untouched(), out[0].offset);
 }
 
-static void empty_buffer(void)
+TEST(empty_buffer)
 {
 	struct changed_scan s;
 
@@ -52,7 +52,7 @@ static void empty_buffer(void)
 	EXPECT_EQ(0, s.nranges);
 }
 
-static void one_byte_marks_its_block(void)
+TEST(one_byte_marks_its_block)
 {
 	struct changed_scan s;
 
@@ -64,7 +64,7 @@ static void one_byte_marks_its_block(void)
 	expect_range(0, 16, 16);
 }
 
-static void adjacent_blocks_merge(void)
+TEST(adjacent_blocks_merge)
 {
 	struct changed_scan s;
 
@@ -78,7 +78,7 @@ static void adjacent_blocks_merge(void)
 	expect_range(0, 0, 48);
 }
 
-static void zero_block_splits(void)
+TEST(zero_block_splits)
 {
 	struct changed_scan s;
 
@@ -93,7 +93,7 @@ static void zero_block_splits(void)
 	expect_range(1, 32, 16);
 }
 
-static void partial_last_block(void)
+TEST(partial_last_block)
 {
 	struct changed_scan s;
 
@@ -107,7 +107,7 @@ static void partial_last_block(void)
 	expect_range(0, 32, 8);
 }
 
-static void whole_buffer_is_one_range(void)
+TEST(whole_buffer_is_one_range)
 {
 	struct changed_scan s;
 
@@ -118,7 +118,7 @@ static void whole_buffer_is_one_range(void)
 	expect_range(0, 0, sizeof(buf));
 }
 
-static void ranges_beyond_max_counted_not_stored(void)
+TEST(ranges_beyond_max_counted_not_stored)
 {
 	struct changed_scan s;
 
@@ -136,15 +136,4 @@ static void ranges_beyond_max_counted_not_stored(void)
 	EXPECT_EQ(untouched(), out[MAX].len);
 }
 
-static const struct tap_test tests[] = {
-	{ "all_zero_has_no_range", all_zero_has_no_range },
-	{ "empty_buffer", empty_buffer },
-	{ "one_byte_marks_its_block", one_byte_marks_its_block },
-	{ "adjacent_blocks_merge", adjacent_blocks_merge },
-	{ "zero_block_splits", zero_block_splits },
-	{ "partial_last_block", partial_last_block },
-	{ "whole_buffer_is_one_range", whole_buffer_is_one_range },
-	{ "ranges_beyond_max_counted_not_stored", ranges_beyond_max_counted_not_stored },
-};
-
-TAP_MAIN(tests)
+TEST_HARNESS_MAIN

@@ -136,7 +136,7 @@ static uint8_t *guarded(size_t len)
 	return len <= (size_t)page ? map + page - len : NULL;
 }
 
-static void ts_cross_check(void)
+TEST(ts_cross_check)
 {
 	uint8_t ts_key[16], ts[PAYLOAD_LEN], c[PAYLOAD_LEN], buf[PAYLOAD_LEN + 3];
 
@@ -156,7 +156,7 @@ static void ts_cross_check(void)
 	EXPECT_EQ(TS_SEQ, found.seq[0]);
 }
 
-static void several_at_odd_offsets(void)
+TEST(several_at_odd_offsets)
 {
 	static const size_t at[] = { 1, 333, 1001, 1001 + PAYLOAD_LEN, 3999 };
 	static const uint32_t seq[] = { 0, 5, 0xfffffffe, 6, 77 };
@@ -173,7 +173,7 @@ static void several_at_odd_offsets(void)
 	}
 }
 
-static void no_callback_still_counts(void)
+TEST(no_callback_still_counts)
 {
 	uint8_t buf[512];
 
@@ -184,7 +184,7 @@ static void no_callback_still_counts(void)
 }
 
 /* A frame cut after the check value is recognised; one cut before it is not, and nothing past the end is read. */
-static void cut_at_end_of_buffer(void)
+TEST(cut_at_end_of_buffer)
 {
 	uint8_t *buf;
 
@@ -203,7 +203,7 @@ static void cut_at_end_of_buffer(void)
 	}
 }
 
-static void near_misses_not_reported(void)
+TEST(near_misses_not_reported)
 {
 	uint8_t buf[2048], p[PAYLOAD_LEN];
 	uint8_t other_key[16];
@@ -239,7 +239,7 @@ static void near_misses_not_reported(void)
 }
 
 /* A magic right before a real payload's magic: the real one is not skipped. */
-static void magic_then_payload(void)
+TEST(magic_then_payload)
 {
 	uint8_t buf[256];
 
@@ -250,7 +250,7 @@ static void magic_then_payload(void)
 	EXPECT_EQ(3 + PAYLOAD_MAGIC_LEN, found.offset[0]);
 }
 
-static void empty_and_short_buffers(void)
+TEST(empty_and_short_buffers)
 {
 	uint8_t *buf = guarded(PAYLOAD_RECOGNISED_LEN - 1);
 
@@ -301,7 +301,7 @@ static int scan_stream(size_t chunk, uint64_t *count)
 }
 
 /* One payload at every offset, with chunk boundaries at every distance before and after it: found once. */
-static void stream_payload_anywhere(void)
+TEST(stream_payload_anywhere)
 {
 	static const size_t chunks[] = { PAYLOAD_OVERLAP, PAYLOAD_LEN, 200, STREAM_LEN - 1, STREAM_LEN };
 	uint64_t count;
@@ -324,7 +324,7 @@ static void stream_payload_anywhere(void)
 }
 
 /* Payloads back to back, as a ring of frames would be if its headers were stripped. */
-static void stream_packed_payloads(void)
+TEST(stream_packed_payloads)
 {
 	uint64_t count;
 	unsigned int n = 0;
@@ -341,7 +341,7 @@ static void stream_packed_payloads(void)
 	}
 }
 
-static void stream_read_error_stops(void)
+TEST(stream_read_error_stops)
 {
 	uint64_t count;
 
@@ -356,7 +356,7 @@ static void stream_read_error_stops(void)
 	EXPECT_EQ(1, found.n);
 }
 
-static void stream_chunk_too_small(void)
+TEST(stream_chunk_too_small)
 {
 	uint64_t count;
 
@@ -365,18 +365,4 @@ static void stream_chunk_too_small(void)
 	EXPECT_EQ(0, count);
 }
 
-static const struct tap_test tests[] = {
-	{ "ts_cross_check", ts_cross_check },
-	{ "several_at_odd_offsets", several_at_odd_offsets },
-	{ "no_callback_still_counts", no_callback_still_counts },
-	{ "cut_at_end_of_buffer", cut_at_end_of_buffer },
-	{ "near_misses_not_reported", near_misses_not_reported },
-	{ "magic_then_payload", magic_then_payload },
-	{ "empty_and_short_buffers", empty_and_short_buffers },
-	{ "stream_payload_anywhere", stream_payload_anywhere },
-	{ "stream_packed_payloads", stream_packed_payloads },
-	{ "stream_read_error_stops", stream_read_error_stops },
-	{ "stream_chunk_too_small", stream_chunk_too_small },
-};
-
-TAP_MAIN(tests)
+TEST_HARNESS_MAIN

@@ -18,43 +18,35 @@ static uint64_t hash_of_counting_bytes(size_t n)
 	return siphash24(key, msg, n);
 }
 
-static void empty_message(void)
+TEST(empty_message)
 {
 	EXPECT_EQ(0x726fdb47dd0e0e31ull, hash_of_counting_bytes(0));
 }
 
-static void one_byte(void)
+TEST(one_byte)
 {
 	EXPECT_EQ(0x74f839c593dc67fdull, hash_of_counting_bytes(1));
 }
 
 /* One whole word and a tail of seven bytes. */
-static void fifteen_bytes(void)
+TEST(fifteen_bytes)
 {
 	EXPECT_EQ(0xa129ca6149be45e5ull, hash_of_counting_bytes(15));
 }
 
 /* Whole words only: the tail is just the length. */
-static void sixteen_bytes(void)
+TEST(sixteen_bytes)
 {
 	EXPECT_EQ(0x3f2acc7f57c29bdbull, hash_of_counting_bytes(16));
 }
 
 /* The key is read as bytes, not as host words: a different key gives a different value. */
-static void key_matters(void)
+TEST(key_matters)
 {
 	uint8_t other[16] = { 0 };
 	uint8_t msg[1] = { 0 };
 
-	EXPECT_EQ(1, siphash24(other, msg, 1) != siphash24(key, msg, 1));
+	EXPECT_NE(siphash24(key, msg, 1), siphash24(other, msg, 1));
 }
 
-static const struct tap_test tests[] = {
-	{ "empty_message", empty_message },
-	{ "one_byte", one_byte },
-	{ "fifteen_bytes", fifteen_bytes },
-	{ "sixteen_bytes", sixteen_bytes },
-	{ "key_matters", key_matters },
-};
-
-TAP_MAIN(tests)
+TEST_HARNESS_MAIN

@@ -193,7 +193,7 @@ static void inject(unsigned int id, unsigned int len)
 
 /* ---- tests ---- */
 
-static void setup_programs_registers(void)
+TEST(setup_programs_registers)
 {
 	const struct reg_write want[] = {
 		{ XGMAC_DMA_BUS_MODE, XGMAC_DMA_BUS_MODE_SFT_RESET },
@@ -225,7 +225,7 @@ static void setup_programs_registers(void)
 	EXPECT_EQ(false, sim_irq(&sim));
 }
 
-static void setup_fails_when_reset_hangs(void)
+TEST(setup_fails_when_reset_hangs)
 {
 	fixture(4);
 	sim.reset_reads = -1;
@@ -234,7 +234,7 @@ static void setup_fails_when_reset_hangs(void)
 	EXPECT_EQ(1, sim.nwrites);
 }
 
-static void frames_delivered_in_order(void)
+TEST(frames_delivered_in_order)
 {
 	fixture(4);
 	got.count = 0;
@@ -256,7 +256,7 @@ static void frames_delivered_in_order(void)
 	EXPECT_EQ(0, sim.rx_polls);
 }
 
-static void ring_wraps_around(void)
+TEST(ring_wraps_around)
 {
 	fixture(4);
 	got.count = 0;
@@ -276,7 +276,7 @@ static void ring_wraps_around(void)
 	EXPECT_EQ(0, sim.rx_polls);
 }
 
-static void ru_reported_and_recovered(void)
+TEST(ru_reported_and_recovered)
 {
 	fixture(4);
 	got.count = 0;
@@ -298,7 +298,7 @@ static void ru_reported_and_recovered(void)
 	expect_got(4, 5, 205);
 }
 
-static void dma_fault_acked_without_rx_poll(void)
+TEST(dma_fault_acked_without_rx_poll)
 {
 	fixture(4);
 	got.count = 0;
@@ -314,7 +314,7 @@ static void dma_fault_acked_without_rx_poll(void)
 }
 
 /* The driver's area, and so the probe's default, under 4 KiB and 64 KiB pages. */
-static void dma_area_layout(void)
+TEST(dma_area_layout)
 {
 	EXPECT_EQ(0x1000, xgmac_desc_bytes(XGMAC_DEFAULT_RING, 0x1000));
 	EXPECT_EQ(0x1000 + XGMAC_DEFAULT_RING * XGMAC_RX_BUF_SIZE, xgmac_dma_bytes(XGMAC_DEFAULT_RING, 0x1000));
@@ -326,14 +326,4 @@ static void dma_area_layout(void)
 	EXPECT_EQ(0x2000, xgmac_dma_bytes(1, 0x1000));
 }
 
-static const struct tap_test tests[] = {
-	{ "setup_programs_registers", setup_programs_registers },
-	{ "setup_fails_when_reset_hangs", setup_fails_when_reset_hangs },
-	{ "frames_delivered_in_order", frames_delivered_in_order },
-	{ "ring_wraps_around", ring_wraps_around },
-	{ "ru_reported_and_recovered", ru_reported_and_recovered },
-	{ "dma_fault_acked_without_rx_poll", dma_fault_acked_without_rx_poll },
-	{ "dma_area_layout", dma_area_layout },
-};
-
-TAP_MAIN(tests)
+TEST_HARNESS_MAIN

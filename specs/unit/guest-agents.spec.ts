@@ -20,17 +20,21 @@ describe('guest agents: host-side unit tests (make test)', function () {
         all: true,
       });
       expect(result.exitCode, result.all).to.equal(0);
-      const summaries = [...(result.all ?? '').matchAll(/# (\d+) passed, (\d+) failed/g)];
+      const output = result.all ?? '';
+      const plans = [...output.matchAll(/^1\.\.(\d+)$/gm)].map((m) => Number(m[1]));
+      const summaries = [...output.matchAll(/^# (\d+) passed, (\d+) failed, (\d+) skipped$/gm)];
       const programs = /^HOST_TESTS := (.*)$/m
         .exec(await readFile(join(AGENT_DIR, 'Makefile'), 'utf8'))![1]!
         .split(' ');
-      expect(summaries.length, `one summary per test program (${programs.join(', ')}):\n${result.all}`).to.equal(
+      expect(summaries.length, `one summary per test program (${programs.join(', ')}):\n${output}`).to.equal(
         programs.length,
       );
-      for (const [, passed, failed] of summaries) {
+      expect(plans.length, `one plan per test program:\n${output}`).to.equal(programs.length);
+      summaries.forEach(([, passed, failed, skipped], i) => {
         expect(Number(passed)).to.be.greaterThan(0);
         expect(Number(failed)).to.equal(0);
-      }
+        expect(Number(passed) + Number(skipped), `every planned test of ${programs[i]} reported`).to.equal(plans[i]);
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
