@@ -23,9 +23,8 @@ describe('guest agents: host-side unit tests (make test)', function () {
       const output = result.all ?? '';
       const plans = [...output.matchAll(/^1\.\.(\d+)$/gm)].map((m) => Number(m[1]));
       const summaries = [...output.matchAll(/^# (\d+) passed, (\d+) failed, (\d+) skipped$/gm)];
-      const programs = /^HOST_TESTS := (.*)$/m
-        .exec(await readFile(join(AGENT_DIR, 'Makefile'), 'utf8'))![1]!
-        .split(' ');
+      const makefile = (await readFile(join(AGENT_DIR, 'Makefile'), 'utf8')).replace(/\\\n\s*/g, ' ');
+      const programs = /^HOST_TESTS := (.*)$/m.exec(makefile)![1]!.trim().split(/\s+/);
       expect(summaries.length, `one summary per test program (${programs.join(', ')}):\n${output}`).to.equal(
         programs.length,
       );
