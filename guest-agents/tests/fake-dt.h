@@ -36,7 +36,7 @@ static inline void fake_dt_node(const char *root, const char *node)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s%s", root, node);
+	ASSERT_EQ(1, snprintf(path, sizeof(path), "%s%s", root, node) < (int)sizeof(path));
 	ASSERT_EQ(0, mkdir(path, 0755));
 }
 
@@ -45,7 +45,7 @@ static inline void fake_dt_prop(const char *root, const char *node, const char *
 	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s%s/%s", root, node, name);
+	ASSERT_EQ(1, snprintf(path, sizeof(path), "%s%s/%s", root, node, name) < (int)sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ASSERT_NE(-1, fd);
 	ASSERT_EQ(len, write(fd, val, len));
