@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "ram-ranges.h"
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,9 @@ int ram_ranges(FILE *iomem, struct ram_range *r, unsigned int max)
 		unsigned long long start, end;
 		int name_at = 0;
 
-		/* Children are indented. */
-		if (sscanf(line, "%llx-%llx : %n", &start, &end, &name_at) != 2 || !name_at ||
+		/* Children are indented; %llx would skip the indent. */
+		if (!isxdigit((unsigned char)line[0]) ||
+		    sscanf(line, "%llx-%llx : %n", &start, &end, &name_at) != 2 || !name_at ||
 		    strcmp(line + name_at, "System RAM\n"))
 			continue;
 		if (!start && !end)

@@ -69,6 +69,19 @@ TEST(adjacent_entries_merge)
 	expect_range(2, 0x100000000, 0x80000000);
 }
 
+/* A child is part of its parent's range, even one named System RAM. */
+TEST(nested_system_ram_not_counted_twice)
+{
+	static const char iomem[] =
+		"40000000-bfffffff : System RAM\n"
+		"  40000000-4fffffff : System RAM\n"
+		"  c0000000-cfffffff : System RAM\n"
+		"\td0000000-dfffffff : System RAM\n";
+
+	ASSERT_EQ(1, parse(iomem, MAX));
+	expect_range(0, 0x40000000, 0x80000000);
+}
+
 TEST(other_names_and_malformed_lines_skipped)
 {
 	static const char iomem[] =
