@@ -6,6 +6,7 @@
  * sha256) and renamed into place, so a reader sees a whole entry or none.
  * An entry whose files do not match its manifest is removed and rebuilt.
  */
+import { withWorkLock } from './work-lock.ts';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile, lstat, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -77,10 +78,30 @@ export class CacheStore {
       await utimes(dir, now, now);
       return { dir, manifest: found.manifest, built: false };
     }
-    if (found.kind === 'corrupt') {
-      process.stderr.write(`cache: ${kind}-${key} is corrupt (${found.detail}); rebuilding\n`);
-      await rm(dir, { recursive: true, force: true });
-    }
+    // One builder per key: another harness building it now is waited for, and its entry taken.
+    await mkdir(join(this.root, 'locks'), { recursive: true });
+    return withWorkLock(
+      join(this.root, 'locks', `${kind}-${key}`),
+      (pid) => process.stderr.write(`cache: waiting for harness pid ${pid}, which is building ${kind}-${key}\n`),
+      async () => {
+        const now = await this.verify(dir);
+        if ('manifest' in now) return { dir, manifest: now.manifest, built: false };
+        if (now.kind === 'corrupt') {
+          process.stderr.write(`cache: ${kind}-${key} is corrupt (${now.detail}); rebuilding\n`);
+          await rm(dir, { recursive: true, force: true });
+        }
+        return this.build(kind, key, inputs, dir, build);
+      },
+    );
+  }
+
+  private async build(
+    kind: string,
+    key: string,
+    inputs: unknown,
+    dir: string,
+    build: (outDir: string) => Promise<void>,
+  ): Promise<CacheEntry> {
     const tmp = join(this.root, 'tmp', `${kind}-${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
     await mkdir(tmp, { recursive: true });
     const started = Date.now();

@@ -117,6 +117,18 @@ describe('CacheStore', () => {
       expect(JSON.parse(await readFile(join(dir, MANIFEST), 'utf8'))).to.deep.equal(manifest);
     });
 
+    it('builds an entry asked for twice at once only once: the second waits and takes it', async () => {
+      const slow = async (out: string) => {
+        await new Promise((r) => setTimeout(r, 700));
+        await build(out);
+      };
+      const [a, b] = await Promise.all([store.obtain('kernel', inputs, slow), store.obtain('kernel', inputs, slow)]);
+      expect(builds).to.equal(1);
+      expect([a.built, b.built].sort()).to.deep.equal([false, true]);
+      expect(a.dir).to.equal(b.dir);
+      expect(stderr).to.match(/cache: waiting for harness pid \d+, which is building kernel-/);
+    });
+
     it('builds a separate entry for different inputs', async () => {
       const a = await store.obtain('kernel', inputs, build);
       const b = await store.obtain('kernel', { ...inputs, config: 'other' }, build);
