@@ -6,10 +6,9 @@
  * kernel the harness built, so that everything downstream is the same.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, cp, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { capture } from './build-step.ts';
-import { sha256 } from '../cache/digest.ts';
+import { copyFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { sha256, sha256File } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { InputError } from '../lib/errors.ts';
 import type { KernelArtifact } from './kernel.ts';
@@ -63,21 +62,28 @@ export async function checkPrebuiltImage(
   return { image, imagePath, release, modules };
 }
 
+/**
+ * One hash of every regular file under `base`/`sub`, by path and content
+ * (no shell: the directory is the user's and may hold any character).
+ */
+async function filesDigest(base: string, sub: string): Promise<string> {
+  const entries = await readdir(join(base, sub), { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(base, join(e.parentPath, e.name)))
+    .sort();
+  const lines: string[] = [];
+  for (const file of files) lines.push(`${await sha256File(join(base, file))}  ${file}`);
+  return sha256(lines.join('\n'));
+}
+
 export async function prebuiltKernel(
   store: CacheStore,
   imageArg: string,
   modulesArg: string | undefined,
 ): Promise<KernelArtifact> {
   const { image, imagePath, release, modules } = await checkPrebuiltImage(imageArg, modulesArg);
-  const modulesDigest =
-    modules === null
-      ? null
-      : sha256(
-          await capture('sh', [
-            '-c',
-            `cd '${modules}' && find lib/modules -type f | LC_ALL=C sort | xargs -r sha256sum`,
-          ]),
-        );
+  const modulesDigest = modules === null ? null : await filesDigest(modules, 'lib/modules');
   const source: PrebuiltKernel = { kind: 'prebuilt-image', image: imagePath, imageSha256: sha256(image), modules };
   const entry = await store.obtain('kernel-prebuilt', { source, modulesDigest }, async (out) => {
     await copyFile(imagePath, join(out, 'Image'));
