@@ -112,7 +112,8 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
     '-device',
     'virtio-blk-device,drive=root',
     '-netdev',
-    `user,id=mgmt,hostfwd=tcp:127.0.0.1:${boot.sshPort}-:22`,
+    // restrict=on: L1 reaches neither the host's services nor beyond; only the forwarded SSH port reaches L1.
+    `user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:${boot.sshPort}-:22`,
     '-device',
     'virtio-net-device,netdev=mgmt',
     '-fw_cfg',

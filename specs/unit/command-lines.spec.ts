@@ -126,8 +126,9 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
     expect(drive).to.include('file=/cache/vfio-reset/store/l1-image-fedcba9876543210fedcba9876543210/rootfs.ext4');
   });
 
-  it('forwards SSH from loopback only (hostfwd on 127.0.0.1)', () => {
+  it('forwards SSH from loopback only (hostfwd on 127.0.0.1), and L1 reaches nothing (restrict=on)', () => {
     expect(after(argv, '-netdev')).to.contain('hostfwd=tcp:127.0.0.1:10022-:22');
+    expect(after(argv, '-netdev').split(',')).to.include('restrict=on');
   });
 
   it('listens for QMP on the socket it reports', () => {
