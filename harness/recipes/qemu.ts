@@ -75,19 +75,26 @@ async function trixieApt(root: string, log: string): Promise<AptPrivate> {
     '-o',
     `Dir::State::Lists=${lists}`,
   ];
-  const fresh = await stat(join(lists, 'lock')).then(
-    (s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS,
-    () => false,
+  // One harness updates the lists at a time (apt-get refuses a second); the next finds them fresh.
+  await withWorkLock(
+    dir,
+    () => {},
+    async () => {
+      const fresh = await stat(join(lists, 'lock')).then(
+        (s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS,
+        () => false,
+      );
+      // apt stores the lists compressed where it can (…_Sources.lz4).
+      const have = (await readdir(lists)).some((n) => /_Sources(\.\w+)?$/.test(n));
+      if (fresh && have) return;
+      // Offline with lists already fetched: keep using them (the cache key still names the exact version).
+      await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log }).catch(
+        (error: unknown) => {
+          if (!have) throw error;
+        },
+      );
+    },
   );
-  const have = (await readdir(lists)).some((n) => n.endsWith('_Sources'));
-  if (!fresh || !have) {
-    // Offline with lists already fetched: keep using them (the cache key still names the exact version).
-    await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log }).catch(
-      (error: unknown) => {
-        if (!have) throw error;
-      },
-    );
-  }
   return { options };
 }
 
