@@ -6,6 +6,16 @@
 // the commit instead of calling it bad.
 const UNDECIDED = 125;
 
+// Until the harness installs its own handlers (process/process-groups.ts, which replace these), a signal
+// ends it as it would end it later, with 128 + the signal number: nothing has been started yet to stop.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
+  process.on(signal, () => process.exit(code));
+}
+
 try {
   const { register } = await import('tsx/esm/api');
   register();

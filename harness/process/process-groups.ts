@@ -63,6 +63,8 @@ export function installExitHandlers(): void {
     ['SIGTERM', 143],
     ['SIGHUP', 129],
   ] as const) {
+    // These replace the loader's (bin/vfio-reset.js), which only exit.
+    process.removeAllListeners(signal);
     process.on(signal, () => {
       // A second signal while stopping: no more grace.
       if (stopping) {

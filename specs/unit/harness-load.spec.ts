@@ -48,3 +48,19 @@ describe('the harness when it cannot load', function () {
     expect(direct.stderr).to.match(/NODE_MODULE_VERSION mismatch \(simulated\)/);
   });
 });
+
+describe('the harness while it loads', function () {
+  this.timeout(30_000);
+
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)
+    it(`exits ${code} on ${signal}, as it would once running, not killed by the signal`, async () => {
+      const child = execa('node', [BIN, 'run', '--output', join(tmpdir(), 'vfio-reset-never')], { reject: false });
+      await new Promise((r) => setTimeout(r, 150));
+      child.kill(signal);
+      const r = await child;
+      expect({ exitCode: r.exitCode, signal: r.signal }, r.stderr).to.deep.equal({ exitCode: code, signal: undefined });
+    });
+});
