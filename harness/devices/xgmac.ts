@@ -70,16 +70,16 @@ export const XGMAC_PROFILE = {
     e.op === 'write' && e.offset === XGMAC_REGS.DMA_INTR_ENA && e.value === 0,
   /**
    * Options of the L0 model in every run. Like real DMA engines, the RX
-   * engine holds the descriptors it fetched ahead (rx-prefetch): a device
+   * engine holds the descriptors it fetched ahead (x-rx-prefetch): a device
    * left running writes the next frames to those buffers, which belong to
    * the next user once the device is reassigned.
    */
-  l0Globals: ['xgmac.rx-prefetch=4'],
+  l0Globals: ['xgmac.x-rx-prefetch=4'],
   /**
    * Options of the L0 model under the device-ignores-reset control: it
    * drops the writes that would quiesce it, and traces each one.
    */
-  ignoreResetGlobals: ['xgmac.quiesce-ignored=on'],
+  ignoreResetGlobals: ['xgmac.x-quiesce-ignored=on'],
   /** The reset module that quiesces it. */
   resetModule: 'vfio-platform-calxedaxgmac',
 } as const;

@@ -22,7 +22,7 @@ export interface L0Devices {
   readonly xgmacs: readonly XgmacPort[];
   /** Where QEMU writes the trace log of the XGMACs and the SMMU. */
   readonly traceFile: string;
-  /** Extra -global options of the device model, e.g. xgmac.quiesce-ignored=on for a control. */
+  /** Extra -global options of the device model, e.g. xgmac.x-quiesce-ignored=on for a control. */
   readonly globals: readonly string[];
 }
 

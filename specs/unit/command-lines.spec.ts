@@ -70,7 +70,7 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
       'socket,model=xgmac,mac=52:54:00:12:34:00,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001',
       'socket,model=xgmac,mac=52:54:00:12:34:01,udp=127.0.0.1:40002,localaddr=127.0.0.1:40003',
     ]);
-    expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.rx-prefetch=4', 'xgmac.quiesce-ignored=on']);
+    expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.x-rx-prefetch=4', 'xgmac.x-quiesce-ignored=on']);
   });
 
   it('traces the XGMACs and the SMMU with wall-clock stamps into the run directory (the L0 oracle)', () => {
