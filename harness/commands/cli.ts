@@ -7,7 +7,7 @@
  */
 import { InfrastructureError, InputError } from '../lib/errors.ts';
 import { EXIT } from '../lib/exit-codes.ts';
-import { installExitHandlers, killAllGroups } from '../process/process-groups.ts';
+import { installExitHandlers, killAllGroups, stopRequested } from '../process/process-groups.ts';
 import type { Command } from './command.ts';
 import { bisectCommand } from './bisect.ts';
 import { runCommand } from './run.ts';
@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.main(rest);
   } catch (error) {
+    if (stopRequested()) return EXIT.undecided;
     if (error instanceof InputError) {
       process.stderr.write(`vfio-reset: error: ${error.message}\n`);
       return inputExit;
@@ -80,5 +81,8 @@ async function main(argv: string[]): Promise<number> {
 
 installExitHandlers();
 const code = await main(process.argv.slice(2));
+// Stopping on a signal: its handler exits with 128 + N once every group is stopped, whatever main made of
+// the work the stop cut short (the soak saw a build step killed by SIGTERM turn a 143 into a 125).
+if (stopRequested()) await new Promise(() => {});
 killAllGroups();
 process.exit(code);

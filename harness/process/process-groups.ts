@@ -8,6 +8,17 @@ import { execa, type Options, type ResultPromise } from 'execa';
 
 const liveGroups = new Set<number>();
 let handlersInstalled = false;
+/** Set once a stop signal arrived: from then on its handler decides the exit code. */
+let stopping = false;
+
+/**
+ * Whether the harness is stopping on a signal. Work the stop cuts short
+ * fails on its way out (a build step killed by SIGTERM); what it would
+ * report must not replace the signal's exit code.
+ */
+export function stopRequested(): boolean {
+  return stopping;
+}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -57,7 +68,6 @@ export function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on('exit', killAllGroups);
-  let stopping = false;
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
