@@ -46,12 +46,18 @@ export const XGMAC_BITS = {
 /** Size of one DMA descriptor in bytes (struct xgmac_dma_desc). */
 export const XGMAC_DESC_SIZE = 32;
 
-/** The L0 virt board places instance i at MMIO_BASE + i * MMIO_STRIDE. */
-const MMIO_BASE = 0x090c0000;
-const MMIO_STRIDE = 0x10000;
-const SPI_BASE = 80;
+/**
+ * The XGMACs are the only devices on the L0 virt board's platform bus, created in instance order: instance i gets
+ * the i-th 4 KiB MMIO slot from the bus's base, its next three SPIs and the next fixed SMMUv3 stream ID
+ * (QEMU: hw/arm/virt.c VIRT_PLATFORM_BUS, VIRT_PLATFORM_SID_BASE; hw/core/platform-bus.c).
+ */
+const MMIO_BASE = 0x0c000000;
+const MMIO_STRIDE = 0x1000;
+const SPI_BASE = 112;
 
 export const XGMAC_PROFILE = {
+  /** The L0 model's QEMU device type (-device). */
+  qemuDevice: 'xgmac',
   compatible: 'calxeda,hb-xgmac',
   /** SMMUv3 stream ID of instance i is sidBase + i. */
   sidBase: 0xff00,

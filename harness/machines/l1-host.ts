@@ -6,9 +6,10 @@
  * effect (snapshot=on), SSH forwarded from a loopback port, the serial
  * console on stdio and QMP on a unix socket.
  */
+import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { L1_PATHS } from '../recipes/l1-image.ts';
 import { L0_TRACE_EVENTS } from '../trace/l0-trace.ts';
-import { xgmacNicArg, type FrameLink } from '../traffic/frame-source.ts';
+import { frameLinkNetdevArg, type FrameLink } from '../traffic/frame-source.ts';
 import type { QemuInvocation } from './qemu-machine.ts';
 
 /** One emulated XGMAC of the L0 board and the link its frames travel on. */
@@ -44,22 +45,28 @@ export interface L1Boot {
   readonly autorun?: string;
 }
 
-function deviceArgs(devices: L0Devices | null): { machine: string; args: string[] } {
-  if (devices === null || devices.xgmacs.length === 0) return { machine: '', args: [] };
-  return {
-    machine: `,xgmacs=${devices.xgmacs.length}`,
-    args: [
-      ...devices.xgmacs.flatMap((x) => ['-nic', xgmacNicArg(x.link, x.mac)]),
-      ...devices.globals.flatMap((g) => ['-global', g]),
-      '-d',
-      L0_TRACE_EVENTS.map((e) => `trace:${e}`).join(','),
-      '-D',
-      devices.traceFile,
-      // Wall-clock stamps on every trace line, to line them up with the harness's own events.
-      '-msg',
-      'timestamp=on',
-    ],
-  };
+/**
+ * The XGMACs as dynamic sysbus devices of virt's platform bus, in instance order: the board gives them MMIO
+ * slots, SPIs and SMMUv3 stream IDs in that order (XGMAC_PROFILE), and x-instance labels their trace lines.
+ */
+function deviceArgs(devices: L0Devices | null): string[] {
+  if (devices === null || devices.xgmacs.length === 0) return [];
+  return [
+    ...devices.xgmacs.flatMap((x, i) => [
+      '-netdev',
+      frameLinkNetdevArg(`xgmac${i}`, x.link),
+      '-device',
+      `${XGMAC_PROFILE.qemuDevice},netdev=xgmac${i},mac=${x.mac},x-instance=${i}`,
+    ]),
+    ...devices.globals.flatMap((g) => ['-global', g]),
+    '-d',
+    L0_TRACE_EVENTS.map((e) => `trace:${e}`).join(','),
+    '-D',
+    devices.traceFile,
+    // Wall-clock stamps on every trace line, to line them up with the harness's own events.
+    '-msg',
+    'timestamp=on',
+  ];
 }
 
 /** L1's size: room for its QEMU and one 192-256 MiB nested guest, one vCPU per host core. */
@@ -82,7 +89,7 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
   const devices = deviceArgs(boot.devices);
   const args = [
     '-M',
-    `virt,virtualization=on,gic-version=3,iommu=smmuv3${devices.machine}`,
+    'virt,virtualization=on,gic-version=3,iommu=smmuv3',
     // pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
     '-cpu',
     'max,pauth-impdef=on',
@@ -118,7 +125,7 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
     'virtio-net-device,netdev=mgmt',
     '-fw_cfg',
     `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
-    ...devices.args,
+    ...devices,
     // QEMU's option syntax escapes a comma inside a value by doubling it.
     ...(boot.autorun !== undefined
       ? ['-fw_cfg', `name=opt/vfio-reset/autorun,string=${boot.autorun.replace(/,/g, ',,')}`]

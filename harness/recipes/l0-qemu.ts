@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { capture } from './build-step.ts';
+import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { buildQemu } from './qemu.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { InputError } from '../lib/errors.ts';
@@ -25,9 +26,10 @@ export interface L0Qemu {
     | { readonly kind: 'given' };
 }
 
-export async function hasXgmacOption(binary: string): Promise<boolean> {
-  const help = await capture(binary, ['-M', 'virt,help']).catch(() => '');
-  return /\bxgmacs=/.test(help);
+/** Whether `binary`'s XGMAC model has what the scenarios use: a stream ID from the board, and the test knobs. */
+export async function hasXgmacModel(binary: string): Promise<boolean> {
+  const help = await capture(binary, ['-device', `${XGMAC_PROFILE.qemuDevice},help`]).catch(() => '');
+  return ['stream-id', 'x-instance', 'x-rx-prefetch', 'x-quiesce-ignored'].every((p) => help.includes(`${p}=`));
 }
 
 async function versionOf(binary: string): Promise<string> {
@@ -42,9 +44,9 @@ export async function resolveL0Qemu(store: CacheStore, given: string | undefined
         `--qemu ${given} does not exist; ` +
           "name a qemu-system-aarch64 binary, or drop --qemu to use the project's patched build",
       );
-    if (!(await hasXgmacOption(given))) {
+    if (!(await hasXgmacModel(given))) {
       throw new InputError(
-        `--qemu ${given} has no Calxeda XGMAC board option (-M virt,xgmacs=N): ` +
+        `--qemu ${given} has no Calxeda XGMAC model for the virt board's platform bus (-device xgmac,stream-id=…): ` +
           "it is not built with images/qemu/patches; drop --qemu to use the project's patched build",
       );
     }

@@ -2,7 +2,7 @@
 /**
  * Streams this run's frames into an XGMAC of the L0 QEMU at a set rate.
  * The XGMAC's netdev is QEMU's UDP socket backend on the loopback
- * (`-nic socket,model=xgmac,udp=127.0.0.1:<harness>,localaddr=127.0.0.1:<qemu>`):
+ * (`-netdev socket,id=…,udp=127.0.0.1:<harness>,localaddr=127.0.0.1:<qemu>`):
  * each datagram is one Ethernet frame.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -15,9 +15,9 @@ export interface FrameLink {
   readonly qemuPort: number;
 }
 
-/** The -nic argument value for an XGMAC connected to `link`. */
-export function xgmacNicArg(link: FrameLink, mac: string): string {
-  return `socket,model=xgmac,mac=${mac},udp=127.0.0.1:${link.harnessPort},localaddr=127.0.0.1:${link.qemuPort}`;
+/** The -netdev argument value of the backend `id` that carries `link`'s frames. */
+export function frameLinkNetdevArg(id: string, link: FrameLink): string {
+  return `socket,id=${id},udp=127.0.0.1:${link.harnessPort},localaddr=127.0.0.1:${link.qemuPort}`;
 }
 
 export interface SentFrame {

@@ -46,13 +46,13 @@ describe('vfio-reset CLI input errors', function () {
     expect(r.stderr).to.match(/is not a Linux kernel tree/);
   });
 
-  it('refuses a --qemu that does not exist, and one without the XGMAC board option', async () => {
+  it('refuses a --qemu that does not exist, and one without the patched XGMAC model', async () => {
     const missing = await run('smoke', '--qemu', '/nonexistent/qemu');
     expect(missing.exitCode).to.equal(2);
     expect(missing.stderr).to.match(/--qemu \/nonexistent\/qemu does not exist/);
     const stock = await run('smoke', '--qemu', '/bin/true');
     expect(stock.exitCode).to.equal(2);
-    expect(stock.stderr).to.match(/has no Calxeda XGMAC board option/);
+    expect(stock.stderr).to.match(/has no Calxeda XGMAC model for the virt board.s platform bus/);
   });
 
   it(

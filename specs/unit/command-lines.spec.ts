@@ -62,13 +62,16 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
   const invocation = l1Invocation(invocationInputs('kernel-no-reset'));
   const argv = [invocation.binary, ...invocation.args];
 
-  it('asks the patched board for one XGMAC per port, each on its own UDP link, with the model options', () => {
+  it('puts one XGMAC per port on the platform bus, in instance order, each on its own UDP link', () => {
     const twoPorts = l1Invocation(invocationInputs('device-ignores-reset', 2));
     const argv = [twoPorts.binary, ...twoPorts.args];
-    expect(after(argv, '-M').split(',')).to.include('xgmacs=2');
-    expect(allAfter(argv, '-nic').filter((n) => n.includes('model=xgmac'))).to.deep.equal([
-      'socket,model=xgmac,mac=52:54:00:12:34:00,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001',
-      'socket,model=xgmac,mac=52:54:00:12:34:01,udp=127.0.0.1:40002,localaddr=127.0.0.1:40003',
+    expect(allAfter(argv, '-device').filter((d) => d.startsWith('xgmac,'))).to.deep.equal([
+      'xgmac,netdev=xgmac0,mac=52:54:00:12:34:00,x-instance=0',
+      'xgmac,netdev=xgmac1,mac=52:54:00:12:34:01,x-instance=1',
+    ]);
+    expect(allAfter(argv, '-netdev').filter((n) => n.startsWith('socket,'))).to.deep.equal([
+      'socket,id=xgmac0,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001',
+      'socket,id=xgmac1,udp=127.0.0.1:40002,localaddr=127.0.0.1:40003',
     ]);
     expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.x-rx-prefetch=4', 'xgmac.x-quiesce-ignored=on']);
   });
@@ -88,9 +91,9 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
     expect(after(argv, '-msg')).to.equal('timestamp=on');
   });
 
-  it('asks a stock QEMU for no XGMAC option at all when there are no devices', () => {
+  it('asks a stock QEMU for no XGMAC at all when there are no devices', () => {
     const stock = l1Invocation({ ...invocationInputs('none'), devices: null });
-    expect(after(stock.args, '-M')).to.not.include('xgmacs');
+    expect(stock.args.filter((a) => a.includes('xgmac'))).to.deep.equal([]);
     expect(stock.args).to.not.include('-D');
   });
 
@@ -160,7 +163,7 @@ describe('the L2 QEMU command line (l2CommandLine)', () => {
   });
 
   it('passes the devices it is given through, and has no other NIC', () => {
-    expect(allAfter(argv, '-device')).to.deep.equal(['vfio-calxeda-xgmac,host=90c0000.xgmac']);
+    expect(allAfter(argv, '-device')).to.deep.equal(['vfio-calxeda-xgmac,host=c000000.xgmac']);
     expect(after(argv, '-nic')).to.equal('none');
   });
 });

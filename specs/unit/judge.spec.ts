@@ -57,7 +57,7 @@ function evidence(over: Partial<CycleEvidence> = {}): CycleEvidence {
 }
 const logs = (over: Partial<CycleLogs> = {}): CycleLogs => ({
   trace: parseTrace(quietTrace(KILL + 5500).join('\n')),
-  consoleAfterBind: '[ 50.0] vfio-platform 90c0000.xgmac: reset\n',
+  consoleAfterBind: '[ 50.0] vfio-platform c000000.xgmac: reset\n',
   dmesgAfterKill: [],
   ...over,
 });
@@ -149,7 +149,7 @@ describe('the verdict of one run', () => {
     () => {
       const refused = {
         bound: false as const,
-        kernelSays: 'vfio-platform 90c0000.xgmac: no reset function found for device 90c0000.xgmac',
+        kernelSays: 'vfio-platform c000000.xgmac: no reset function found for device c000000.xgmac',
         resetModuleShipped: false,
       };
       const spec = { ...evidence().spec, control: 'kernel-no-reset' as const };
@@ -163,7 +163,7 @@ describe('the verdict of one run', () => {
           spec,
           bind: {
             ...refused,
-            kernelSays: 'vfio-platform: probe of 90c0000.xgmac failed with error -22',
+            kernelSays: 'vfio-platform: probe of c000000.xgmac failed with error -22',
             kernelRelease: '6.1.158',
           },
         }),
@@ -181,7 +181,7 @@ describe('the verdict of one run', () => {
             spec,
             bind: {
               ...refused,
-              kernelSays: 'vfio-platform: probe of 90c0000.xgmac failed with error -16',
+              kernelSays: 'vfio-platform: probe of c000000.xgmac failed with error -16',
               kernelRelease: '6.1.158',
             },
           }),

@@ -52,7 +52,7 @@ describe("kernel crash lines on L1's console", () => {
   for (const [console, kind, line] of cases) {
     it(`finds a ${kind}: ${line.slice(0, 40)}...`, () => {
       expect(
-        firstKernelCrash(`[   10.0] vfio-platform 90c0000.xgmac: reset\n${console}\n[   99.9] more\n`),
+        firstKernelCrash(`[   10.0] vfio-platform c000000.xgmac: reset\n${console}\n[   99.9] more\n`),
       ).to.deep.equal({ kind, line });
     });
   }
@@ -67,10 +67,10 @@ describe("kernel crash lines on L1's console", () => {
 
   it('sees nothing in a healthy run: resets, SMMU events, vfio messages', () => {
     const healthy = [
-      '[   10.1] vfio-platform 90c0000.xgmac: reset',
+      '[   10.1] vfio-platform c000000.xgmac: reset',
       '[   13.3] arm-smmu-v3 9050000.smmuv3: event 0x10 received:',
       '[   13.3] arm-smmu-v3 9050000.smmuv3: \t0x0000ff0000000010',
-      '[   14.0] vfio-platform 90c0000.xgmac: No reset function found for device 90c0000.xgmac',
+      '[   14.0] vfio-platform c000000.xgmac: No reset function found for device c000000.xgmac',
       'vfio-reset: L1 ready (up 1.2 s)',
     ].join('\n');
     expect(firstKernelCrash(healthy)).to.equal(null);
