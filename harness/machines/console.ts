@@ -6,6 +6,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { lastLines } from '../lib/errors.ts';
+import { withDeadline } from '../lib/time.ts';
 
 /** Console lines that end a wait at once: the machine cannot get where it was going. */
 export const FATAL_CONSOLE_PATTERNS: readonly RegExp[] = [
@@ -127,34 +128,30 @@ export class ConsoleLog {
 
   /** Waits until `success` matches the console text after `from` (default: the whole log). */
   waitFor(success: RegExp, options: WaitOptions & { from?: number }): Promise<RegExpExecArray> {
-    return new Promise((resolve, reject) => {
-      const what = options.what ?? `waiting for /${success.source}/`;
-      const timer = setTimeout(() => {
-        if (!this.waiters.delete(waiter)) return;
-        reject(
-          new ConsoleWaitError(
-            `${this.name}: ${what}: no match within ${options.timeoutMs / 1000} s`,
-            'timeout',
-            this.tail(),
-          ),
-        );
-      }, options.timeoutMs);
-      const waiter: Waiter = {
-        success,
-        failure: options.failure ?? FATAL_CONSOLE_PATTERNS,
-        from: options.from ?? 0,
-        what,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.waiters.add(waiter);
-      this.check(waiter);
-    });
+    const what = options.what ?? `waiting for /${success.source}/`;
+    const timedOut = () =>
+      new ConsoleWaitError(
+        `${this.name}: ${what}: no match within ${options.timeoutMs / 1000} s`,
+        'timeout',
+        this.tail(),
+      );
+    return withDeadline(
+      options.timeoutMs,
+      timedOut,
+      (signal) =>
+        new Promise((resolve, reject) => {
+          const waiter: Waiter = {
+            success,
+            failure: options.failure ?? FATAL_CONSOLE_PATTERNS,
+            from: options.from ?? 0,
+            what,
+            resolve,
+            reject,
+          };
+          signal.addEventListener('abort', () => this.waiters.delete(waiter), { once: true });
+          this.waiters.add(waiter);
+          this.check(waiter);
+        }),
+    );
   }
 }

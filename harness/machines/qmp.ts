@@ -7,6 +7,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
+import { withDeadline } from '../lib/time.ts';
 
 export interface QmpEvent {
   readonly event: string;
@@ -80,21 +81,20 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     const socket = connect(path);
     socket.setEncoding('utf8');
     const client = new QmpClient(socket);
-    const greeting = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no QMP greeting on ${path} within ${timeoutMs} ms`)), timeoutMs);
-      socket.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      client.onGreeting = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
     socket.on('data', (chunk: string) => client.receive(chunk));
     socket.on('close', () => client.fail(new Error('QMP connection closed')));
     socket.on('error', (e) => client.fail(e));
-    await greeting;
+    // A QEMU that never greets must not keep its socket open beside the next attempt.
+    await withDeadline(
+      timeoutMs,
+      () => new Error(`no QMP greeting on ${path} within ${timeoutMs} ms`),
+      (signal) =>
+        new Promise<void>((resolve, reject) => {
+          signal.addEventListener('abort', () => socket.destroy(), { once: true });
+          socket.once('error', reject);
+          client.onGreeting = resolve;
+        }),
+    );
     await client.execute('qmp_capabilities');
     return client;
   }
@@ -143,19 +143,20 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
 
   /** Resolves with the first event named `name` that arrives from now on. */
   waitForEvent(name: string, timeoutMs: number): Promise<QmpEvent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('event', listener);
-        reject(new Error(`no QMP event ${name} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const listener = (event: QmpEvent) => {
-        if (event.event !== name) return;
-        clearTimeout(timer);
-        this.off('event', listener);
-        resolve(event);
-      };
-      this.on('event', listener);
-    });
+    return withDeadline(
+      timeoutMs,
+      () => new Error(`no QMP event ${name} within ${timeoutMs} ms`),
+      (signal) =>
+        new Promise((resolve) => {
+          const listener = (event: QmpEvent) => {
+            if (event.event !== name) return;
+            this.off('event', listener);
+            resolve(event);
+          };
+          signal.addEventListener('abort', () => this.off('event', listener), { once: true });
+          this.on('event', listener);
+        }),
+    );
   }
 
   close(): void {

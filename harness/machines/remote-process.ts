@@ -8,6 +8,7 @@ import type { AgentEvent } from '../evidence/agent-reports.ts';
 import { createWriteStream } from 'node:fs';
 import type { SshSession } from './ssh.ts';
 import { InfrastructureError } from '../lib/errors.ts';
+import { withDeadline } from '../lib/time.ts';
 
 export class RemoteAgent {
   readonly events: AgentEvent[] = [];
@@ -75,27 +76,29 @@ export class RemoteAgent {
 
   /** Resolves when `predicate` holds; rejects on timeout or if the agent exits first. */
   waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (predicate()) {
-          done();
-          resolve();
-        } else if (this.exited) {
-          done();
-          reject(new InfrastructureError(`${this.name} exited (code ${this.exitCode}) before ${what}`, this.tail()));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new InfrastructureError(`${this.name}: no ${what} within ${timeoutMs / 1000} s`, this.tail()));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-      check();
-    });
+    const timedOut = () =>
+      new InfrastructureError(`${this.name}: no ${what} within ${timeoutMs / 1000} s`, this.tail());
+    return withDeadline(
+      timeoutMs,
+      timedOut,
+      (signal) =>
+        new Promise((resolve, reject) => {
+          const check = () => {
+            if (predicate()) {
+              this.listeners.delete(check);
+              resolve();
+            } else if (this.exited) {
+              this.listeners.delete(check);
+              reject(
+                new InfrastructureError(`${this.name} exited (code ${this.exitCode}) before ${what}`, this.tail()),
+              );
+            }
+          };
+          signal.addEventListener('abort', () => this.listeners.delete(check), { once: true });
+          this.listeners.add(check);
+          check();
+        }),
+    );
   }
 
   /** Waits for the first event named `name` (after `from` events) and returns it. */

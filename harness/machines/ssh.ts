@@ -11,6 +11,7 @@ import pRetry, { AbortError } from 'p-retry';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { InfrastructureError } from '../lib/errors.ts';
+import { sleep, withDeadline } from '../lib/time.ts';
 
 /** One matching pair, read together: a harness uses its own halves even while another replaces the stored key. */
 export interface KeyPair {
@@ -73,7 +74,7 @@ export async function harnessKey(cacheRoot: string): Promise<KeyPair> {
     const onFile = ssh2.utils.parseKey(publicKey);
     if (!(parsed instanceof Error) && !(onFile instanceof Error) && parsed.getPublicSSH().equals(onFile.getPublicSSH()))
       return { privateKey, publicKey };
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new InfrastructureError(`the SSH key pair in ${dir} does not match; remove that directory and run again`);
 }
@@ -167,29 +168,30 @@ export class SshSession {
    */
   async exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
     const channel = await this.open(`${command}\nprintf '\\n${EXIT_MARK}%d\\n' "$?"`);
-    return new Promise((resolve, reject) => {
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => {
-        channel.close();
-        reject(
-          new InfrastructureError(`L1 command timed out after ${timeoutMs / 1000} s: ${command}`, stderr || stdout),
-        );
-      }, timeoutMs);
-      channel.on('data', (d: Buffer) => (stdout += d.toString()));
-      channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      let code: number | null = null;
-      let signal: string | null = null;
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        signal = s ?? null;
-      });
-      channel.on('close', () => {
-        clearTimeout(timer);
-        const printed = splitExitMark(stdout);
-        resolve({ code: printed.code ?? code, signal, stdout: printed.stdout, stderr });
-      });
-    });
+    let stdout = '';
+    let stderr = '';
+    const timedOut = () =>
+      new InfrastructureError(`L1 command timed out after ${timeoutMs / 1000} s: ${command}`, stderr || stdout);
+    return withDeadline(
+      timeoutMs,
+      timedOut,
+      (abort) =>
+        new Promise((resolve) => {
+          abort.addEventListener('abort', () => channel.close(), { once: true });
+          channel.on('data', (d: Buffer) => (stdout += d.toString()));
+          channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          let code: number | null = null;
+          let signal: string | null = null;
+          channel.on('exit', (c: number | null, s?: string) => {
+            code = c;
+            signal = s ?? null;
+          });
+          channel.on('close', () => {
+            const printed = splitExitMark(stdout);
+            resolve({ code: printed.code ?? code, signal, stdout: printed.stdout, stderr });
+          });
+        }),
+    );
   }
 
   /** Runs `command`, failing with its output unless it exits 0. */

@@ -5,6 +5,7 @@
  * SIGTERM, a crash) leaves a QEMU, a make or a helper behind.
  */
 import { execa, type Options, type ResultPromise } from 'execa';
+import { sleep } from '../lib/time.ts';
 
 const liveGroups = new Set<number>();
 let handlersInstalled = false;
@@ -59,7 +60,7 @@ export const STOP_GRACE_MS = 3000;
 export async function stopAllGroups(graceMs = STOP_GRACE_MS): Promise<void> {
   for (const pgid of liveGroups) killGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && [...liveGroups].some(groupAlive)) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < deadline && [...liveGroups].some(groupAlive)) await sleep(50);
   killAllGroups();
 }
 

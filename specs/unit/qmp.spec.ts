@@ -231,17 +231,20 @@ describe('QmpClient against a fake QMP server', () => {
     expect(error.message).to.match(/closed/);
   });
 
-  it('fails to connect when no greeting arrives in time', async () => {
+  it('fails to connect when no greeting arrives in time, and closes its end of the socket', async () => {
     const peers: Socket[] = [];
+    let closedByClient = 0;
     const silent = createServer((socket) => {
       peers.push(socket);
       socket.on('error', () => {});
+      socket.on('close', () => closedByClient++);
     });
     const path = join(dir, 'silent.sock');
     await new Promise<void>((resolve) => silent.listen(path, resolve));
     try {
       const error = await rejectionOf(QmpClient.connect(path, 50));
       expect(error.message).to.equal(`no QMP greeting on ${path} within 50 ms`);
+      await until(() => closedByClient === 1, 'the client closed the connection it gave up on');
     } finally {
       for (const socket of peers) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
