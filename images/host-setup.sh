@@ -20,11 +20,20 @@ if [ "${VERSION_CODENAME:-}" != bookworm ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# Labs have their own mirrors: backports come from the one the host's apt
+# already uses for bookworm, never from a mirror written here.
+mirror=$(apt-get indextargets --format '$(SITE) $(RELEASE)' | awk '$2 == "bookworm" { print $1; exit }')
+if [ -z "$mirror" ]; then
+	echo "host-setup: the host's apt has no bookworm source to take the Debian mirror from;" \
+		"add one to /etc/apt/sources.list.d/" >&2
+	exit 1
+fi
+echo "host-setup: Debian mirror $mirror (from the host's apt sources)"
 backports=/etc/apt/sources.list.d/bookworm-backports.sources
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	cat >"$backports" <<'SRC'
+	cat >"$backports" <<SRC
 Types: deb deb-src
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

@@ -12,9 +12,9 @@ import { fileDigests } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { repoRoot } from '../lib/paths.ts';
+import { describeMirror, hostMirror } from './host-mirror.ts';
 
 export const SUITE = 'bookworm';
-export const MIRROR = 'http://deb.debian.org/debian';
 export const L1_PACKAGES = ['busybox-static', 'dropbear-bin', 'qemu-system-arm'] as const;
 
 export interface DebianBase {
@@ -57,12 +57,14 @@ export async function buildDebianBase(
     packages,
     recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/debian-base.ts')]),
   };
+  // Not part of the key: the versions above name the packages, wherever they come from.
   const entry = await store.obtain('debian-base', inputs, async (out) => {
     const log = join(out, 'build.log');
+    const mirror = await hostMirror();
     onProgress(
       `extracting Debian ${SUITE} arm64 packages: ${Object.entries(packages)
         .map(([p, v]) => `${p} ${v}`)
-        .join(', ')}`,
+        .join(', ')} from ${describeMirror(mirror)}`,
     );
     await runStep(
       'mmdebstrap',
@@ -74,12 +76,13 @@ export async function buildDebianBase(
           .map(([p, v]) => `${p}=${v}`)
           .join(',')}`,
         '--aptopt=APT::Install-Recommends "false"',
+        ...mirror.aptOptions.map((o) => `--aptopt=${o}`),
         '--format=tar',
         SUITE,
         join(out, 'rootfs.tar'),
-        `deb ${MIRROR} ${SUITE} main`,
-        `deb ${MIRROR} ${SUITE}-updates main`,
-        `deb http://deb.debian.org/debian-security ${SUITE}-security main`,
+        `deb ${mirror.archive} ${SUITE} main`,
+        `deb ${mirror.archive} ${SUITE}-updates main`,
+        ...(mirror.security === null ? [] : [`deb ${mirror.security} ${SUITE}-security main`]),
       ],
       { log, env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' } },
     );

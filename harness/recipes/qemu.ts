@@ -20,6 +20,7 @@ import { recordBuildTime } from '../cache/build-times.ts';
 import { InfrastructureError, InputError } from '../lib/errors.ts';
 import { repoRoot } from '../lib/paths.ts';
 import type { Progress } from '../lib/progress.ts';
+import { describeMirror, hostMirror } from './host-mirror.ts';
 
 export const QEMU_PATCH_DIR = join(repoRoot, 'images', 'qemu', 'patches');
 /** The upstream series the patches are written against. */
@@ -56,17 +57,19 @@ interface AptPrivate {
   readonly options: string[];
 }
 
-/** A private apt configuration that knows trixie's source packages only. */
-async function trixieApt(root: string, log: string): Promise<AptPrivate> {
+/**
+ * A private apt configuration that knows trixie's source packages only, from the host's own mirror; the host's
+ * apt.conf (proxies) still applies.
+ */
+async function trixieApt(root: string, log: string, progress: Progress): Promise<AptPrivate> {
   const dir = join(root, 'apt-trixie');
   const lists = join(dir, 'lists');
   await mkdir(join(lists, 'partial'), { recursive: true });
   const sources = join(dir, 'sources.list');
-  await writeFile(
-    sources,
-    'deb-src http://deb.debian.org/debian trixie main\n' +
-      'deb-src http://deb.debian.org/debian-security trixie-security main\n',
-  );
+  const mirror = await hostMirror();
+  const wanted =
+    `deb-src ${mirror.archive} trixie main\n` +
+    (mirror.security === null ? '' : `deb-src ${mirror.security} trixie-security main\n`);
   const options = [
     '-o',
     `Dir::Etc::SourceList=${sources}`,
@@ -86,11 +89,15 @@ async function trixieApt(root: string, log: string): Promise<AptPrivate> {
       );
       // apt stores the lists compressed where it can (…_Sources.lz4).
       const have = (await readdir(lists)).some((n) => /_Sources(\.\w+)?$/.test(n));
-      if (fresh && have) return;
+      // Lists fetched from another mirror are not reused: that mirror may be out of reach here.
+      const sameMirror = (await readFile(sources, 'utf8').catch(() => '')) === wanted;
+      if (fresh && have && sameMirror) return;
+      await writeFile(sources, wanted);
+      progress(`trixie's source list from ${describeMirror(mirror)}`);
       // Offline with lists already fetched: keep using them (the cache key still names the exact version).
       await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log }).catch(
         (error: unknown) => {
-          if (!have) throw error;
+          if (!have || !sameMirror) throw error;
         },
       );
     },
@@ -209,7 +216,7 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
   const workDir = join(store.root, 'work', 'qemu');
   await mkdir(workDir, { recursive: true });
   const aptLog = join(workDir, 'apt.log');
-  const apt = await trixieApt(store.root, aptLog);
+  const apt = await trixieApt(store.root, aptLog, progress);
   const { version, dscSha256 } = await qemuSourceVersion(apt);
   const patches = await patchFiles();
   const patchDigests = await fileDigests(QEMU_PATCH_DIR, patches);
