@@ -8,22 +8,11 @@
  * started at another time) leaves a stale lock that the next one takes.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '../lib/time.ts';
+import { startTimeOf } from '../process/process-identity.ts';
 
 const POLL_MS = 500;
-
-/** A process's start time (clock ticks since boot), which tells a live holder from a reused pid; null if gone. */
-function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may hold spaces: state is field 3, starttime field 22.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 async function holderOf(lock: string): Promise<{ pid: number; alive: boolean } | null> {
   const text = await readFile(join(lock, 'owner'), 'utf8').catch(() => null);

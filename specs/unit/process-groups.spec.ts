@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import {
 } from '../../harness/process/process-groups.ts';
 import { repoRoot } from '../../harness/lib/paths.ts';
 import { until } from '../support.ts';
+import { cgroupDirOf } from '../../harness/process/invocation-cgroup.ts';
+import { sleep } from '../../harness/lib/time.ts';
 
 /** The process group of `pid`, read from ps; throws when there is no such process. */
 function pgidOf(pid: number): number {
@@ -38,6 +41,14 @@ function isGone(pid: number): boolean {
   } catch {
     return true; // ps exits 1 when there is no such process
   }
+}
+
+/** Whether `pid` catches or ignores SIGTERM yet: a signal sent before its shell ran `trap` would just kill it. */
+function handlesTerm(pid: number): boolean {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mask = (name: string) => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`);
+  const term = 1n << 14n; // SIGTERM is 15: bit 14
+  return ((mask('SigCgt') | mask('SigIgn')) & term) !== 0n;
 }
 
 /** Like `until`, but blocking: no promise job or I/O callback runs while it waits. */
@@ -108,9 +119,19 @@ describe('process groups', () => {
 
 /** The group-holder fixture run as the harness runs (node --import tsx: one process, so a signal reaches it). */
 async function startHolder(...args: string[]) {
-  const fixture = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
-  const holder = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+  return startHolderIn(process.env, ...args);
+}
+
+const GROUP_HOLDER = join(repoRoot, 'specs', 'fixtures', 'group-holder.ts');
+
+/** A harness that only starts up, which sweeps what dead ones left. */
+const sweepAgain = (env: NodeJS.ProcessEnv) =>
+  spawn(process.execPath, ['--import', 'tsx', GROUP_HOLDER, '--sweep'], { cwd: repoRoot, env });
+
+async function startHolderIn(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const holder = spawn(process.execPath, ['--import', 'tsx', GROUP_HOLDER, ...args], {
     cwd: repoRoot,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -160,6 +181,47 @@ describe('a harness process that is killed outright', function () {
   });
 });
 
+describe('a harness process that is killed outright, and the next one on the host', function () {
+  this.timeout(30_000);
+  let cache: string;
+  beforeEach(async () => (cache = await mkdtemp(join(tmpdir(), 'vfio-reset-live-'))));
+  afterEach(async () => rm(cache, { recursive: true, force: true }));
+
+  it('sweeps the children its group leaders left: the parent-death signal kills only the leaders', async () => {
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const orphanFile = join(cache, 'orphan.pid');
+    const h = await startHolderIn(env, '--orphan', orphanFile);
+    let orphan = 0;
+    try {
+      await until(async () => (await readFile(orphanFile, 'utf8').catch(() => '')).endsWith('\n'), 'the orphan pid');
+      orphan = Number((await readFile(orphanFile, 'utf8')).trim());
+      // Where cgroup v2 is writable the harness made one for its children: the sweep removes it too.
+      const cgroup = cgroupDirOf(orphan);
+      h.holder.kill('SIGKILL');
+      await until(() => isGone(h.sleepPid), 'the leader died of its parent-death signal', 5000);
+      expect(isGone(orphan), "the leader's child outlives it").to.equal(false);
+      const next = sweepAgain(env);
+      let said = '';
+      next.stderr.on('data', (d: Buffer) => (said += d.toString()));
+      const code = await new Promise((resolve) => next.on('exit', resolve));
+      expect(code).to.equal(0);
+      await until(() => isGone(orphan), `the orphan ${orphan} is gone after the next harness started`, 5000);
+      expect(said).to.match(/vfio-reset: killed 1 process groups and \d+ processes in cgroups left by 1 harness/);
+      if (cgroup?.includes('/vfio-reset-')) {
+        // Its killed processes may not be reaped by the first sweep; a later one removes it.
+        for (let sweep = 0; sweep < 5 && existsSync(cgroup); sweep++) {
+          await sleep(200);
+          await new Promise((resolve) => sweepAgain(env).on('exit', resolve));
+        }
+        expect(existsSync(cgroup), `the cgroup ${cgroup} is removed`).to.equal(false);
+      }
+    } finally {
+      h.cleanup();
+      if (orphan > 0 && !isGone(orphan)) process.kill(orphan, 'SIGKILL');
+    }
+  });
+});
+
 describe('a harness process that is interrupted', function () {
   this.timeout(20_000);
 
@@ -188,6 +250,7 @@ describe('an interrupted harness stops its groups gracefully first', function ()
   it('sends SIGTERM before SIGKILL, so that make can delete the target it was writing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-term-'));
     const h = await startHolder('--on-term', join(dir, 'seen'));
+    await until(() => handlesTerm(h.sleepPid), 'the shell has set its SIGTERM trap');
     try {
       h.holder.kill('SIGINT');
       expect((await h.exited).code, h.stderr()).to.equal(130);
@@ -201,6 +264,7 @@ describe('an interrupted harness stops its groups gracefully first', function ()
 
   it(`kills a group that ignores SIGTERM after ${STOP_GRACE_MS} ms`, async () => {
     const h = await startHolder('--ignore-term');
+    await until(() => handlesTerm(h.sleepPid), 'the shell ignores SIGTERM');
     try {
       const started = Date.now();
       h.holder.kill('SIGTERM');
