@@ -83,6 +83,27 @@ export async function treeSource(dirArg: string): Promise<KernelSource> {
   return { kind: 'tree', dir, revision, dirtyDigest };
 }
 
+/**
+ * Refuses to go on if the user's tree is no longer what it was identified
+ * as (an edit, a checkout or another job's writes during the minutes
+ * between): the cache would hold a kernel that does not match its key.
+ * Checked once the tree is mirrored, so that the copy matches the identity.
+ */
+export async function assertTreeUnchanged(source: KernelSource): Promise<void> {
+  if (source.kind !== 'tree') return;
+  const now = await treeSource(source.dir);
+  if (now.kind !== 'tree' || now.revision !== source.revision || now.dirtyDigest !== source.dirtyDigest) {
+    const what =
+      now.kind === 'tree' && now.revision !== source.revision
+        ? `HEAD moved from ${source.revision.slice(0, 12)} to ${now.revision.slice(0, 12)}`
+        : 'its uncommitted changes differ';
+    throw new InputError(
+      `kernel tree ${source.dir} changed while the harness was copying it (${what}); ` +
+        'nothing was built or cached: run again once nothing writes to the tree',
+    );
+  }
+}
+
 /** A short stable label of the source, for work directory names and reports. */
 export function sourceLabel(source: KernelSource): string {
   return source.kind === 'debian-package'
@@ -135,6 +156,8 @@ export async function prepareSourceTree(
     ['-rlpgoD', '--checksum', '--delete', '--exclude=/.git', `${from}/`, `${src}/`],
     { log },
   );
+  // Before the stamp: a copy of a tree that changed must never pass for the tree it was identified as.
+  await assertTreeUnchanged(source);
   for (const patch of patches) {
     try {
       await runStep(
