@@ -5,7 +5,8 @@
  * fix it, followed by the log tail where there is one. Nothing is left
  * running on any exit path.
  */
-import { InfrastructureError, InputError } from '../lib/errors.ts';
+import { InfrastructureError, InputError, noSpaceLine } from '../lib/errors.ts';
+import { cacheRoot } from '../lib/paths.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 import { installExitHandlers, killAllGroups, stopRequested } from '../process/process-groups.ts';
 import type { Command } from './command.ts';
@@ -72,6 +73,11 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof InfrastructureError) {
       process.stderr.write(`vfio-reset: could not decide: ${error.message}\n`);
       if (error.tail !== '') process.stderr.write(`--- tail ---\n${error.tail}\n`);
+      return EXIT.undecided;
+    }
+    const full = noSpaceLine(error, cacheRoot());
+    if (full !== null) {
+      process.stderr.write(`vfio-reset: could not decide: ${full}\n`);
       return EXIT.undecided;
     }
     process.stderr.write(`vfio-reset: internal error: ${(error as Error).stack ?? String(error)}\n`);

@@ -26,3 +26,22 @@ export function lastLines(text: string, count: number): string {
   const lines = text.trimEnd().split('\n');
   return lines.slice(-count).join('\n');
 }
+
+/**
+ * A full filesystem (or quota) is the host's problem, not the harness's: one line naming where, and what to do;
+ * null for any other error.
+ */
+export function noSpaceLine(error: unknown, cache: string): string | null {
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
+  const prune = "'vfio-reset images prune'";
+  // A failed write(2) names no file: it is the cache's filesystem or the artifacts'.
+  if (path === undefined)
+    return (
+      `no space left on a filesystem the harness writes to (${code}); ` +
+      `free space in the cache ${cache} (${prune}) or where --output points`
+    );
+  return path.startsWith(cache)
+    ? `no space left for ${path} (${code}); free space there (${prune}) or point XDG_CACHE_HOME at a larger filesystem`
+    : `no space left for ${path} (${code}); free space there or give --output a larger filesystem`;
+}

@@ -5,14 +5,26 @@
  * random moments with SIGKILL, SIGTERM or SIGINT; between them, shared
  * files and cache entries are truncated or corrupted and stale locks and
  * build markers left behind; two invocations run at once on one tree; a
- * last one runs whole. It prints the faults injected and the four counts
+ * last one runs whole; one runs with the cache on a small filesystem of
+ * its own, full. It prints the faults injected and the four counts
  * that must be zero: orphaned processes, corrupt cache entries left or
  * served, wrong verdicts or exit codes, lost reports. Exit 0 only if all
  * four are.
  */
 import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +37,7 @@ const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
 const TAG = `VFIO_RESET_SOAK=${process.pid}`;
 const SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGINT'] as const;
 const EXIT_ON = { SIGTERM: 143, SIGINT: 130 } as const;
+const EXIT_UNDECIDED = 125;
 /** What a whole run of the soak's plan must say: the scenario passes, the control is detected. */
 const EXPECTED = {
   'raw-driver-continuous-sigKILL-r1': 'pass',
@@ -56,9 +69,14 @@ async function tagged(): Promise<Map<number, string>> {
   return map;
 }
 
-const INVOCATION = { reject: false, all: true, env: { VFIO_RESET_SOAK: String(process.pid) } } as const;
+const invocationOptions = (env: Record<string, string>) =>
+  ({ reject: false, all: true, env: { VFIO_RESET_SOAK: String(process.pid), ...env } }) as const;
 
-function invoke(out: string, seed: string): ResultPromise<typeof INVOCATION> {
+function invoke(
+  out: string,
+  seed: string,
+  env: Record<string, string> = {},
+): ResultPromise<ReturnType<typeof invocationOptions>> {
   return execa(
     'node',
     [
@@ -75,8 +93,66 @@ function invoke(out: string, seed: string): ResultPromise<typeof INVOCATION> {
       '--output',
       out,
     ],
-    INVOCATION,
+    invocationOptions(env),
   );
+}
+
+/** The entries the runs use: the most recently used of each kind (verifying them all would hash GBs). */
+async function entriesInUse(store: CacheStore): Promise<string[]> {
+  const names = await readdir(join(store.root, 'store'));
+  const used = await Promise.all(
+    names.map(async (name) => ({ name, used: (await stat(join(store.root, 'store', name))).mtimeMs })),
+  );
+  const newest = new Map<string, { name: string; used: number }>();
+  for (const e of used) {
+    const kind = e.name.replace(/-[0-9a-f]{32}$/, '');
+    if ((newest.get(kind)?.used ?? -1) < e.used) newest.set(kind, e);
+  }
+  return [...newest.values()].map((e) => e.name).sort();
+}
+
+/** Of `names`, those whose entry is whole. */
+async function wholeEntries(store: CacheStore, names: readonly string[]): Promise<Set<string>> {
+  const whole = await Promise.all(
+    names.map(async (n) => ('manifest' in (await store.verify(join(store.root, 'store', n))) ? [n] : [])),
+  );
+  return new Set(whole.flat());
+}
+
+/**
+ * One invocation with the cache on a tmpfs of its own, full: every entry
+ * but the agents' is linked from the real cache, so the run must build
+ * them where there is no room. It must refuse with a line naming the full
+ * filesystem (exit 125), leaving no half-built entry behind. Needs root
+ * (mount); null when it cannot run.
+ */
+async function fullCacheInvocation(store: CacheStore, dir: string, problems: string[]): Promise<'ok' | 'wrong' | null> {
+  if (process.getuid?.() !== 0) return null;
+  const mnt = join(dir, 'full-cache');
+  await mkdir(mnt);
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+  try {
+    const root = join(mnt, 'vfio-reset');
+    await mkdir(join(root, 'store'), { recursive: true });
+    for (const name of await readdir(join(store.root, 'store')))
+      if (!name.startsWith('agents-')) await symlink(join(store.root, 'store', name), join(root, 'store', name));
+    for (const shared of ['apt-trixie', 'work', 'ssh'])
+      if (existsSync(join(store.root, shared))) await symlink(join(store.root, shared), join(root, shared));
+    await execa('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=64k'], { reject: false });
+    const out = join(dir, 'full-cache-run');
+    const r = await invoke(out, 'soak-full', { XDG_CACHE_HOME: mnt });
+    const leftovers = [
+      ...(await readdir(join(root, 'tmp')).catch(() => [] as string[])),
+      ...(await readdir(join(root, 'store'))).filter((n) => n.startsWith('agents-')),
+    ];
+    const said = /could not decide: .*no space left/i.test(r.all ?? '') || /No space left on device/.test(r.all ?? '');
+    if (r.exitCode === EXIT_UNDECIDED && said && leftovers.length === 0) return 'ok';
+    const last = (r.all ?? '').trim().split('\n').slice(-2).join(' | ');
+    problems.push(`full cache: exit ${r.exitCode}, leftovers [${leftovers.join(', ')}]: ${last}`);
+    return 'wrong';
+  } finally {
+    await execa('umount', ['-l', mnt], { reject: false });
+  }
 }
 
 /** Whether a finished invocation said what it must: exit 0, a report with the expected verdicts. */
@@ -108,11 +184,7 @@ async function judgeWhole(
 /** One fault between invocations, on the files the next invocation relies on. */
 async function injectFault(store: CacheStore, faults: Record<string, number>): Promise<void> {
   const root = store.root;
-  // The entries the runs use: the most recently used of each kind (by mtime; verifying them all would hash GBs).
-  const names = await readdir(join(root, 'store'));
-  const entries = (
-    await Promise.all(names.map(async (name) => ({ name, used: (await stat(join(root, 'store', name))).mtimeMs })))
-  ).sort((a, b) => b.used - a.used);
+  const entries = (await entriesInUse(store)).map((name) => ({ name }));
   const pick = <T>(xs: readonly T[]) => xs[random(xs.length)];
   const kinds = [
     'build-times torn',
@@ -169,7 +241,8 @@ export async function soak(invocations: number, log: (line: string) => void): Pr
   let orphans = 0;
   let wrongVerdicts = 0;
   let lostReports = 0;
-  const okBefore = new Set((await store.list()).filter((e) => e.state === 'ok').map((e) => e.name));
+  const inUse = await entriesInUse(store);
+  const okBefore = await wholeEntries(store, inUse);
   const checkOrphans = async (what: string) => {
     await sleep(1000);
     for (const [pid, args] of await tagged()) {
@@ -211,6 +284,15 @@ export async function soak(invocations: number, log: (line: string) => void): Pr
     if (i % 3 === 0) await injectFault(store, faults);
   }
 
+  log('one invocation with the cache filesystem full');
+  const full = await fullCacheInvocation(store, dir, problems);
+  if (full === null) log('  skipped: mounting a small filesystem needs root');
+  else {
+    faults['cache filesystem full'] = 1;
+    if (full === 'wrong') wrongVerdicts++;
+  }
+  await checkOrphans('full cache');
+
   log('two invocations at once on one tree');
   const pair = await Promise.all([
     invoke(join(dir, 'pair-a'), 'soak-pair-a'),
@@ -226,8 +308,9 @@ export async function soak(invocations: number, log: (line: string) => void): Pr
   await checkOrphans('last');
 
   // Entries whole before the soak and not now: damage the runs neither repaired nor refused.
-  const corrupt = (await store.list()).filter((e) => e.state !== 'ok' && okBefore.has(e.name));
-  for (const e of corrupt) problems.push(`cache entry ${e.name} is ${e.state}`);
+  const okAfter = await wholeEntries(store, [...okBefore]);
+  const corrupt = [...okBefore].filter((n) => !okAfter.has(n));
+  for (const name of corrupt) problems.push(`cache entry ${name} is corrupt or gone`);
   await rm(dir, { recursive: true, force: true });
   return { faults, orphans, corruptEntries: corrupt.length, wrongVerdicts, lostReports, problems };
 }
