@@ -54,5 +54,15 @@ apt-get install -y -q --no-install-recommends \
 apt-get install -y -q --no-install-recommends -t bookworm-backports \
 	linux-source-6.12 meson python3-pycotap qemu-system-arm qemu-efi-aarch64
 
+# A kernel tree's own code (Makefiles, Kconfig scripts) and the patches applied
+# to it come from whoever posted them: a harness running as root runs them as
+# this user (harness/recipes/build-user.ts).
+if ! id -u vfio-reset-build >/dev/null 2>&1; then
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin vfio-reset-build
+fi
+# Its work trees and compiler cache: root's own cache is out of its reach.
+install -d -o vfio-reset-build -g vfio-reset-build -m 0750 /var/lib/vfio-reset-build
+
 mkdir -p "$stamp_dir"
 touch "$stamp"

@@ -158,11 +158,17 @@ export function startGroup<O extends GroupOptions>(
   file: string,
   args: readonly string[],
   options: O,
+  credentials: { readonly uid: number; readonly gid: number } | null = null,
 ): ResultPromise<O> {
   installExitHandlers();
   // No handler runs when the harness is killed outright (SIGKILL, the OOM killer): then the kernel
-  // kills the leader (setpriv sets its parent-death signal, then execs it, keeping its pid).
-  const argv = ['setpriv', '--pdeathsig', 'KILL', '--', file, ...args];
+  // kills the leader (setpriv sets its parent-death signal, after any change of user, then execs it,
+  // keeping its pid).
+  const user =
+    credentials === null
+      ? []
+      : ['--reuid', String(credentials.uid), '--regid', String(credentials.gid), '--clear-groups'];
+  const argv = ['setpriv', '--pdeathsig', 'KILL', ...user, '--', file, ...args];
   const [command, ...rest] = invocation?.cgroup != null ? cgroupEntryArgv(invocation.cgroup, argv) : argv;
   const child = execa(command!, rest, {
     ...options,

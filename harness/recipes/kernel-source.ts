@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { capture, runStep } from './build-step.ts';
+import type { Credentials } from './build-user.ts';
+import { execa } from 'execa';
 import { sha256, sha256File } from '../cache/digest.ts';
 import { InputError } from '../lib/errors.ts';
 
@@ -124,6 +126,7 @@ export async function prepareSourceTree(
   patches: readonly Patch[],
   workDir: string,
   log: string,
+  as: Credentials | null = null,
 ): Promise<string> {
   const src = join(workDir, 'src');
   const stampPath = join(workDir, 'src.stamp');
@@ -149,11 +152,13 @@ export async function prepareSourceTree(
     from = source.dir;
   }
   await mkdir(src, { recursive: true });
-  // -a without -t: times are not copied, and --checksum compares contents.
+  if (as !== null) await ownTree(src, as);
+  // -a without -t: times are not copied, and --checksum compares contents. The copy belongs to whoever builds it.
+  const owner = as === null ? [] : [`--chown=${as.uid}:${as.gid}`];
   await runStep(
     'mirroring the kernel source',
     'rsync',
-    ['-rlpgoD', '--checksum', '--delete', '--exclude=/.git', `${from}/`, `${src}/`],
+    ['-rlpgoD', '--checksum', '--delete', ...owner, '--exclude=/.git', `${from}/`, `${src}/`],
     { log },
   );
   // Before the stamp: a copy of a tree that changed must never pass for the tree it was identified as.
@@ -164,7 +169,7 @@ export async function prepareSourceTree(
         `applying ${patch.name}`,
         'patch',
         ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-d', src],
-        { log, input: patch.text },
+        { log, input: patch.text, as },
       );
     } catch {
       throw new InputError(
@@ -175,4 +180,12 @@ export async function prepareSourceTree(
   }
   await writeFile(stampPath, stamp);
   return src;
+}
+
+/** Makes `dir` (made if missing) and everything in it belong to `as`, unless it already does. */
+export async function ownTree(dir: string, as: Credentials): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if ((await stat(dir)).uid === as.uid) return;
+  // Once per tree: a work tree built as root before builds ran unprivileged.
+  await execa('chown', ['-R', `${as.uid}:${as.gid}`, dir]);
 }

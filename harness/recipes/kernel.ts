@@ -11,11 +11,12 @@ import { availableParallelism } from 'node:os';
 import { buildInProgress } from './build-in-progress.ts';
 import { notAnArm64Image } from './kernel-image.ts';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts';
-import { prepareSourceTree, sourceLabel, type KernelSource, type Patch } from './kernel-source.ts';
+import { ownTree, prepareSourceTree, sourceLabel, type KernelSource, type Patch } from './kernel-source.ts';
+import { BUILD_USER_NAME, buildCredentials, buildDir, type Credentials } from './build-user.ts';
 import type { PrebuiltKernel } from './kernel-image.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
@@ -75,11 +76,11 @@ async function toolchainVersion(): Promise<string> {
 }
 
 /** The environment and make arguments of every Kbuild step: cross-compiling through ccache, reproducibly. */
-function kbuild(cacheRoot: string, workDir: string, src: string, build: string) {
+function kbuild(ccacheDir: string, workDir: string, src: string, build: string) {
   const env = {
     ARCH: 'arm64',
     CROSS_COMPILE,
-    CCACHE_DIR: join(cacheRoot, 'ccache'),
+    CCACHE_DIR: ccacheDir,
     CCACHE_BASEDIR: workDir,
     CCACHE_MAXSIZE: '5G',
     KBUILD_BUILD_TIMESTAMP: '1970-01-01',
@@ -107,6 +108,7 @@ async function configure(
   env: Record<string, string>,
   make: readonly string[],
   log: string,
+  as: Credentials | null,
 ): Promise<void> {
   const fragmentDir = join(workDir, 'fragments');
   await mkdir(fragmentDir, { recursive: true });
@@ -120,9 +122,9 @@ async function configure(
     'merging config fragments',
     join(src, 'scripts/kconfig/merge_config.sh'),
     ['-n', '-O', build, ...fragmentPaths],
-    { cwd: src, env, log },
+    { cwd: src, env, log, as },
   );
-  await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log });
+  await runStep('make olddefconfig', 'make', [...make, 'olddefconfig'], { env, log, as });
   const resolved = await readFile(join(build, '.config'), 'utf8');
   const dropped = droppedOptions(requestsOf(fragments), resolved);
   if (dropped.length > 0) {
@@ -152,7 +154,8 @@ export async function buildKernel(
       join(repoRoot, 'harness/recipes/kernel-config.ts'),
     ]),
   };
-  const workDir = join(store.root, 'work', 'kernel', sourceLabel(recipe.source));
+  const as = buildCredentials();
+  const workDir = join(await buildDir(join(store.root, 'work', 'kernel'), 'kernel', as), sourceLabel(recipe.source));
   await mkdir(workDir, { recursive: true });
   // The work tree's mtime records its last use, for `images prune`.
   await utimes(workDir, new Date(), new Date());
@@ -164,26 +167,38 @@ export async function buildKernel(
         const log = join(out, 'build.log');
         const from = recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball;
         onProgress(`building kernel from ${from} (log: ${log})`);
-        const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log);
+        if (as !== null) onProgress(`the tree's own code runs as ${BUILD_USER_NAME} (uid ${as.uid}), not root`);
+        const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log, as);
         const build = join(workDir, 'build');
         const cold = !existsSync(join(build, '.config'));
         const started = Date.now();
         await mkdir(build, { recursive: true });
-        const { env, make } = kbuild(store.root, workDir, src, build);
-        await configure(recipe.fragments, workDir, src, build, env, make, log);
+        const ccache = await buildDir(join(store.root, 'ccache'), 'ccache', as);
+        const { env, make } = kbuild(ccache, workDir, src, build);
+        if (as !== null) for (const dir of [build, ccache]) await ownTree(dir, as);
+        await configure(recipe.fragments, workDir, src, build, env, make, log, as);
         onProgress('compiling kernel Image and modules');
         const jobs = `-j${Math.max(1, availableParallelism())}`;
         const { discarded } = await buildInProgress(build, () =>
-          runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log }),
+          runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log, as }),
         );
         if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
-        const release = (await capture('make', [...make, '-s', 'kernelrelease'])).trim();
+        const release = (await capture('make', [...make, '-s', 'kernelrelease'], undefined, as)).trim();
+        // The build user cannot reach the cache: it installs into its work tree, and the harness copies from there.
+        const modules = as === null ? join(out, 'modules') : join(workDir, 'modules-install');
+        if (as !== null) {
+          await rm(modules, { recursive: true, force: true });
+          await ownTree(modules, as);
+        }
         await runStep(
           'installing modules',
           'make',
-          [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${join(out, 'modules')}`, 'modules_install'],
-          { env, log },
+          [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${modules}`, 'modules_install'],
+          { env, log, as },
         );
+        // Without -o/-g: the cache entry (and the L1 image made from it) belongs to the harness.
+        if (as !== null)
+          await runStep('copying the modules', 'rsync', ['-rlpt', `${modules}/`, `${join(out, 'modules')}/`], { log });
         await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
         // Never cache what would not boot: a truncated or foreign Image fails here, not at every later run.
         const why = notAnArm64Image(await readFile(join(out, 'Image')));
