@@ -9,8 +9,26 @@ stamp_dir="${XDG_CACHE_HOME:-$HOME/.cache}/vfio-reset"
 stamp="$stamp_dir/host-setup.$(sha256sum "$0" | cut -c1-16).stamp"
 [ -e "$stamp" ] && exit 0
 
+packages=(
+	build-essential bc bison flex libssl-dev libelf-dev cpio kmod rsync
+	xz-utils zstd ccache git patch e2fsprogs
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	mmdebstrap dpkg-dev fakeroot
+	pkg-config libglib2.0-dev libfdt-dev libslirp-dev libpixman-1-dev
+	ninja-build python3-venv python3-setuptools
+)
+backport_packages=(linux-source-6.12 meson python3-pycotap qemu-system-arm qemu-efi-aarch64)
+
 if [ "$(id -u)" != 0 ]; then
-	echo "host-setup: must run as root (apt-get installs packages); rerun with sudo" >&2
+	# An ordinary user goes on once root has set the host up; only apt needs root.
+	missing=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${packages[@]}" "${backport_packages[@]}" 2>&1 |
+		awk '$1 != "installed" { print $NF }' | tr '\n' ' ')
+	if [ -z "$missing" ] && dpkg --print-foreign-architectures | grep -qx arm64; then
+		mkdir -p "$stamp_dir" && touch "$stamp" || true
+		exit 0
+	fi
+	echo "host-setup: the host lacks ${missing:-the arm64 architecture}; installing needs root once:" \
+		"sudo bash images/host-setup.sh" >&2
 	exit 1
 fi
 . /etc/os-release
@@ -29,9 +47,9 @@ if [ -z "$mirror" ]; then
 	exit 1
 fi
 echo "host-setup: Debian mirror $mirror (from the host's apt sources)"
-backports=/etc/apt/sources.list.d/bookworm-backports.sources
+backports_sources=/etc/apt/sources.list.d/bookworm-backports.sources
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	cat >"$backports" <<SRC
+	cat >"$backports_sources" <<SRC
 Types: deb deb-src
 URIs: $mirror
 Suites: bookworm-backports
@@ -44,15 +62,8 @@ fi
 dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 
 apt-get update -q
-apt-get install -y -q --no-install-recommends \
-	build-essential bc bison flex libssl-dev libelf-dev cpio kmod rsync \
-	xz-utils zstd ccache git patch e2fsprogs \
-	gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-	mmdebstrap dpkg-dev fakeroot \
-	pkg-config libglib2.0-dev libfdt-dev libslirp-dev libpixman-1-dev \
-	ninja-build python3-venv python3-setuptools
-apt-get install -y -q --no-install-recommends -t bookworm-backports \
-	linux-source-6.12 meson python3-pycotap qemu-system-arm qemu-efi-aarch64
+apt-get install -y -q --no-install-recommends "${packages[@]}"
+apt-get install -y -q --no-install-recommends -t bookworm-backports "${backport_packages[@]}"
 
 # A kernel tree's own code (Makefiles, Kconfig scripts) and the patches applied
 # to it come from whoever posted them: a harness running as root runs them as
