@@ -18,6 +18,7 @@ import { InputError } from '../lib/errors.ts';
 import { treeSource } from '../recipes/kernel-source.ts';
 import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
 import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, defineCommand } from './command.ts';
+import { closingLine } from '../judge/verdict.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
@@ -87,7 +88,7 @@ ${TRAFFIC_HELP}
       process.argv.slice(1),
       stderrProgress,
     );
-    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
+    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n${closingLine(result.runs)}\n`);
     return result.exitCode;
   },
 });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { decodeReport, REPORT_FORMAT, type CampaignReport } from '../report/report-format.ts';
 import { writeCampaignReport } from '../report/write-report.ts';
 import { FieldError } from '../lib/fields.ts';
-import { exitCodeOf } from '../judge/verdict.ts';
+import { closingLine, exitCodeOf } from '../judge/verdict.ts';
 import { canonicalJson } from '../cache/digest.ts';
 import { InputError } from '../lib/errors.ts';
 import { defineCommand } from './command.ts';
@@ -115,7 +115,10 @@ runs, and exits with the code of the whole: 0 good, 1 regression, 125 undecided.
     const merged = await mergeReports(positionals);
     const outDir = resolve(values.output);
     const summary = await writeCampaignReport(outDir, merged);
-    process.stdout.write(`${summary}\n\nmerged ${positionals.length} shards, ${merged.runs.length} runs: ${outDir}\n`);
+    process.stdout.write(
+      `${summary}\n\nmerged ${positionals.length} shards, ${merged.runs.length} runs: ${outDir}\n` +
+        `${closingLine(merged.runs)}\n`,
+    );
     return merged.exitCode;
   },
 });

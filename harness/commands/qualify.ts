@@ -11,6 +11,7 @@ import { runCampaign } from '../campaign/campaign.ts';
 import { groupStats, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../scenarios/run-spec.ts';
+import { closingLine } from '../judge/verdict.ts';
 import {
   artifactDir,
   kernelRequestOf,
@@ -74,7 +75,9 @@ ${KERNEL_OPTIONS_HELP}
       `${g.scenario}${g.control === 'none' ? '' : `+${g.control}`} (${g.pattern}): ` +
       `${g.runs - g.misclassified}/${g.runs} as expected${g.flaky ? ' (FLAKY)' : ''}`;
     const html = join(outDir, 'qualification.html');
-    process.stdout.write(`\n${result.summary}\n\n${stats.map(groupLine).join('\n')}\n\nreport: ${html}\n`);
+    process.stdout.write(
+      `\n${result.summary}\n\n${stats.map(groupLine).join('\n')}\n\nreport: ${html}\n${closingLine(result.runs)}\n`,
+    );
     return result.exitCode;
   },
 });

@@ -10,6 +10,7 @@ import { checkPlan, parseShard, type CampaignRequest } from '../campaign/plan.ts
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
+import { closingLine } from '../judge/verdict.ts';
 import {
   artifactDir,
   kernelRequestOf,
@@ -83,7 +84,7 @@ ${KERNEL_OPTIONS_HELP}
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
     const result = await runCampaign(stack, store.root, request, outDir, process.argv.slice(1), stderrProgress);
-    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n`);
+    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n${closingLine(result.runs)}\n`);
     return result.exitCode;
   },
 });

@@ -55,8 +55,29 @@ export interface JudgedRun {
  */
 export function exitCodeOf(runs: readonly JudgedRun[]): number {
   if (runs.some((r) => r.verdict.kind === 'regression')) return EXIT.regression;
-  if (runs.length === 0 || !runs.some((r) => r.verdict.kind === 'pass')) return EXIT.undecided;
-  if (runs.some((r) => r.verdict.kind === 'invalid')) return EXIT.undecided;
-  if (unprovenOracles(runs).length > 0) return EXIT.undecided;
-  return EXIT.good;
+  return undecidedBecause(runs) === null ? EXIT.good : EXIT.undecided;
+}
+
+/** Why a set of runs without a regression decides nothing (exit 125), in one line; null when it decides. */
+export function undecidedBecause(runs: readonly JudgedRun[]): string | null {
+  if (runs.some((r) => r.verdict.kind === 'regression')) return null;
+  if (!runs.some((r) => r.verdict.kind === 'pass'))
+    return 'no scenario run passed (only controls, or only runs that decided nothing)';
+  const invalid = runs.filter((r) => r.verdict.kind === 'invalid').length;
+  if (invalid > 0) return `${invalid} of ${runs.length} runs decided nothing (INVALID: see each one's reason)`;
+  const unproven = unprovenOracles(runs);
+  if (unproven.length > 0)
+    return (
+      'no detected negative control shows that these oracles can see a hazard, so their silence proves nothing: ' +
+      `${unproven.map((u) => `${u.scenario}: ${u.oracles.join(', ')}`).join('; ')} (run the controls too)`
+    );
+  return null;
+}
+
+/** The last line of a command that judged runs: its exit code and what it means, or why it decides nothing. */
+export function closingLine(runs: readonly JudgedRun[]): string {
+  const regressions = runs.filter((r) => r.verdict.kind === 'regression').length;
+  if (regressions > 0) return `exit ${EXIT.regression}: a reset regression (${regressions} of ${runs.length} runs)`;
+  const why = undecidedBecause(runs);
+  return why === null ? `exit ${EXIT.good}: good` : `exit ${EXIT.undecided}, undecided: ${why}`;
 }

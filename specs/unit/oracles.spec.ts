@@ -7,7 +7,7 @@ import { L1, parseIrqCounts } from '../../harness/machines/l1.ts';
 import type { SshSession } from '../../harness/machines/ssh.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { user2Oracles } from '../../harness/oracles/user2-oracle.ts';
-import { controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/judge/verdict.ts';
+import { closingLine, controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/judge/verdict.ts';
 import { mustFire } from '../../harness/scenarios/proof.ts';
 import { decodeResetProbe } from '../../harness/evidence/agent-reports.ts';
 import type { RunSpec } from '../../harness/scenarios/run-spec.ts';
@@ -242,6 +242,32 @@ describe('verdicts', () => {
       ]),
     ).to.equal(1);
     expect(exitCodeOf([...both('none', 'pass')]), 'a pass that no control backs').to.equal(125);
+  });
+
+  it('ends with one line that says the exit code and, when it decides nothing, why', () => {
+    const pass = { spec: spec('none'), verdict: { kind: 'pass' } } as const;
+    const detected = (p: RunSpec['pattern']) =>
+      ({ spec: spec('device-ignores-reset', p), verdict: { kind: 'detected' } }) as const;
+    expect(
+      closingLine([
+        pass,
+        detected('continuous'),
+        { ...pass, spec: spec('none', 'silent-until-reassigned') },
+        detected('silent-until-reassigned'),
+      ]),
+    ).to.equal('exit 0: good');
+    const unproven = closingLine([pass]);
+    expect(unproven).to.match(/^exit 125, undecided: no detected negative control shows that these oracles can see/);
+    expect(unproven).to.match(/raw-driver: l0-dma-after-release, /);
+    expect(
+      closingLine([pass, { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: 'x' } }]),
+    ).to.equal("exit 125, undecided: 1 of 2 runs decided nothing (INVALID: see each one's reason)");
+    expect(closingLine([{ spec: spec('device-ignores-reset'), verdict: { kind: 'detected' } }])).to.match(
+      /^exit 125, undecided: no scenario run passed/,
+    );
+    expect(closingLine([{ ...pass, verdict: { kind: 'regression', reason: 'r' } }, pass])).to.equal(
+      'exit 1: a reset regression (1 of 2 runs)',
+    );
   });
 
   it(
