@@ -74,7 +74,15 @@ export async function buildL2Initramfs(
       await runStep(
         'packing the L2 initramfs',
         'bash',
-        ['-o', 'pipefail', '-c', `find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > '${archive}'`],
+        // The archive's path is an argument ($1), never part of the script.
+        [
+          '-o',
+          'pipefail',
+          '-c',
+          'find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > "$1"',
+          'pack',
+          archive,
+        ],
         { cwd: staging, log },
       );
     } finally {

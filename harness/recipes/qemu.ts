@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
+import { execa } from 'execa';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { recordBuildTime } from '../cache/build-times.ts';
@@ -115,11 +116,9 @@ async function qemuSourceVersion(apt: AptPrivate): Promise<{ version: string; ds
     dscSha256: /^Checksums-Sha256:\n(?: .+\n)*? ([0-9a-f]{64}) \d+ \S+\.dsc$/m.exec(s)?.[1] ?? '',
   }));
   if (parsed.length === 0) throw new InfrastructureError('apt knows no trixie qemu source package');
-  const versions = (
-    await capture('sh', ['-c', `printf '%s\\n' ${parsed.map((p) => `'${p.version}'`).join(' ')} | sort -V`])
-  )
-    .trim()
-    .split('\n');
+  // Versions from the mirror go to sort(1) on its input, never through a shell.
+  const sorted = await execa('sort', ['-V'], { input: parsed.map((p) => p.version).join('\n') });
+  const versions = sorted.stdout.trim().split('\n');
   const best = parsed.find((p) => p.version === versions[versions.length - 1]) ?? parsed[0]!;
   if (!SUPPORTED_UPSTREAM.test(best.version)) {
     throw new InfrastructureError(
