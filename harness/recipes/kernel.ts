@@ -138,6 +138,77 @@ async function configure(
   }
 }
 
+/** What one kernel build needs besides its output directory. */
+interface KernelBuild {
+  readonly store: CacheStore;
+  readonly recipe: KernelRecipe;
+  readonly workDir: string;
+  /** Who runs the tree's own code; null: the harness itself (it is not root). */
+  readonly as: Credentials | null;
+  readonly onProgress: (line: string) => void;
+}
+
+/** Builds the recipe's kernel in its work tree and puts Image, modules, config, System.map and release in `out`. */
+async function buildInto(out: string, { store, recipe, workDir, as, onProgress }: KernelBuild): Promise<void> {
+  const log = join(out, 'build.log');
+  const from = recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball;
+  onProgress(`building kernel from ${from} (log: ${log})`);
+  if (as !== null) onProgress(`the tree's own code runs as ${BUILD_USER_NAME} (uid ${as.uid}), not root`);
+  const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log, as);
+  const build = join(workDir, 'build');
+  const cold = !existsSync(join(build, '.config'));
+  const started = Date.now();
+  await mkdir(build, { recursive: true });
+  const ccache = await buildDir(join(store.root, 'ccache'), 'ccache', as);
+  const { env, make } = kbuild(ccache, workDir, src, build);
+  if (as !== null) for (const dir of [build, ccache]) await ownTree(dir, as);
+  await configure(recipe.fragments, workDir, src, build, env, make, log, as);
+  onProgress('compiling kernel Image and modules');
+  const jobs = `-j${Math.max(1, availableParallelism())}`;
+  const { discarded } = await buildInProgress(build, () =>
+    runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log, as }),
+  );
+  if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
+  const release = (await capture('make', [...make, '-s', 'kernelrelease'], undefined, as)).trim();
+  await installModules({ env, make }, workDir, join(out, 'modules'), log, as);
+  await keepArtifacts(build, out, release, log);
+  await recordBuildTime(store.root, 'kernel', cold, (Date.now() - started) / 1000);
+}
+
+/** modules_install into `dest`, through the build user's work tree when it builds: it cannot reach the cache. */
+async function installModules(
+  { env, make }: ReturnType<typeof kbuild>,
+  workDir: string,
+  dest: string,
+  log: string,
+  as: Credentials | null,
+): Promise<void> {
+  const modules = as === null ? dest : join(workDir, 'modules-install');
+  if (as !== null) {
+    await rm(modules, { recursive: true, force: true });
+    await ownTree(modules, as);
+  }
+  await runStep(
+    'installing modules',
+    'make',
+    [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${modules}`, 'modules_install'],
+    { env, log, as },
+  );
+  // Without -o/-g: the cache entry (and the L1 image made from it) belongs to the harness.
+  if (as !== null) await runStep('copying the modules', 'rsync', ['-rlpt', `${modules}/`, `${dest}/`], { log });
+}
+
+/** Image (checked), config, System.map and release into the entry. */
+async function keepArtifacts(build: string, out: string, release: string, log: string): Promise<void> {
+  await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
+  // Never cache what would not boot: a truncated or foreign Image fails here, not at every later run.
+  const why = notAnArm64Image(await readFile(join(out, 'Image')));
+  if (why !== null) throw new InfrastructureError(`the kernel build made an Image that ${why}`, '', log);
+  await copyFile(join(build, '.config'), join(out, 'config'));
+  await copyFile(join(build, 'System.map'), join(out, 'System.map'));
+  await writeFile(join(out, 'release'), `${release}\n`);
+}
+
 export async function buildKernel(
   store: CacheStore,
   recipe: KernelRecipe,
@@ -163,51 +234,7 @@ export async function buildKernel(
     withWorkLock(
       workDir,
       (pid) => onProgress(`waiting for the kernel work tree ${workDir}: harness pid ${pid} is using it`),
-      async () => {
-        const log = join(out, 'build.log');
-        const from = recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball;
-        onProgress(`building kernel from ${from} (log: ${log})`);
-        if (as !== null) onProgress(`the tree's own code runs as ${BUILD_USER_NAME} (uid ${as.uid}), not root`);
-        const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log, as);
-        const build = join(workDir, 'build');
-        const cold = !existsSync(join(build, '.config'));
-        const started = Date.now();
-        await mkdir(build, { recursive: true });
-        const ccache = await buildDir(join(store.root, 'ccache'), 'ccache', as);
-        const { env, make } = kbuild(ccache, workDir, src, build);
-        if (as !== null) for (const dir of [build, ccache]) await ownTree(dir, as);
-        await configure(recipe.fragments, workDir, src, build, env, make, log, as);
-        onProgress('compiling kernel Image and modules');
-        const jobs = `-j${Math.max(1, availableParallelism())}`;
-        const { discarded } = await buildInProgress(build, () =>
-          runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log, as }),
-        );
-        if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
-        const release = (await capture('make', [...make, '-s', 'kernelrelease'], undefined, as)).trim();
-        // The build user cannot reach the cache: it installs into its work tree, and the harness copies from there.
-        const modules = as === null ? join(out, 'modules') : join(workDir, 'modules-install');
-        if (as !== null) {
-          await rm(modules, { recursive: true, force: true });
-          await ownTree(modules, as);
-        }
-        await runStep(
-          'installing modules',
-          'make',
-          [...make, 'INSTALL_MOD_STRIP=1', `INSTALL_MOD_PATH=${modules}`, 'modules_install'],
-          { env, log, as },
-        );
-        // Without -o/-g: the cache entry (and the L1 image made from it) belongs to the harness.
-        if (as !== null)
-          await runStep('copying the modules', 'rsync', ['-rlpt', `${modules}/`, `${join(out, 'modules')}/`], { log });
-        await copyFile(join(build, 'arch/arm64/boot/Image'), join(out, 'Image'));
-        // Never cache what would not boot: a truncated or foreign Image fails here, not at every later run.
-        const why = notAnArm64Image(await readFile(join(out, 'Image')));
-        if (why !== null) throw new InfrastructureError(`the kernel build made an Image that ${why}`, '', log);
-        await copyFile(join(build, '.config'), join(out, 'config'));
-        await copyFile(join(build, 'System.map'), join(out, 'System.map'));
-        await writeFile(join(out, 'release'), `${release}\n`);
-        await recordBuildTime(store.root, 'kernel', cold, (Date.now() - started) / 1000);
-      },
+      () => buildInto(out, { store, recipe, workDir, as, onProgress }),
     ),
   );
   const release = (await readFile(join(entry.dir, 'release'), 'utf8')).trim();
