@@ -46,6 +46,8 @@ const EXPECTED = {
 
 export interface SoakCounts {
   readonly faults: Record<string, number>;
+  /** Of the invocations, how many a signal cut short (the others finished before it came). */
+  readonly interrupted: number;
   readonly orphans: number;
   readonly corruptEntries: number;
   readonly wrongVerdicts: number;
@@ -255,6 +257,7 @@ export async function soak(invocations: number, log: (line: string) => void): Pr
       }
     }
   };
+  let interruptions = 0;
   const tally = (outcome: 'ok' | 'wrong' | 'lost') => {
     if (outcome === 'wrong') wrongVerdicts++;
     if (outcome === 'lost') lostReports++;
@@ -270,6 +273,7 @@ export async function soak(invocations: number, log: (line: string) => void): Pr
     clearTimeout(timer);
     const interrupted = result.signal !== undefined || result.exitCode === 130 || result.exitCode === 143;
     if (interrupted) {
+      interruptions++;
       faults[signal] = (faults[signal] ?? 0) + 1;
       // A harness told to stop says so with 128 + the signal; SIGKILL leaves it no say.
       if (signal !== 'SIGKILL' && result.exitCode !== EXIT_ON[signal]) {
@@ -312,7 +316,15 @@ export async function soak(invocations: number, log: (line: string) => void): Pr
   const corrupt = [...okBefore].filter((n) => !okAfter.has(n));
   for (const name of corrupt) problems.push(`cache entry ${name} is corrupt or gone`);
   await rm(dir, { recursive: true, force: true });
-  return { faults, orphans, corruptEntries: corrupt.length, wrongVerdicts, lostReports, problems };
+  return {
+    faults,
+    interrupted: interruptions,
+    orphans,
+    corruptEntries: corrupt.length,
+    wrongVerdicts,
+    lostReports,
+    problems,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -323,7 +335,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const zeros = [counts.orphans, counts.corruptEntries, counts.wrongVerdicts, counts.lostReports];
   const seconds = Math.round((Date.now() - started) / 1000);
   process.stdout.write(
-    `\nsoak: ${n} interrupted-or-whole invocations, then 2 at once and 1 whole, in ${seconds} s\n` +
+    `\nsoak: ${n} invocations (${counts.interrupted} interrupted, ${n - counts.interrupted} finished first), ` +
+      `then 2 at once and 1 whole, in ${seconds} s\n` +
       `faults injected: ${Object.entries(counts.faults)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}\n` +
