@@ -115,21 +115,27 @@ export class SshSession {
         const why = aborted();
         if (why !== null) throw new AbortError(new InfrastructureError(`SSH to L1 abandoned: ${why}`));
         const client = new ssh2.Client();
-        await new Promise<void>((resolve, reject) => {
-          client.once('ready', () => resolve());
-          client.once('error', reject);
-          client.connect({
-            host: '127.0.0.1',
-            port,
-            username: 'root',
-            privateKey: key.privateKey,
-            readyTimeout: 5000,
-            keepaliveInterval: 5000,
-          });
-        });
-        // After the handshake an SSH error (the guest died, the connection dropped) fails the
-        // commands in flight through their channels; it must not become an uncaught exception.
+        // Every error of the client is heard, not just the first: a handshake that timed out reports again when
+        // its connection is lost (seen in the soak as an uncaught "Connection lost before handshake"), and after
+        // the handshake an error (the guest died) fails the commands in flight through their channels.
         client.on('error', () => {});
+        try {
+          await new Promise<void>((resolve, reject) => {
+            client.once('ready', () => resolve());
+            client.once('error', reject);
+            client.connect({
+              host: '127.0.0.1',
+              port,
+              username: 'root',
+              privateKey: key.privateKey,
+              readyTimeout: Math.min(5000, timeoutMs),
+              keepaliveInterval: 5000,
+            });
+          });
+        } catch (error) {
+          client.destroy();
+          throw error;
+        }
         return new SshSession(client, port);
       },
       {
