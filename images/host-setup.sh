@@ -40,7 +40,12 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Labs have their own mirrors: backports come from the one the host's apt
 # already uses for bookworm, never from a mirror written here.
-mirror=$(apt-get indextargets --format '$(SITE) $(RELEASE)' | awk '$2 == "bookworm" { print $1; exit }')
+bookworm_site() {
+	apt-get indextargets --format '$(SITE) $(RELEASE)' | awk '$2 == "bookworm" && !found { print $1; found = 1 }'
+}
+mirror=$(bookworm_site)
+# A brand-new machine has never fetched its lists, and apt knows no target before it has.
+[ -n "$mirror" ] || { apt-get update -q && mirror=$(bookworm_site); }
 if [ -z "$mirror" ]; then
 	echo "host-setup: the host's apt has no bookworm source to take the Debian mirror from;" \
 		"add one to /etc/apt/sources.list.d/" >&2
