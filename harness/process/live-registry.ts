@@ -78,7 +78,14 @@ export class LiveRegistry {
     }
     for (const name of names) {
       const file = join(this.dir, name);
-      const r = parse(readFileSync(file, 'utf8'));
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        // Gone since the listing: its harness ended, or another harness swept it first.
+        continue;
+      }
+      const r = parse(text);
       if (r !== null && stillRunning(r.harness)) continue;
       invocations++;
       for (const leader of r?.groups ?? []) {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveRegistry } from '../../harness/process/live-registry.ts';
@@ -59,6 +59,12 @@ describe('the live registry (what a dead harness left, swept by the next)', () =
     registry.record({ harness: deadHarness, cgroup: null, groups: [{ pid: p.pid!, startTime: 'another-process' }] });
     expect(registry.sweep()).to.deep.equal({ invocations: 1, groups: 0, cgroupProcesses: 0 });
     expect(alive(p)).to.equal(true);
+  });
+
+  it('passes over a record it cannot read (gone since the listing, as when two harnesses sweep at once)', async () => {
+    const registry = new LiveRegistry(dir);
+    await mkdir(join(dir, '4243.json'));
+    expect(registry.sweep()).to.deep.equal({ invocations: 0, groups: 0, cgroupProcesses: 0 });
   });
 
   it('forgets a torn record (a full disk, a crash mid-write) without killing anything', async () => {
