@@ -6,17 +6,21 @@
  * vfio-platform reset it when the driver's files were closed. Everything
  * that could catch the device in the act is in place before the first
  * register read: every IRQ armed, fresh zeroed memory mapped at the old
- * IOVAs. Then it only watches, for --window-ms, and never writes a device
- * register, so that whatever it reports is the device's own doing.
+ * IOVAs. Then it only watches, until SIGUSR1 or for at most --window-ms,
+ * and never writes a device register, so that whatever it reports is the
+ * device's own doing. The harness sends SIGUSR1 once the L0 trace shows
+ * enough frames reaching the device (harness/scenarios/evidence-window.ts).
  *
  * Usage: xgmac-reset-probe --device NAME --iova HEX --window-ms N [--bytes N]
  *
  * The IOVA and the window are the harness's to choose (one definition,
  * harness/scenarios/raw-driver.ts): there are no defaults to drift from it.
  */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -184,12 +188,42 @@ static void on_irq(struct probe *p, struct irq *irq, int fd)
 	}
 }
 
-static void watch_irqs(struct probe *p)
+static volatile sig_atomic_t window_ended;
+
+static void end_window(int sig)
+{
+	(void)sig;
+	window_ended = 1;
+}
+
+/*
+ * SIGUSR1 stays blocked but inside ppoll, so that one sent at any moment
+ * after this (even before the window opens) ends the window at once
+ * instead of slipping in between a check and a wait.
+ */
+static sigset_t catch_window_end(void)
+{
+	struct sigaction sa = { .sa_handler = end_window };
+	sigset_t block, during_wait;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &block, &during_wait))
+		agent_fail("sigprocmask", errno);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		agent_fail("sigaction", errno);
+	sigdelset(&during_wait, SIGUSR1);
+	return during_wait;
+}
+
+static void watch_irqs(struct probe *p, const sigset_t *during_wait)
 {
 	uint64_t deadline = mono_ms() + p->window_ms;
 
-	for (uint64_t now = mono_ms(); now < deadline; now = mono_ms()) {
-		int n = poll(p->fds, p->nirqs, (int)(deadline - now));
+	for (uint64_t now = mono_ms(); now < deadline && !window_ended; now = mono_ms()) {
+		uint64_t left = deadline - now;
+		struct timespec ts = { .tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000 };
+		int n = ppoll(p->fds, p->nirqs, &ts, during_wait);
 
 		if (n < 0 && errno != EINTR)
 			agent_fail("poll", errno);
@@ -241,15 +275,17 @@ int main(int argc, char **argv)
 {
 	struct probe p = { .iova = NOT_GIVEN, .window_ms = NOT_GIVEN };
 	unsigned long long irq_total = 0;
+	sigset_t during_wait;
 	size_t changed;
 
 	parse_args(&p, argc, argv);
+	during_wait = catch_window_end();
 	vfio_platform_open(&p.vfio, p.device);
 	vfio_platform_map_regs(&p.vfio, XGMAC_DMA_CUR_RX_DESC + 4, &p.regs);
 	arm_irqs(&p);
 	map_dma(&p);
 	report_registers(&p);
-	watch_irqs(&p);
+	watch_irqs(&p, &during_wait);
 	changed = report_memory(&p);
 	for (unsigned int i = 0; i < p.nirqs; i++)
 		irq_total += p.irqs[i].count;

@@ -115,6 +115,12 @@ export class RemoteAgent {
     return [...this.events.slice(-lines).map((e) => JSON.stringify(e)), ...this.otherOutput.slice(-lines)].join('\n');
   }
 
+  /** Sends `signal` to the agent in L1 and goes on: one that has exited meanwhile is no error. */
+  async signal(signal: 'USR1'): Promise<void> {
+    if (this.pid === undefined) throw new Error(`${this.name} has no pid`);
+    await this.ssh.exec(`kill -${signal} ${this.pid} 2>/dev/null || true`, 10_000);
+  }
+
   /**
    * Sends `signal` to the agent in L1 (a real kill(2) there); resolves once
    * the agent is gone, with L1's boot clock (/proc/uptime, s) read right

@@ -39,11 +39,13 @@ import type { Progress } from '../lib/progress.ts';
 import { setupOf, type Setup } from './controls.ts';
 import { runId, type KillSignal, type RunSpec } from './run-spec.ts';
 import { PhaseTimeout, Timeline } from './timeline.ts';
+import { keepWindowOpen, WINDOW_RULES, type WindowEnd, type WindowName } from './evidence-window.ts';
+import { TraceFollower } from '../trace/trace-follower.ts';
 
 export const CYCLE_TIMING = {
   framesPerSecond: 200,
-  /** After user #1 is gone, this long passes before user #2 arrives. */
-  quietMs: 3000,
+  /** After user #1 is gone, the quiet window passes before user #2 arrives: WINDOW_RULES.quiet. */
+  windows: WINDOW_RULES,
   /** silent-until-reassigned: frames stop this long before the kill, so that none is in flight at the release. */
   silenceBeforeKillMs: 300,
   /**
@@ -109,6 +111,8 @@ export interface User2Hooks {
   sampleIrqCount(): Promise<number | null>;
   /** User #2 is ready to see stale DMA (its memory is mapped): frames flow again in the silent pattern. */
   resumeTraffic(): void;
+  /** Resolves once the evidence since `openedAt` (wall clock, ms) suffices to end user #2's window. */
+  keepWindowOpen(openedAt: number): Promise<WindowEnd>;
 }
 
 export interface User2Run {
@@ -197,6 +201,8 @@ interface CycleState {
   phase: string;
   session: L1Session | undefined;
   l1: L1 | undefined;
+  /** The L0 trace as QEMU writes it, read to size the windows. */
+  trace: TraceFollower | undefined;
   env: CycleEnv | undefined;
   consoleFromBind: number | null;
   bind: BindOutcome | null;
@@ -258,6 +264,7 @@ const STEPS: readonly Step[] = [
         signal,
       );
       s.l1 = new L1(s.session.ssh);
+      s.trace = await TraceFollower.open(join(ctx.dir, EVIDENCE_FILES.trace));
       const { dir, progress } = ctx;
       s.env = {
         ssh: s.session.ssh,
@@ -331,10 +338,12 @@ const STEPS: readonly Step[] = [
   },
   {
     name: 'quiet',
-    timeoutMs: CYCLE_TIMING.quietMs + 15_000,
+    timeoutMs: WINDOW_RULES.quiet.maxMs + 15_000,
     async run(s) {
+      const openedAt = started(s.timeline.marks['user1-exit'], 'the end of user #1');
       s.irqAtRelease = await started(s.l1, 'boot').irqCount(XGMAC_PROFILE.hwirqs(INSTANCE));
-      await sleep(CYCLE_TIMING.quietMs);
+      await windowOf(s, 'quiet', openedAt, s.ctx.spec.pattern === 'continuous');
+      s.timeline.mark('quiet-end');
       return 'next';
     },
   },
@@ -350,7 +359,16 @@ const STEPS: readonly Step[] = [
         s.timeline.mark('traffic-resumed');
       };
       const sampleIrqCount = () => l1.irqCount(XGMAC_PROFILE.hwirqs(INSTANCE));
-      const u2 = await s.users.runUser2(started(s.env, 'boot'), { sampleIrqCount, resumeTraffic });
+      const keepOpen = async (openedAt: number) => {
+        const end = await windowOf(s, 'user2', openedAt, true);
+        s.timeline.mark('user2-window-end');
+        return end;
+      };
+      const u2 = await s.users.runUser2(started(s.env, 'boot'), {
+        sampleIrqCount,
+        resumeTraffic,
+        keepWindowOpen: keepOpen,
+      });
       s.timeline.mark('user2-done');
       s.source.stop();
       s.user2 = u2.events;
@@ -369,6 +387,18 @@ const STEPS: readonly Step[] = [
     },
   },
 ];
+
+/** Keeps window `name` open from `openedAt` as its rule says; the note says how it ended. */
+async function windowOf(s: CycleState, name: WindowName, openedAt: number, framesFlow: boolean): Promise<WindowEnd> {
+  const rule = WINDOW_RULES[name];
+  const end = await keepWindowOpen(rule, started(s.trace, 'boot'), INSTANCE, openedAt, framesFlow);
+  const why =
+    end.endedBy === 'evidence'
+      ? `its ${framesFlow ? `${rule.frames} frames and ` : ''}${rule.floorMs} ms floor reached`
+      : `its ${rule.maxMs} ms bound reached without the evidence`;
+  s.notes.push(`${name} window: ${end.ms} ms, ${end.frames} frames to the device (${why})`);
+  return end;
+}
 
 /** Runs the steps in order, racing each (from the bind on) against a kernel crash on L1's console. */
 async function runSteps(s: CycleState): Promise<void> {
@@ -406,6 +436,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     phase: 'boot',
     session: undefined,
     l1: undefined,
+    trace: undefined,
     env: undefined,
     consoleFromBind: null,
     bind: null,
@@ -431,6 +462,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     // Frames keep coming while the console settles: the L0 trace shows what the device does meanwhile.
     if (state.session !== undefined && failure !== null) await sleep(CRASH_SETTLE_MS);
     state.source.close();
+    await state.trace?.close();
     if (state.session !== undefined) {
       if (state.consoleFromBind !== null) {
         const console = state.session.machine.console.contents.slice(state.consoleFromBind);

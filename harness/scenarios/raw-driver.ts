@@ -10,7 +10,7 @@ import { RemoteAgent } from '../machines/remote-process.ts';
 import { L1_PATHS } from '../recipes/l1-image.ts';
 import { FRAME_HEADER_LEN, verifyPayload } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
-import { sleep } from '../lib/time.ts';
+import { WINDOW_RULES } from './evidence-window.ts';
 import {
   awaitOpened,
   runCycle,
@@ -26,8 +26,6 @@ import {
 export const RAW_DRIVER_TIMING = {
   /** User #1 must have received this many frames, with IRQs, before the kill. */
   liveFrames: 50,
-  /** How long user #2 watches the device without enabling anything. */
-  probeWindowMs: 2000,
 } as const;
 
 const IOVA = 0x10000000;
@@ -70,18 +68,21 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
     'user #2 (xgmac-reset-probe)',
     env.ssh,
     `${L1_PATHS.agents}/xgmac-reset-probe --device ${env.device} --iova 0x${IOVA.toString(16)} ` +
-      `--window-ms ${RAW_DRIVER_TIMING.probeWindowMs}`,
+      `--window-ms ${WINDOW_RULES.user2.maxMs}`,
     join(env.dir, 'user2.jsonl'),
   );
   await awaitOpened(probe, 'user #2');
   await probe.waitForEvent('irqs-armed', 15_000);
   env.timeline.mark('user2-armed');
   await probe.waitForEvent('dma-mapped', 15_000);
+  // The window opens once fresh memory is mapped at the old IOVAs: from then on a stale DMA write shows there.
+  const openedAt = env.timeline.mark('user2-mapped');
   hooks.resumeTraffic();
   await probe.waitForEvent('registers', 15_000);
-  await sleep(RAW_DRIVER_TIMING.probeWindowMs / 2);
+  await hooks.keepWindowOpen(openedAt);
   const during = await hooks.sampleIrqCount();
-  await probe.waitForEvent('done', RAW_DRIVER_TIMING.probeWindowMs + 15_000);
+  await probe.signal('USR1');
+  await probe.waitForEvent('done', WINDOW_RULES.user2.maxMs + 15_000);
   await probe.waitUntil(() => probe.exited, 10_000, 'exit');
   return { events: probe.events, irqCountDuring: during };
 }
