@@ -2,7 +2,9 @@
 /**
  * A set of runs (scenarios, then negative controls, repeated) on one built
  * stack, each in a directory of its own, with report.json, junit.xml and a
- * summary table for the whole set.
+ * summary table for the whole set. Up to `jobs` runs go at once, each with
+ * its own L1, ports, sockets, frame source and directory; the report keeps
+ * the plan's order whatever order they finish in.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +30,22 @@ export interface CampaignResult {
   readonly provenance: Provenance;
 }
 
+/** Calls `work` for 0..count-1, at most `jobs` at a time; the results in index order. */
+async function inParallel<T>(count: number, jobs: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await work(i);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(jobs, count) }, worker));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return results;
+}
+
 export async function runCampaign(
   stack: Stack,
   cacheRoot: string,
@@ -35,27 +53,31 @@ export async function runCampaign(
   outDir: string,
   argv: readonly string[],
   progress: Progress,
+  jobs = 1,
 ): Promise<CampaignResult> {
   await mkdir(outDir, { recursive: true });
   const sshKey = await harnessKey(cacheRoot);
-  const runs: RunResult[] = [];
   const specs = checkPlan(request);
   const provenance = await provenanceOf(stack, argv);
-  for (const [i, spec] of specs.entries()) {
+  const runOne = async (i: number): Promise<RunResult> => {
+    const spec = specs[i]!;
     const dir = join(outDir, runId(spec));
     await mkdir(dir, { recursive: true });
+    // Side by side, a run's lines say which run they are.
+    const own: Progress = jobs === 1 ? progress : (line) => progress(`[${i + 1}/${specs.length}] ${line}`);
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}`);
-    const result = await (spec.scenario === 'vm' ? runVm : runRawDriver)({ stack, sshKey, dir, spec, progress });
+    const result = await (spec.scenario === 'vm' ? runVm : runRawDriver)({ stack, sshKey, dir, spec, progress: own });
     await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     const reason = 'reason' in result.verdict ? ` (${result.verdict.reason})` : '';
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${reason}`);
-    runs.push(result);
-  }
+    return result;
+  };
+  const runs = await inParallel(specs.length, jobs, runOne);
   const report: CampaignReport = {
     format: REPORT_FORMAT,
     created: new Date().toISOString(),
     request: { ...request },
-    timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING },
+    timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING, jobs },
     provenance,
     exitCode: exitCodeOf(runs),
     runs: runs.map(runRecordOf),

@@ -8,6 +8,8 @@ import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
+import { defaultJobs, jobsOption } from '../campaign/jobs.ts';
+import { L1_SIZE } from '../machines/l1-host.ts';
 import { groupStats, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../scenarios/run-spec.ts';
@@ -25,6 +27,7 @@ const OPTIONS = {
   ...KERNEL_OPTIONS,
   repeat: { type: 'string' },
   seed: { type: 'string' },
+  jobs: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const scenarios = SCENARIOS.join(', ');
@@ -42,11 +45,14 @@ report.json and junit.xml. Exit 0 qualified, 1 regression, 125 undecided.
 
   --repeat N          repetitions (default 5)
   --seed S            as for 'run'
+  --jobs N            runs at once, each with its own L1 (default: as many as the host's cores
+                      and memory hold, one per ${L1_SIZE.cpus} cores and ${L1_SIZE.memoryMiB} MiB: ${defaultJobs()} here)
 ${KERNEL_OPTIONS_HELP}
 `,
   options: OPTIONS,
   async run({ values }) {
     const repeat = repeatOption(values.repeat, 5);
+    const jobs = jobsOption(values.jobs);
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
     const kernel = await kernelRequestOf(values);
@@ -61,6 +67,7 @@ ${KERNEL_OPTIONS_HELP}
       outDir,
       process.argv.slice(1),
       stderrProgress,
+      jobs,
     );
     const stats = groupStats(result.runs);
     await writeFile(

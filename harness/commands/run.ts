@@ -6,6 +6,8 @@ import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
+import { defaultJobs, jobsOption } from '../campaign/jobs.ts';
+import { L1_SIZE } from '../machines/l1-host.ts';
 import { checkPlan, parseShard, type CampaignRequest } from '../campaign/plan.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
@@ -31,6 +33,7 @@ const OPTIONS = {
   signal: { type: 'string' },
   repeat: { type: 'string' },
   seed: { type: 'string' },
+  jobs: { type: 'string' },
   shard: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -46,6 +49,8 @@ ${TRAFFIC_HELP}
   --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
   --repeat N          repetitions of every scenario and control (default 1)
   --seed S            keys the frame payloads; a report's seed replays its run (default: random)
+  --jobs N            runs at once, each with its own L1 (default: as many as the host's cores
+                      and memory hold, one per ${L1_SIZE.cpus} cores and ${L1_SIZE.memoryMiB} MiB: ${defaultJobs()} here)
   --shard K/N         run only the K-th of N slices of the plan, each a scenario with all its
                       controls (CI matrices; give every shard the same --seed, then 'vfio-reset merge')
 ${KERNEL_OPTIONS_HELP}
@@ -61,6 +66,7 @@ ${KERNEL_OPTIONS_HELP}
     if (!(KILL_SIGNALS as readonly string[]).includes(signal))
       throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
     const repeat = repeatOption(values.repeat, 1);
+    const jobs = jobsOption(values.jobs);
     const seed = values.seed ?? randomBytes(8).toString('hex');
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     if (shard === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
@@ -83,7 +89,7 @@ ${KERNEL_OPTIONS_HELP}
     const outDir = await artifactDir(values.output, 'run');
     stderrProgress(`artifacts: ${outDir}`);
     const stack = await buildStack(store, { kernel, qemu: values.qemu }, stderrProgress);
-    const result = await runCampaign(stack, store.root, request, outDir, process.argv.slice(1), stderrProgress);
+    const result = await runCampaign(stack, store.root, request, outDir, process.argv.slice(1), stderrProgress, jobs);
     process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n${closingLine(result.runs)}\n`);
     return result.exitCode;
   },

@@ -1,9 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** A TCP port on the loopback that nothing listens on right now, for QEMU's hostfwd. */
+/**
+ * Loopback ports that nothing uses right now, for QEMU's hostfwd and the
+ * XGMACs' socket netdevs. The kernel may hand a port just closed out
+ * again: with runs side by side, a port is never handed out twice by one
+ * harness (there are tens of thousands; a campaign uses a few per run).
+ */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 
+const handedOut = { tcp: new Set<number>(), udp: new Set<number>() };
+
+async function unique(kind: 'tcp' | 'udp', pick: () => Promise<number>): Promise<number> {
+  for (;;) {
+    const port = await pick();
+    if (!handedOut[kind].has(port)) {
+      handedOut[kind].add(port);
+      return port;
+    }
+  }
+}
+
 export function freeLoopbackPort(): Promise<number> {
+  return unique('tcp', anyTcpPort);
+}
+
+export function freeLoopbackUdpPort(): Promise<number> {
+  return unique('udp', anyUdpPort);
+}
+
+function anyTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -16,8 +41,7 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** A UDP port on the loopback that nothing is bound to right now, for an XGMAC's socket netdev. */
-export function freeLoopbackUdpPort(): Promise<number> {
+function anyUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
     socket.once('error', reject);

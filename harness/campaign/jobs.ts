@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * How many runs go at once: each L1 is budgeted its vCPUs (a TCG vCPU is a
+ * busy host thread) and its RAM, with room left for the host, so that runs
+ * side by side do not slow each other into timeouts.
+ */
+import { availableParallelism, totalmem } from 'node:os';
+import { L1_SIZE } from '../machines/l1-host.ts';
+import { InputError } from '../lib/errors.ts';
+
+export interface HostSize {
+  readonly cpus: number;
+  readonly memoryMiB: number;
+}
+
+/** Kept for the host itself: the harness, the page cache of the images, the builds' tools. */
+const HOST_RESERVE_MIB = 2048;
+/** More than this many L1s at once is outside what the harness was tried with. */
+export const MAX_JOBS = 32;
+
+export function thisHost(): HostSize {
+  return { cpus: availableParallelism(), memoryMiB: Math.floor(totalmem() / 2 ** 20) };
+}
+
+/** As many L1s as the host's cores and memory hold, at least one. */
+export function defaultJobs(host: HostSize = thisHost()): number {
+  const byCpu = Math.floor(host.cpus / L1_SIZE.cpus);
+  const byMemory = Math.floor((host.memoryMiB - HOST_RESERVE_MIB) / L1_SIZE.memoryMiB);
+  return Math.max(1, Math.min(byCpu, byMemory, MAX_JOBS));
+}
+
+export function jobsOption(raw: string | undefined, host: HostSize = thisHost()): number {
+  if (raw === undefined) return defaultJobs(host);
+  const jobs = Number(raw);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS)
+    throw new InputError(
+      `--jobs ${raw} must be a whole number from 1 to ${MAX_JOBS} (default here: ${defaultJobs(host)}, ` +
+        `one per ${L1_SIZE.cpus} cores and ${L1_SIZE.memoryMiB} MiB)`,
+    );
+  return jobs;
+}
