@@ -25,17 +25,19 @@ export interface DebianBase {
   readonly buildSeconds: number;
 }
 
-/** The bookworm (not backports) candidate version of each arm64 package. */
+/** The bookworm (not backports) candidate version of each arm64 package (one apt-cache call: each loads the cache). */
 async function bookwormVersions(packages: readonly string[]): Promise<Record<string, string>> {
+  const lines = (await capture('apt-cache', ['madison', ...packages.map((name) => `${name}:arm64`)])).split('\n');
   const out: Record<string, string> = {};
   for (const name of packages) {
-    const versions = await capture('apt-cache', ['madison', `${name}:arm64`]);
-    const line = versions
-      .split('\n')
-      .find(
-        (l) =>
-          / bookworm\/main arm64 Packages/.test(l) || / bookworm-updates\/main/.test(l) || /bookworm-security/.test(l),
-      );
+    const line = lines.find(
+      (l) =>
+        l
+          .split('|')[0]
+          ?.trim()
+          .replace(/:arm64$/, '') === name &&
+        (/ bookworm\/main arm64 Packages/.test(l) || / bookworm-updates\/main/.test(l) || /bookworm-security/.test(l)),
+    );
     const version = line?.split('|')[1]?.trim();
     if (version === undefined) {
       throw new InfrastructureError(
