@@ -28,11 +28,16 @@ export const QEMU_PATCH_DIR = join(repoRoot, 'images', 'qemu', 'patches');
 const SUPPORTED_UPSTREAM = /^1:10\.0\.\d+\+ds-/;
 const LIST_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
+/** The project's devices configuration, copied into the source as configs/devices/aarch64-softmmu/vfio-reset.mak. */
+export const QEMU_DEVICES_MAK = join(repoRoot, 'images', 'qemu', 'devices', 'aarch64-softmmu.mak');
+const DEVICES_NAME = 'vfio-reset';
+
 export const QEMU_CONFIGURE_FLAGS = [
   '--target-list=aarch64-softmmu',
   '--without-default-features',
-  // Only the virt (and sbsa-ref) boards: the 32-bit boards would triple the build.
-  '--with-devices-aarch64=minimal',
+  // Without it every board whose Kconfig says "default y" is built whatever the devices file says (1,555 objects).
+  '--without-default-devices',
+  `--with-devices-aarch64=${DEVICES_NAME}`,
   '--enable-tcg',
   '--enable-fdt=system',
   '--enable-slirp',
@@ -198,7 +203,11 @@ async function patchedSource(
 async function compiled(src: string, build: string, log: string, progress: Progress): Promise<void> {
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
   const configureStamp = join(build, 'vfio-reset-configure.stamp');
-  const flagsDigest = sha256(QEMU_CONFIGURE_FLAGS.join(' '));
+  const devices = await readFile(QEMU_DEVICES_MAK, 'utf8');
+  // Rewritten only when it differs (restoring the pristine source removes it): a new mtime would make meson run again.
+  const inSource = join(src, 'configs', 'devices', 'aarch64-softmmu', `${DEVICES_NAME}.mak`);
+  if ((await readFile(inSource, 'utf8').catch(() => '')) !== devices) await writeFile(inSource, devices);
+  const flagsDigest = sha256(`${QEMU_CONFIGURE_FLAGS.join(' ')}\n${devices}`);
   if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
     await rm(build, { recursive: true, force: true });
     await mkdir(build, { recursive: true });
@@ -223,6 +232,7 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
     source: { package: 'qemu', suite: 'trixie', version, dscSha256 },
     patches: patchDigests,
     configure: QEMU_CONFIGURE_FLAGS,
+    devices: await fileDigests(repoRoot, [QEMU_DEVICES_MAK]),
     recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/qemu.ts')]),
   };
   const entry = await store.obtain('qemu', inputs, (out) =>
