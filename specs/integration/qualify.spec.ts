@@ -1,30 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset qualify` for real, one repetition: the vendor's report is written, complete and readable. */
 import { expect } from 'chai';
-import { execa } from 'execa';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from '../../harness/lib/paths.ts';
-import { defaultStack } from './stack-fixture.ts';
-
-const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
+import { qualifiedCampaign } from './qualified-campaign.ts';
 
 describe('vfio-reset qualify (integration)', function () {
   this.timeout(30 * 60 * 1000);
 
-  before(async () => {
-    await defaultStack();
-  });
-
   it(
     'runs every scenario and control, exits 0, ' + 'and writes qualification.html/json, report.json and junit.xml',
     async () => {
-      const output = await mkdtemp(join(tmpdir(), 'vfio-reset-qualify-'));
-      const r = await execa('node', [CLI, 'qualify', '--repeat', '1', '--output', output], {
-        reject: false,
-        stderr: 'inherit',
-      });
+      const { outDir: output, ...r } = await qualifiedCampaign();
       expect(r.exitCode, r.stdout).to.equal(0);
       expect(r.stdout).to.match(/raw-driver \(continuous\): 1\/1 as expected/);
       expect(r.stdout).to.match(/vm\+device-ignores-reset \(silent-until-reassigned\): 1\/1 as expected/);

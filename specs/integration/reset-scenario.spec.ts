@@ -5,41 +5,24 @@
  * handler removed; a device that ignores the reset) are detected by every
  * oracle that must see the hazard there, stale DMA into the next user's
  * memory included. Artifacts of every run are kept in the run directory.
+ * The runs are those of the shared `qualify --repeat 1` (qualified-campaign.ts).
  */
 import { expect } from 'chai';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultStack, store } from './stack-fixture.ts';
-import { runCampaign, type CampaignResult } from '../../harness/campaign/campaign.ts';
+import { qualifiedCampaign, type QualifiedCampaign } from './qualified-campaign.ts';
 import { mustFire } from '../../harness/scenarios/proof.ts';
 import { TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
-import { stderrProgress } from '../../harness/lib/progress.ts';
 import { QEMU_PATCH_DIR } from '../../harness/recipes/qemu.ts';
 
 describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (integration)', function () {
   this.timeout(30 * 60 * 1000);
   let outDir: string;
-  let result: CampaignResult;
+  let result: QualifiedCampaign;
 
   before(async () => {
-    outDir = await mkdtemp(join(tmpdir(), 'vfio-reset-scenario-'));
-    result = await runCampaign(
-      await defaultStack(),
-      store.root,
-      {
-        scenarios: ['raw-driver', 'vm'],
-        controls: ['kernel-no-reset', 'device-ignores-reset'],
-        patterns: TRAFFIC_PATTERNS,
-        signal: 'KILL',
-        repeat: 1,
-        seed: `spec-${Date.now()}`,
-      },
-      outDir,
-      ['spec'],
-      stderrProgress,
-    );
-    process.stderr.write(`${result.summary}\n`);
+    result = await qualifiedCampaign();
+    outDir = result.outDir;
   });
 
   const run = (scenario: string, control: string, pattern = 'continuous') =>
