@@ -13,6 +13,7 @@ import { runVm } from '../scenarios/vm.ts';
 import type { RunResult } from '../scenarios/cycle.ts';
 import { runId } from '../scenarios/run-spec.ts';
 import { checkPlan, type CampaignRequest } from './plan.ts';
+import { inParallel } from './jobs.ts';
 import { RAW_DRIVER_TIMING } from '../scenarios/raw-driver.ts';
 import { CYCLE_TIMING } from '../scenarios/cycle.ts';
 import { provenanceOf, type Provenance } from '../report/provenance.ts';
@@ -28,22 +29,6 @@ export interface CampaignResult {
   readonly exitCode: number;
   readonly summary: string;
   readonly provenance: Provenance;
-}
-
-/** Calls `work` for 0..count-1, at most `jobs` at a time; the results in index order. */
-async function inParallel<T>(count: number, jobs: number, work: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await work(i);
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(jobs, count) }, worker));
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  return results;
 }
 
 export async function runCampaign(

@@ -39,3 +39,19 @@ export function jobsOption(raw: string | undefined, host: HostSize = thisHost())
     );
   return jobs;
 }
+
+/** Calls `work` for 0..count-1, at most `jobs` at a time; the results in index order. */
+export async function inParallel<T>(count: number, jobs: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await work(i);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(jobs, count) }, worker));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return results;
+}

@@ -8,8 +8,7 @@ import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
-import { defaultJobs, jobsOption } from '../campaign/jobs.ts';
-import { L1_SIZE } from '../machines/l1-host.ts';
+import { jobsOption } from '../campaign/jobs.ts';
 import { groupStats, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../scenarios/run-spec.ts';
@@ -21,6 +20,7 @@ import {
   KERNEL_OPTIONS,
   KERNEL_OPTIONS_HELP,
   defineCommand,
+  JOBS_HELP,
 } from './command.ts';
 
 const OPTIONS = {
@@ -45,9 +45,7 @@ report.json and junit.xml. Exit 0 qualified, 1 regression, 125 undecided.
 
   --repeat N          repetitions (default 5)
   --seed S            as for 'run'
-  --jobs N            runs at once, each with its own L1 (default: as many as the host's cores
-                      and memory hold, one per ${L1_SIZE.cpus} cores and ${L1_SIZE.memoryMiB} MiB: ${defaultJobs()} here)
-${KERNEL_OPTIONS_HELP}
+${JOBS_HELP}${KERNEL_OPTIONS_HELP}
 `,
   options: OPTIONS,
   async run({ values }) {

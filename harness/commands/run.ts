@@ -6,8 +6,7 @@ import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
-import { defaultJobs, jobsOption } from '../campaign/jobs.ts';
-import { L1_SIZE } from '../machines/l1-host.ts';
+import { jobsOption } from '../campaign/jobs.ts';
 import { checkPlan, parseShard, type CampaignRequest } from '../campaign/plan.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
@@ -23,6 +22,7 @@ import {
   TRAFFIC_HELP,
   trafficOption,
   defineCommand,
+  JOBS_HELP,
 } from './command.ts';
 
 const OPTIONS = {
@@ -49,9 +49,7 @@ ${TRAFFIC_HELP}
   --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
   --repeat N          repetitions of every scenario and control (default 1)
   --seed S            keys the frame payloads; a report's seed replays its run (default: random)
-  --jobs N            runs at once, each with its own L1 (default: as many as the host's cores
-                      and memory hold, one per ${L1_SIZE.cpus} cores and ${L1_SIZE.memoryMiB} MiB: ${defaultJobs()} here)
-  --shard K/N         run only the K-th of N slices of the plan, each a scenario with all its
+${JOBS_HELP}  --shard K/N         run only the K-th of N slices of the plan, each a scenario with all its
                       controls (CI matrices; give every shard the same --seed, then 'vfio-reset merge')
 ${KERNEL_OPTIONS_HELP}
 `,

@@ -2,9 +2,12 @@
 /**
  * `npm run bench`: where the time goes. The harness's smoke phases next to
  * the raw floor measured in the same run (L0 -> L1 -> L2 -> off with no
- * harness logic: L1's init starts the L2 guest itself), as ratios; the
- * phases of one raw-driver cycle; the cold build times recorded in the
- * cache and the warm (all cached) build time measured now.
+ * harness logic: L1's init starts the L2 guest itself), as ratios; each
+ * scenario's cycle against the sum of its irreducible parts (boot, bind,
+ * user #1's bring-up, the evidence windows, VM #2's boot); runs per minute
+ * at 1 and 2 jobs and the default, and what the job model predicts for a
+ * 16-core runner; warm npm test per layer (as the last npm test measured
+ * it); the cold set-up in its parts, from the cache's manifests.
  */
 import { shortSocketPath } from '../../harness/machines/socket-path.ts';
 import { mkdtemp } from 'node:fs/promises';
@@ -23,6 +26,10 @@ import { freeLoopbackPort } from '../../harness/machines/free-port.ts';
 import { runCampaign } from '../../harness/campaign/campaign.ts';
 import { killAllGroups } from '../../harness/process/process-groups.ts';
 import { readBuildTimes } from '../../harness/cache/build-times.ts';
+import { availableParallelism } from 'node:os';
+import { CONTROLS, TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
+import { defaultJobs } from '../../harness/campaign/jobs.ts';
+import { readSpecTimes } from './spec-times.ts';
 
 const quiet = () => {};
 const s = (ms: number) => Math.round(ms / 10) / 100;
@@ -78,6 +85,59 @@ const campaign = await runCampaign(
   quiet,
 );
 
+/** Runs per minute of the six raw-driver runs (both patterns, every control) at `jobs` at once. */
+async function throughput(jobs: number): Promise<{ jobs: number; runsPerMinute: number; seconds: number }> {
+  const started = Date.now();
+  const result = await runCampaign(
+    stack,
+    store.root,
+    {
+      scenarios: ['raw-driver'],
+      controls: CONTROLS,
+      patterns: TRAFFIC_PATTERNS,
+      signal: 'KILL',
+      repeat: 1,
+      seed: 'bench',
+    },
+    await mkdtemp(join(tmpdir(), `vfio-reset-bench-jobs${jobs}-`)),
+    ['bench'],
+    quiet,
+    jobs,
+  );
+  const seconds = (Date.now() - started) / 1000;
+  return { jobs, runsPerMinute: (result.runs.length * 60) / seconds, seconds };
+}
+const jobCounts = [...new Set([1, 2, defaultJobs()])].sort((a, b) => a - b);
+const rates: Awaited<ReturnType<typeof throughput>>[] = [];
+for (const jobs of jobCounts) rates.push(await throughput(jobs));
+
+/** What a cycle cannot do without: the boot, the bind, user #1's bring-up, the evidence windows, VM #2's boot. */
+function irreducible(r: (typeof campaign.runs)[number]): number {
+  const phase = (name: string) => r.phases.find((p) => p.name === name)?.seconds ?? 0;
+  const t = r.timeline;
+  const user2 =
+    r.spec.scenario === 'vm' ? phase('user2') : ((t['user2-window-end'] ?? 0) - (t['user2-mapped'] ?? 0)) / 1000;
+  return phase('boot') + phase('bind') + phase('user1-live') + phase('quiet') + user2;
+}
+
+/** Build seconds of each cached part of the stack, as its manifest recorded them when it was built. */
+async function builtIn(kind: string, key: string): Promise<string> {
+  const found = await store.verify(store.entryDir(kind, key));
+  return 'manifest' in found ? `${found.manifest.buildSeconds.toFixed(0)} s` : 'unknown';
+}
+const qemuKey = stack.qemu.origin.kind === 'built' ? stack.qemu.origin.key : null;
+const setupParts: Array<[string, string]> = [
+  ['qemu', qemuKey === null ? 'given (--qemu)' : await builtIn('qemu', qemuKey)],
+  ['kernel', await builtIn('kernel', stack.kernel.key)],
+  ['debian-base', await builtIn('debian-base', stack.base.key)],
+  ['agents', await builtIn('agents', stack.agents.key)],
+  ['l2-initramfs', await builtIn('l2-initramfs', stack.l2.key)],
+  ['l1-image', await builtIn('l1-image', stack.l1Image.key)],
+];
+const specTimes = await readSpecTimes(store.root);
+const host16 = { cpus: 16, memoryMiB: 32768 };
+const base1 = rates.find((r) => r.jobs === 1)!.runsPerMinute;
+
 const times = await readBuildTimes(store.root);
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 /** One boot line: the harness's time against the raw floor's, and their ratio. */
@@ -95,6 +155,37 @@ const lines = [
   ...campaign.runs.map(
     (r) => `  ${r.id.padEnd(24)} ${r.seconds.toFixed(1).padStart(5)} s   ${phasesOf(r)}   verdict ${r.verdict.kind}`,
   ),
+  '',
+  'one reset cycle per scenario against its irreducible parts (boot, bind, user #1, windows, VM #2 boot)',
+  ...campaign.runs.map(
+    (r) =>
+      `  ${r.spec.scenario.padEnd(12)} cycle ${r.seconds.toFixed(1)} s   ` +
+      `irreducible ${irreducible(r).toFixed(1)} s   ` +
+      `ratio ${ratio(r.seconds, irreducible(r))}`,
+  ),
+  '',
+  'throughput: six raw-driver runs (every control, both patterns) at each job count; ' +
+    `${availableParallelism()} cores here`,
+  ...rates.map(
+    (r) =>
+      `  jobs ${String(r.jobs).padEnd(3)} ${r.runsPerMinute.toFixed(1).padStart(5)} runs/min   ` +
+      `(${r.seconds.toFixed(0)} s)   ratio to 1 job ${ratio(r.runsPerMinute, base1)}   ` +
+      `model ${Math.min(r.jobs, Math.max(1, Math.floor(availableParallelism() / L1_SIZE.cpus)))}.00`,
+  ),
+  `  model: runs scale with min(jobs, cores / ${L1_SIZE.cpus} vCPUs per L1); a 16-core 32 GiB runner defaults to ` +
+    `${defaultJobs(host16)} jobs: about ${(base1 * defaultJobs(host16)).toFixed(0)} runs/min`,
+  '',
+  'warm npm test per layer (last measured by npm test on this machine)',
+  ...(specTimes === null
+    ? ['  not measured yet: run npm test']
+    : [
+        `  unit ${specTimes.unitSeconds.toFixed(0)} s   integration ${specTimes.integrationSeconds.toFixed(0)} s   ` +
+          `(${specTimes.at.slice(0, 16)})`,
+        ...Object.entries(specTimes.files).map(([f, sec]) => `    ${f.padEnd(32)} ${sec.toFixed(0)} s`),
+      ]),
+  '',
+  'cold set-up in its parts (build seconds recorded in each cache entry)',
+  ...setupParts.map(([kind, t]) => `  ${kind.padEnd(14)} ${t}`),
   '',
   'builds (last measured on this machine; cold: no work tree to start from, though ccache may be warm;',
   '        incremental: the work tree was there; warm: everything from the cache, now)',
