@@ -24,35 +24,11 @@
 /* The bytes that must be present for a payload to be recognised. */
 #define PAYLOAD_RECOGNISED_LEN 24
 /*
- * What payload_scan_stream keeps of a chunk for the next: a whole payload
- * crossing the boundary is seen in one piece.
- */
-#define PAYLOAD_OVERLAP (PAYLOAD_LEN - 1)
-
-/*
  * Calls found (if not NULL) for each payload of run_id under key that starts
  * in buf[0, len) and whose recognised bytes all lie there, in increasing
  * offset order; returns how many there are.
  */
 size_t payload_scan(const uint8_t *buf, size_t len, const uint8_t key[16], uint32_t run_id,
 		    void (*found)(void *ctx, size_t offset, uint32_t seq), void *ctx);
-
-/* Reads len bytes at pos of the stream into dst; returns 0 or an errno value. */
-typedef int (*payload_read_fn)(void *ctx, uint8_t *dst, uint64_t pos, size_t len);
-
-/*
- * Scans [start, start + len) of a stream read chunk bytes at a time into buf,
- * which holds chunk + PAYLOAD_OVERLAP bytes: each chunk is scanned after the
- * last PAYLOAD_OVERLAP bytes of the one before, and each payload is reported
- * once, by the scan in which it starts before the bytes kept for the next.
- * found gets the payload's stream position. Returns 0, EINVAL if chunk is
- * less than PAYLOAD_OVERLAP, or the first error of read, after which it
- * stops; *count is the payloads reported.
- */
-int payload_scan_stream(uint64_t start, uint64_t len, uint8_t *buf, size_t chunk,
-			payload_read_fn read, void *read_ctx,
-			const uint8_t key[16], uint32_t run_id,
-			void (*found)(void *ctx, uint64_t pos, uint32_t seq), void *found_ctx,
-			uint64_t *count);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The search of a machine's RAM, read through /dev/mem, for this run's frame
+ * The search of a machine's RAM, mapped from /dev/mem, for this run's frame
  * payloads: reports the ranges ("ram"), each payload found ("payload", the
  * first few) and what the scan saw ("scan"). Failures are agent_fail()s.
  */

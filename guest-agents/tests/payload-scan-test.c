@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host-side unit test of payload-scan.c: payloads built here, in the layout
- * of harness/traffic/payload.ts, found at any offset and across chunk
- * boundaries, and near misses not found.
+ * of harness/traffic/payload.ts, found at any offset, and near misses not
+ * found.
  */
-#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -106,11 +105,6 @@ static void on_found(void *ctx, size_t offset, uint32_t seq)
 		found.seq[found.n] = seq;
 	}
 	found.n++;
-}
-
-static void on_stream_found(void *ctx, uint64_t pos, uint32_t seq)
-{
-	on_found(ctx, pos, seq);
 }
 
 static size_t scan(const uint8_t *buf, size_t len)
@@ -258,111 +252,6 @@ TEST(empty_and_short_buffers)
 	EXPECT_EQ(0, scan(buf, 0));
 	memcpy(buf, PAYLOAD_MAGIC, PAYLOAD_MAGIC_LEN);
 	EXPECT_EQ(0, scan(buf, PAYLOAD_RECOGNISED_LEN - 1));
-}
-
-/* ---- chunked stream ---- */
-
-#define STREAM_BASE 0x40000000ull
-#define STREAM_LEN 1000
-
-static struct {
-	uint8_t mem[STREAM_LEN];
-	uint64_t next;		/* where the next read must start */
-	unsigned int reads;
-	unsigned int fail_at;	/* read that fails with EIO; 0: none */
-	int bad_read;		/* a read was not the next bytes of the stream */
-} stream;
-
-static uint8_t chunk_buf[STREAM_LEN + PAYLOAD_OVERLAP];
-
-static int stream_read(void *ctx, uint8_t *dst, uint64_t pos, size_t len)
-{
-	(void)ctx;
-	if (++stream.reads == stream.fail_at)
-		return EIO;
-	if (pos != stream.next || pos < STREAM_BASE || pos + len > STREAM_BASE + STREAM_LEN ||
-	    dst < chunk_buf || dst + len > chunk_buf + sizeof(chunk_buf))
-		stream.bad_read = 1;
-	else
-		memcpy(dst, stream.mem + (pos - STREAM_BASE), len);
-	stream.next = pos + len;
-	return 0;
-}
-
-static int scan_stream(size_t chunk, uint64_t *count)
-{
-	stream.next = STREAM_BASE;
-	stream.reads = 0;
-	stream.bad_read = 0;
-	found.n = 0;
-	*count = ~0ull;
-	return payload_scan_stream(STREAM_BASE, STREAM_LEN, chunk_buf, chunk, stream_read, NULL,
-				   key, run_id, on_stream_found, NULL, count);
-}
-
-/* One payload at every offset, with chunk boundaries at every distance before and after it: found once. */
-TEST(stream_payload_anywhere)
-{
-	static const size_t chunks[] = { PAYLOAD_OVERLAP, PAYLOAD_LEN, 200, STREAM_LEN - 1, STREAM_LEN };
-	uint64_t count;
-
-	for (unsigned int c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-		for (size_t at = 0; at + PAYLOAD_RECOGNISED_LEN <= STREAM_LEN; at++) {
-			noise(stream.mem, STREAM_LEN, 7);
-			place(stream.mem, STREAM_LEN, at, (uint32_t)at);
-			EXPECT_EQ(0, scan_stream(chunks[c], &count));
-			EXPECT_EQ(0, stream.bad_read);
-			EXPECT_EQ(1, count);
-			if (!EXPECT_EQ(1, found.n)) {
-				printf("# chunk %zu, payload at %zu\n", chunks[c], at);
-				return;
-			}
-			EXPECT_EQ(STREAM_BASE + at, found.offset[0]);
-			EXPECT_EQ(at, found.seq[0]);
-		}
-	}
-}
-
-/* Payloads back to back, as a ring of frames would be if its headers were stripped. */
-TEST(stream_packed_payloads)
-{
-	uint64_t count;
-	unsigned int n = 0;
-
-	noise(stream.mem, STREAM_LEN, 8);
-	for (size_t at = 5; at + PAYLOAD_RECOGNISED_LEN <= STREAM_LEN; at += PAYLOAD_LEN, n++)
-		place(stream.mem, STREAM_LEN, at, n);
-	EXPECT_EQ(0, scan_stream(200, &count));
-	EXPECT_EQ(n, count);
-	ASSERT_EQ(n, found.n);
-	for (unsigned int i = 0; i < n; i++) {
-		EXPECT_EQ(STREAM_BASE + 5 + i * PAYLOAD_LEN, found.offset[i]);
-		EXPECT_EQ(i, found.seq[i]);
-	}
-}
-
-TEST(stream_read_error_stops)
-{
-	uint64_t count;
-
-	noise(stream.mem, STREAM_LEN, 9);
-	place(stream.mem, STREAM_LEN, 10, 1);
-	place(stream.mem, STREAM_LEN, 600, 2);
-	stream.fail_at = 3;
-	EXPECT_EQ(EIO, scan_stream(200, &count));
-	stream.fail_at = 0;
-	EXPECT_EQ(3, stream.reads);
-	EXPECT_EQ(1, count);
-	EXPECT_EQ(1, found.n);
-}
-
-TEST(stream_chunk_too_small)
-{
-	uint64_t count;
-
-	EXPECT_EQ(EINVAL, scan_stream(PAYLOAD_OVERLAP - 1, &count));
-	EXPECT_EQ(0, stream.reads);
-	EXPECT_EQ(0, count);
 }
 
 TEST_HARNESS_MAIN
