@@ -199,8 +199,11 @@ async function patchedSource(
   await writeFile(patchStamp, wanted);
 }
 
-/** Configures `build` (again only when the flags changed) and compiles qemu-system-aarch64 there. */
-async function compiled(src: string, build: string, log: string, progress: Progress): Promise<void> {
+/**
+ * Configures `build` (again only when the flags changed) and compiles qemu-system-aarch64 there; true if it was
+ * configured afresh, so that everything was compiled (a cold build).
+ */
+async function compiled(src: string, build: string, log: string, progress: Progress): Promise<boolean> {
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
   const configureStamp = join(build, 'vfio-reset-configure.stamp');
   const devices = await readFile(QEMU_DEVICES_MAK, 'utf8');
@@ -208,7 +211,8 @@ async function compiled(src: string, build: string, log: string, progress: Progr
   const inSource = join(src, 'configs', 'devices', 'aarch64-softmmu', `${DEVICES_NAME}.mak`);
   if ((await readFile(inSource, 'utf8').catch(() => '')) !== devices) await writeFile(inSource, devices);
   const flagsDigest = sha256(`${QEMU_CONFIGURE_FLAGS.join(' ')}\n${devices}`);
-  if ((await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest) {
+  const fresh = (await readFile(configureStamp, 'utf8').catch(() => '')) !== flagsDigest;
+  if (fresh) {
     await rm(build, { recursive: true, force: true });
     await mkdir(build, { recursive: true });
     await runStep('configuring QEMU', join(src, 'configure'), [...QEMU_CONFIGURE_FLAGS], { cwd: build, log, env });
@@ -218,6 +222,7 @@ async function compiled(src: string, build: string, log: string, progress: Progr
     runStep('compiling QEMU', 'ninja', ['-C', build, 'qemu-system-aarch64'], { log, env }),
   );
   if (discarded > 0) progress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
+  return fresh;
 }
 
 export async function buildQemu(store: CacheStore, progress: Progress): Promise<QemuArtifact> {
@@ -246,9 +251,8 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
         const src = await pristineSource(versionDir, version, apt, log);
         await patchedSource(versionDir, src, version, patches, patchDigests, log);
         const build = join(versionDir, 'build');
-        const cold = !existsSync(join(build, 'build.ninja'));
         const started = Date.now();
-        await compiled(src, build, log, progress);
+        const cold = await compiled(src, build, log, progress);
         await copyFile(join(build, 'qemu-system-aarch64'), join(out, 'qemu-system-aarch64'));
         // Never cache a binary that does not run.
         const said = await capture(join(out, 'qemu-system-aarch64'), ['--version']).catch(

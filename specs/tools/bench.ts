@@ -144,7 +144,7 @@ const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 const bootLine = (label: string, harness: number, rawFloor: number) =>
   `  ${label}harness ${harness.toFixed(2)} s   floor ${rawFloor.toFixed(2)} s   ratio ${ratio(harness, rawFloor)}`;
 const phasesOf = (r: (typeof campaign.runs)[number]) => r.phases.map((p) => `${p.name} ${p.seconds}`).join(', ');
-const coldKernel = times['kernel']?.cold?.seconds ?? 0;
+const coldKernel = times['kernel']?.cold?.seconds;
 const lines = [
   'boot: harness vs raw floor (same run)',
   bootLine('L0 -> L1 userspace   ', smoke.l1_boot_s, floor.l1_s),
@@ -195,7 +195,7 @@ const lines = [
       b ? `${b.seconds} s (${b.at.slice(0, 10)})` : 'not measured yet';
     return `  ${kind.padEnd(8)} cold ${show(t?.cold)}   incremental ${show(t?.incremental)}`;
   }),
-  `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ${ratio(coldKernel, warmBuild)}`,
+  `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ${coldKernel === undefined ? 'n/a' : ratio(coldKernel, warmBuild)}`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 killAllGroups();
