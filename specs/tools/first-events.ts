@@ -34,6 +34,16 @@ async function runDirs(root: string): Promise<string[]> {
   return nested.flat();
 }
 
+/**
+ * The window an event fell in: what user #2 sees falls in its window whatever its stamp says (its clock is L1's, a
+ * few ms off under load); VM #2's boot is not a window the harness sizes (null).
+ */
+function windowOf(vantage: string, at: number, quietEnd: number, user2Open: number | undefined): WindowName | null {
+  if (vantage === 'user2') return user2Open === undefined ? null : 'user2';
+  if (at < quietEnd) return 'quiet';
+  return user2Open !== undefined && at >= user2Open ? 'user2' : null;
+}
+
 async function samplesOf(dir: string): Promise<FirstEventSample[] | null> {
   const { evidence: e, logs } = await loadEvidence(dir);
   if (logs instanceof Error || logs.trace === null || e.spec.control === 'none') return null;
@@ -58,9 +68,7 @@ async function samplesOf(dir: string): Promise<FirstEventSample[] | null> {
     if (!o.fired || o.first?.tRelMs == null || !required.includes(o.oracle) || OBSERVED_AT_END.includes(o.oracle))
       continue;
     const at = killAt + o.first.tRelMs;
-    const window: WindowName | null =
-      at < quietEnd ? 'quiet' : user2Open !== undefined && at >= user2Open ? 'user2' : null;
-    // VM #2's boot is not a window the harness sizes.
+    const window = windowOf(o.vantage, at, quietEnd, user2Open);
     if (window === null) continue;
     const opened = window === 'user2' ? user2Open! : quietOpen;
     out.push({
