@@ -41,6 +41,25 @@ export function parseShard(text: string): Shard | null {
 }
 
 /**
+ * The shard of a GitLab job with `parallel: N`: CI_NODE_INDEX (1-based) of
+ * CI_NODE_TOTAL, and CI_PIPELINE_ID to seed every shard alike. Null when
+ * the job is not parallel (GitLab then sets no CI_NODE_INDEX).
+ */
+export function shardFromCi(env: NodeJS.ProcessEnv): { readonly shard: Shard; readonly seed: string | null } | null {
+  const index = env['CI_NODE_INDEX'];
+  if (index === undefined) return null;
+  const total = env['CI_NODE_TOTAL'];
+  const shard = parseShard(`${index}/${total ?? ''}`);
+  if (shard === null)
+    throw new InputError(
+      `CI_NODE_INDEX=${index} and CI_NODE_TOTAL=${total ?? '(unset)'} are not a shard K/N with 1 <= K <= N; ` +
+        'set both (GitLab does for a job with parallel: N), or give --shard K/N',
+    );
+  const pipeline = env['CI_PIPELINE_ID'];
+  return { shard, seed: pipeline !== undefined && pipeline !== '' ? `gitlab-pipeline-${pipeline}` : null };
+}
+
+/**
  * The runs of a campaign, or of one shard of it. A shard takes whole
  * groups (one scenario with all its traffic patterns and controls, one
  * repetition), so that every shard that passes a scenario also shows its

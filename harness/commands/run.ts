@@ -7,7 +7,7 @@ import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
 import { jobsOption } from '../campaign/jobs.ts';
-import { checkPlan, parseShard, type CampaignRequest } from '../campaign/plan.ts';
+import { checkPlan, parseShard, shardFromCi, type CampaignRequest } from '../campaign/plan.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
@@ -50,7 +50,9 @@ ${TRAFFIC_HELP}
   --repeat N          repetitions of every scenario and control (default 1)
   --seed S            keys the frame payloads; a report's seed replays its run (default: random)
 ${JOBS_HELP}  --shard K/N         run only the K-th of N slices of the plan, each a scenario with all its
-                      controls (CI matrices; give every shard the same --seed, then 'vfio-reset merge')
+                      controls (CI matrices; give every shard the same --seed, then 'vfio-reset merge');
+                      default in a GitLab job with parallel: N, CI_NODE_INDEX/CI_NODE_TOTAL, seeded
+                      from CI_PIPELINE_ID unless --seed is given
 ${KERNEL_OPTIONS_HELP}
 `,
   options: OPTIONS,
@@ -65,9 +67,17 @@ ${KERNEL_OPTIONS_HELP}
       throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
     const repeat = repeatOption(values.repeat, 1);
     const jobs = jobsOption(values.jobs);
-    const seed = values.seed ?? randomBytes(8).toString('hex');
-    const shard = values.shard === undefined ? undefined : parseShard(values.shard);
-    if (shard === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
+    const given = values.shard === undefined ? undefined : parseShard(values.shard);
+    if (given === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
+    // A GitLab job with parallel: N shards itself, unless --shard says otherwise.
+    const ci = given === undefined ? shardFromCi(process.env) : null;
+    const shard = given ?? ci?.shard;
+    const seed = values.seed ?? ci?.seed ?? randomBytes(8).toString('hex');
+    if (ci !== null)
+      stderrProgress(
+        `shard ${ci.shard.index}/${ci.shard.count} from CI_NODE_INDEX/CI_NODE_TOTAL` +
+          (values.seed === undefined && ci.seed !== null ? `, seed ${ci.seed} from CI_PIPELINE_ID` : ''),
+      );
 
     const request: CampaignRequest = {
       scenarios,

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseShard, planRuns, type CampaignRequest } from '../../harness/campaign/plan.ts';
+import { parseShard, planRuns, shardFromCi, type CampaignRequest } from '../../harness/campaign/plan.ts';
 import { REPORT_FORMAT } from '../../harness/report/report-format.ts';
 import { mergeReports } from '../../harness/commands/merge.ts';
 import { runId } from '../../harness/scenarios/run-spec.ts';
@@ -26,6 +26,24 @@ describe('sharding', () => {
     expect(parseShard('0/4')).to.equal(null);
     expect(parseShard('5/4')).to.equal(null);
     expect(parseShard('two')).to.equal(null);
+  });
+
+  it("takes a GitLab parallel job's shard from CI_NODE_INDEX/CI_NODE_TOTAL, its seed from CI_PIPELINE_ID", () => {
+    expect(shardFromCi({})).to.equal(null);
+    expect(shardFromCi({ CI_NODE_TOTAL: '1' }), 'a job without parallel:').to.equal(null);
+    expect(shardFromCi({ CI_NODE_INDEX: '2', CI_NODE_TOTAL: '4', CI_PIPELINE_ID: '9001' })).to.deep.equal({
+      shard: { index: 2, count: 4 },
+      seed: 'gitlab-pipeline-9001',
+    });
+    expect(shardFromCi({ CI_NODE_INDEX: '1', CI_NODE_TOTAL: '2' })).to.deep.equal({
+      shard: { index: 1, count: 2 },
+      seed: null,
+    });
+    for (const env of [{ CI_NODE_INDEX: '3' }, { CI_NODE_INDEX: '5', CI_NODE_TOTAL: '4' }, { CI_NODE_INDEX: 'x' }])
+      expect(() => shardFromCi(env), JSON.stringify(env))
+        .to.throw(InputError)
+        .with.property('message')
+        .that.matches(/^CI_NODE_INDEX=\S+ and CI_NODE_TOTAL=\S+ are not a shard K\/N/);
   });
 
   it('splits the plan into disjoint shards that together are the whole plan, with the same seeds', () => {
