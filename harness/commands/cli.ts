@@ -9,26 +9,7 @@ import { InfrastructureError, InputError, noSpaceLine } from '../lib/errors.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 import { installExitHandlers, killAllGroups, stopRequested } from '../process/process-groups.ts';
-import type { Command } from './command.ts';
-import { bisectCommand } from './bisect.ts';
-import { runCommand } from './run.ts';
-import { smokeCommand } from './smoke.ts';
-import { imagesCommand } from './images.ts';
-import { doctorCommand } from './doctor.ts';
-import { qualifyCommand } from './qualify.ts';
-import { mergeCommand } from './merge.ts';
-import { shellCommand } from './shell.ts';
-
-const COMMANDS: readonly Command[] = [
-  runCommand,
-  bisectCommand,
-  qualifyCommand,
-  mergeCommand,
-  smokeCommand,
-  shellCommand,
-  imagesCommand,
-  doctorCommand,
-];
+import { COMMANDS } from './commands.ts';
 
 const USAGE = `usage: vfio-reset <command> [options]
 

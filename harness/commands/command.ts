@@ -20,6 +20,8 @@ export interface Command {
   /** `bisect` must never exit with anything but 0, 1 or 125, even for bad input. */
   readonly inputErrorExit?: number;
   main(argv: string[]): Promise<number>;
+  /** Parses `argv` as main would, without running anything: throws as main would on an unknown option. */
+  checkArgs(argv: string[]): void;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -42,18 +44,23 @@ export function defineCommand<const O extends Options>(def: {
   readonly positionals?: boolean;
   run(args: Parsed<O>): Promise<number>;
 }): Command {
+  const parsed = (argv: string[]) =>
+    parseArgs({
+      args: argv,
+      options: { ...def.options, ...HELP_OPTION },
+      strict: true,
+      allowPositionals: def.positionals ?? false,
+    }) as Parsed<O>;
   return {
     name: def.name,
     summary: def.summary,
     usage: def.usage,
     ...(def.inputErrorExit !== undefined ? { inputErrorExit: def.inputErrorExit } : {}),
+    checkArgs(argv) {
+      parsed(argv);
+    },
     async main(argv) {
-      const args = parseArgs({
-        args: argv,
-        options: { ...def.options, ...HELP_OPTION },
-        strict: true,
-        allowPositionals: def.positionals ?? false,
-      }) as Parsed<O>;
+      const args = parsed(argv);
       if ((args.values as { help?: boolean }).help === true) {
         process.stdout.write(def.usage);
         return EXIT.good;

@@ -7,7 +7,7 @@ import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { DEBIAN_SOURCE_TARBALL } from '../recipes/kernel-source.ts';
 import { EXIT } from '../lib/exit-codes.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 
 interface Check {
   readonly what: string;
@@ -105,15 +105,12 @@ async function checks(): Promise<Check[]> {
   return out;
 }
 
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand({
   name: 'doctor',
   summary: 'check the host (tools, versions, disk, cache) and print the fix for each problem',
   usage: 'usage: vfio-reset doctor\n\nExits 0 when every check passes, 1 otherwise.\n',
-  async main(argv) {
-    if (argv.includes('-h') || argv.includes('--help')) {
-      process.stdout.write(this.usage);
-      return EXIT.good;
-    }
+  options: {},
+  async run() {
     const results = await checks();
     for (const c of results)
       process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}${c.ok ? '' : `\n      fix: ${c.fix}`}\n`);
@@ -121,4 +118,4 @@ export const doctorCommand: Command = {
     process.stdout.write(`${results.length - failed} ok, ${failed} to fix\n`);
     return failed === 0 ? EXIT.good : 1;
   },
-};
+});

@@ -195,7 +195,8 @@ const lines = [
       b ? `${b.seconds} s (${b.at.slice(0, 10)})` : 'not measured yet';
     return `  ${kind.padEnd(8)} cold ${show(t?.cold)}   incremental ${show(t?.incremental)}`;
   }),
-  `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ${coldKernel === undefined ? 'n/a' : ratio(coldKernel, warmBuild)}`,
+  `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ` +
+    (coldKernel === undefined ? 'n/a' : ratio(coldKernel, warmBuild)),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 killAllGroups();
