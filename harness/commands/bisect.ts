@@ -5,6 +5,7 @@
  * scenario with a negative control, and exit 0 good, 1 regression or 125
  * skip (build failure, boot failure, invalid run), never anything else.
  */
+import { kcidbOrigin } from '../report/kcidb.ts';
 import type { ParseArgsConfig } from 'node:util';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +58,8 @@ ${TRAFFIC_HELP}
 `,
   options: OPTIONS,
   async run({ values }) {
+    // Its report ends with kcidb.json: a bad origin fails now, not after the runs.
+    kcidbOrigin();
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', ['raw-driver']);
     const controls = listOption(values.controls, CONTROLS, 'controls', ['device-ignores-reset']);
     const patterns = trafficOption(values.traffic);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset merge`: one report (JSON, JUnit, summary) from the shards of a CI matrix. */
+import { kcidbOrigin } from '../report/kcidb.ts';
 import type { ParseArgsConfig } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -111,6 +112,8 @@ runs, and exits with the code of the whole: 0 good, 1 regression, 125 undecided.
   options: OPTIONS,
   positionals: true,
   async run({ values, positionals }) {
+    // Its report ends with kcidb.json: a bad origin fails now, not after the runs.
+    kcidbOrigin();
     if (values.output === undefined) throw new InputError('merge needs --output DIR for the merged report');
     const merged = await mergeReports(positionals);
     const outDir = resolve(values.output);

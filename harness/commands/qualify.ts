@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset qualify`: N repetitions of every scenario and control, with a report for a vendor. */
+import { kcidbOrigin } from '../report/kcidb.ts';
 import type { ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -49,6 +50,8 @@ ${JOBS_HELP}${KERNEL_OPTIONS_HELP}
 `,
   options: OPTIONS,
   async run({ values }) {
+    // Its report ends with kcidb.json: a bad origin fails now, not after the runs.
+    kcidbOrigin();
     const repeat = repeatOption(values.repeat, 5);
     const jobs = jobsOption(values.jobs);
     const store = new CacheStore(cacheRoot());

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset run`: the reset scenarios and their negative controls on one kernel. */
+import { kcidbOrigin } from '../report/kcidb.ts';
 import type { ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
@@ -57,6 +58,8 @@ ${KERNEL_OPTIONS_HELP}
 `,
   options: OPTIONS,
   async run({ values }) {
+    // Its report ends with kcidb.json: a bad origin fails now, not after the runs.
+    kcidbOrigin();
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
     if (scenarios.length === 0)
       throw new InputError('--scenario none leaves nothing to run; name at least one scenario');

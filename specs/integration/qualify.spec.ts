@@ -3,7 +3,11 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { qualifiedCampaign } from './qualified-campaign.ts';
+import { repoRoot } from '../../harness/lib/paths.ts';
+import type { KcidbReport } from '../../harness/report/kcidb.ts';
 
 describe('vfio-reset qualify (integration)', function () {
   this.timeout(30 * 60 * 1000);
@@ -25,4 +29,17 @@ describe('vfio-reset qualify (integration)', function () {
       expect(await readFile(join(output, 'junit.xml'), 'utf8')).to.match(/tests="12" failures="0" errors="0"/);
     },
   );
+
+  it('writes kcidb.json that KCIDB v5 takes: a test per run and per oracle, an undecided run never FAIL', async () => {
+    const { outDir, runs } = await qualifiedCampaign();
+    const kcidb = JSON.parse(await readFile(join(outDir, 'kcidb.json'), 'utf8')) as KcidbReport;
+    const ajv = new Ajv({ strict: true, allErrors: true });
+    addFormats.default(ajv);
+    const schema = JSON.parse(await readFile(join(repoRoot, 'specs/fixtures/kcidb-v5.schema.json'), 'utf8'));
+    const validate = ajv.compile(schema as object);
+    expect(validate(kcidb), JSON.stringify(validate.errors)).to.equal(true);
+    const perOracle = runs.reduce((n, r) => n + (r.verdict.kind === 'invalid' ? 0 : r.oracles.length), 0);
+    expect(kcidb.tests).to.have.length(runs.length + perOracle);
+    expect(kcidb.tests.filter((t) => t.status === 'PASS').length).to.be.greaterThan(0);
+  });
 });

@@ -29,7 +29,13 @@ const PROVENANCE: Provenance = {
     origin: { kind: 'built', cacheKey: 'qemu-0123' },
   } as unknown as Provenance['l0Qemu'],
   kernel: {
-    source: { kind: 'debian' },
+    source: {
+      kind: 'debian-package',
+      package: 'linux-source-6.12',
+      version: '6.12.95-1~bpo12+1',
+      tarball: '/usr/src/linux-source-6.12.tar.xz',
+      tarballSha256: 'ab'.repeat(32),
+    },
     release: '6.12.95-vfio-reset',
     cacheKey: 'kernel-0123',
     fragments: {},
@@ -69,7 +75,7 @@ describe('the report of a recorded set of runs', function () {
   });
   after(() => rm(out, { recursive: true, force: true }));
 
-  for (const file of ['report.json', 'junit.xml', 'summary.txt'])
+  for (const file of ['report.json', 'junit.xml', 'summary.txt', 'kcidb.json'])
     it(`writes ${file} as its golden file`, async () => {
       await matchesGolden(`campaign/${file}`, await readFile(join(out, file), 'utf8'));
     });
