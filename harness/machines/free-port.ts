@@ -2,21 +2,25 @@
 /**
  * Loopback ports that nothing uses right now, for QEMU's hostfwd and the
  * XGMACs' socket netdevs. The kernel may hand a port just closed out
- * again: with runs side by side, a port is never handed out twice by one
- * harness (there are tens of thousands; a campaign uses a few per run).
+ * again: with runs side by side, one harness never hands out a port it
+ * handed out among its last few thousand.
  */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 
+/** The ports handed out last, oldest first: far more than the runs at once hold (a few each, at most 32 runs). */
+const REMEMBERED = 4096;
 const handedOut = { tcp: new Set<number>(), udp: new Set<number>() };
 
 async function unique(kind: 'tcp' | 'udp', pick: () => Promise<number>): Promise<number> {
+  const recent = handedOut[kind];
   for (;;) {
     const port = await pick();
-    if (!handedOut[kind].has(port)) {
-      handedOut[kind].add(port);
-      return port;
-    }
+    if (recent.has(port)) continue;
+    recent.add(port);
+    // A port handed out thousands of ports ago belongs to a run long finished: it may come round again.
+    if (recent.size > REMEMBERED) recent.delete(recent.values().next().value!);
+    return port;
   }
 }
 
