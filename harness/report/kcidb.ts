@@ -8,8 +8,8 @@
  * with the count they saw. The origin is the submitting CI system's name
  * (VFIO_RESET_KCIDB_ORIGIN, default vfio_reset).
  */
-import { createHash } from 'node:crypto';
 import { InputError } from '../lib/errors.ts';
+import { sha256 } from '../cache/digest.ts';
 import type { CampaignReport, RunRecord } from './report-format.ts';
 import type { OracleResult } from '../oracles/finding.ts';
 
@@ -52,8 +52,6 @@ export function kcidbOrigin(env: NodeJS.ProcessEnv = process.env): string {
     );
   return origin;
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** KCIDB's patchset hash: sha256 over the newline-terminated sha256 of each patch, in order; '' for none. */
 function patchsetHash(patches: Record<string, string>): string {
