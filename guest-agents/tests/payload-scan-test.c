@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "payload-build.h"
 #include "payload-scan.h"
 #include "siphash.h"
 #include "tap.h"
@@ -40,35 +41,6 @@ static struct {
 	uint32_t seq[MAX_FOUND];
 } found;
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = v >> (8 * i);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = v >> (8 * i);
-}
-
-/* The layout of payload.ts's buildPayload(). */
-static void build_payload(uint8_t out[PAYLOAD_LEN], const uint8_t k[16], uint32_t run, uint32_t seq)
-{
-	uint8_t block[12];
-
-	memcpy(out, PAYLOAD_MAGIC, PAYLOAD_MAGIC_LEN);
-	put_le32(out + 8, run);
-	put_le32(out + 12, seq);
-	put_le64(out + 16, siphash24(k, out + 8, 8));
-	put_le32(block, run);
-	put_le32(block + 4, seq);
-	for (uint32_t i = 0; 24 + 8 * i < PAYLOAD_LEN; i++) {
-		put_le32(block + 8, i);
-		put_le64(out + 24 + 8 * i, siphash24(k, block, sizeof(block)));
-	}
-}
-
 static void hex_bytes(uint8_t *out, const char *hex, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -93,7 +65,7 @@ static void place(uint8_t *buf, size_t len, size_t offset, uint32_t seq)
 {
 	uint8_t p[PAYLOAD_LEN];
 
-	build_payload(p, key, run_id, seq);
+	payload_build(p, key, run_id, seq);
 	memcpy(buf + offset, p, len - offset < PAYLOAD_LEN ? len - offset : PAYLOAD_LEN);
 }
 
@@ -136,7 +108,7 @@ TEST(ts_cross_check)
 
 	hex_bytes(ts_key, TS_KEY, sizeof(ts_key));
 	hex_bytes(ts, TS_PAYLOAD, sizeof(ts));
-	build_payload(c, ts_key, TS_RUN_ID, TS_SEQ);
+	payload_build(c, ts_key, TS_RUN_ID, TS_SEQ);
 	for (size_t i = 0; i < PAYLOAD_LEN; i++)
 		if (!EXPECT_EQ(ts[i], c[i]))
 			printf("# at byte %zu\n", i);
@@ -206,23 +178,23 @@ TEST(near_misses_not_reported)
 	/* A bare magic. */
 	memcpy(buf + 10, PAYLOAD_MAGIC, PAYLOAD_MAGIC_LEN);
 	/* Another run's payload under the same key. */
-	build_payload(p, key, run_id + 1, 1);
+	payload_build(p, key, run_id + 1, 1);
 	memcpy(buf + 201, p, sizeof(p));
 	/* A payload whose check was altered. */
-	build_payload(p, key, run_id, 2);
+	payload_build(p, key, run_id, 2);
 	p[16 + 5] ^= 0x10;
 	memcpy(buf + 403, p, sizeof(p));
 	/* A payload whose seq was altered, so that its check no longer matches. */
-	build_payload(p, key, run_id, 3);
+	payload_build(p, key, run_id, 3);
 	p[12] ^= 1;
 	memcpy(buf + 605, p, sizeof(p));
 	/* This run's id under another key. */
 	memcpy(other_key, key, sizeof(key));
 	other_key[15] ^= 0x80;
-	build_payload(p, other_key, run_id, 4);
+	payload_build(p, other_key, run_id, 4);
 	memcpy(buf + 807, p, sizeof(p));
 	/* A magic whose payload is cut before the check. */
-	build_payload(p, key, run_id, 5);
+	payload_build(p, key, run_id, 5);
 	memcpy(buf + 1009, p, 20);
 	/* The scan goes on after all of them: a real one at the end is found. */
 	place(buf, sizeof(buf), 1500, 6);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import { xgmacHeader } from '../devices/c-header.ts';
+import { targetPlanHeader } from '../scenarios/target-plan.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { repoRoot } from '../lib/paths.ts';
 
@@ -16,19 +17,25 @@ export interface Agents {
   readonly built: boolean;
 }
 
+/** The headers the agents are built with that the harness generates from its own definitions, by file name. */
+export function generatedHeaders(): Readonly<Record<string, string>> {
+  return { 'xgmac-regs.h': xgmacHeader(), 'target-plan.h': targetPlanHeader() };
+}
+
 export async function buildAgents(store: CacheStore): Promise<Agents> {
   const files = (await readdir(AGENT_DIR, { withFileTypes: true, recursive: true }))
     .filter((e) => e.isFile() && !join(e.parentPath, e.name).startsWith(join(AGENT_DIR, 'build')))
     .map((e) => join(e.parentPath, e.name))
     .sort();
-  const header = xgmacHeader();
+  const headers = generatedHeaders();
   const inputs = {
     sources: await fileDigests(repoRoot, files),
-    generatedHeader: sha256(header),
+    generatedHeaders: sha256(JSON.stringify(headers)),
     toolchain: (await capture('aarch64-linux-gnu-gcc', ['--version'])).split('\n')[0],
     recipe: await fileDigests(repoRoot, [
       join(repoRoot, 'harness/recipes/agents.ts'),
       join(repoRoot, 'harness/devices/c-header.ts'),
+      join(repoRoot, 'harness/scenarios/target-plan.ts'),
     ]),
   };
   const entry = await store.obtain('agents', inputs, async (out) => {
@@ -36,7 +43,7 @@ export async function buildAgents(store: CacheStore): Promise<Agents> {
     const gen = `${out}.gen`;
     await mkdir(gen, { recursive: true });
     try {
-      await writeFile(join(gen, 'xgmac-regs.h'), header);
+      for (const [name, text] of Object.entries(headers)) await writeFile(join(gen, name), text);
       await runStep('building the guest agents', 'make', ['-C', AGENT_DIR, `OUT=${join(out, 'bin')}`, `GEN=${gen}`], {
         log,
       });

@@ -26,9 +26,13 @@ import {
 export const RAW_DRIVER_TIMING = {
   /** User #1 must have received this many frames, with IRQs, before the kill. */
   liveFrames: 50,
+  /** ... within this long of being ready. */
+  liveTimeoutMs: 30_000,
 } as const;
 
-const IOVA = 0x10000000;
+/** Where both users map their DMA memory: user #2 maps fresh memory at user #1's IOVAs. */
+export const RAW_DRIVER_IOVA = 0x10000000;
+const IOVA = RAW_DRIVER_IOVA;
 
 async function startUser1(env: CycleEnv): Promise<User1> {
   env.progress(`${env.id}: user #1 (raw VFIO driver) up, frames streaming`);

@@ -5,8 +5,7 @@ import { execa } from 'execa';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { xgmacHeader } from '../../harness/devices/c-header.ts';
-import { AGENT_DIR } from '../../harness/recipes/agents.ts';
+import { AGENT_DIR, generatedHeaders } from '../../harness/recipes/agents.ts';
 
 describe('guest agents: host-side unit tests (make test)', function () {
   this.timeout(60_000);
@@ -14,7 +13,7 @@ describe('guest agents: host-side unit tests (make test)', function () {
   it('builds with -Wall -Wextra -Werror and passes every test', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-agents-'));
     try {
-      await writeFile(join(dir, 'xgmac-regs.h'), xgmacHeader());
+      for (const [name, text] of Object.entries(generatedHeaders())) await writeFile(join(dir, name), text);
       const result = await execa('make', ['-s', '-C', AGENT_DIR, 'test', `OUT=${dir}`, `GEN=${dir}`], {
         reject: false,
         all: true,
