@@ -14,6 +14,7 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +32,21 @@ static void on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* A NIC wired only to the XGMAC is usually down: nothing else uses it. */
+static void bring_up(int fd, const char *iface)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		agent_fail("get_if_flags", errno);
+	if (ifr.ifr_flags & IFF_UP)
+		return;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		agent_fail("set_if_up", errno);
 }
 
 int main(int argc, char **argv)
@@ -71,6 +87,7 @@ int main(int argc, char **argv)
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		agent_fail("socket", errno);
+	bring_up(fd, iface);
 	json_line("sending", "\"iface\":\"%s\",\"rate\":%llu", iface, rate);
 	next_stats = mono_ms() + 1000;
 	while (!stop) {

@@ -12,10 +12,33 @@ import { L0_TRACE_EVENTS } from '../trace/l0-trace.ts';
 import { frameLinkNetdevArg, type FrameLink } from '../traffic/frame-source.ts';
 import type { QemuInvocation } from './qemu-machine.ts';
 
+/**
+ * Where an XGMAC's frames come from: the harness's frame source, or a NIC
+ * of L1's own wired to it (the two on one QEMU hub), for a host under test
+ * that sends its frames itself as on a board with a loopback cable.
+ */
+export type XgmacWire = FrameLink | 'l1-nic';
+
 /** One emulated XGMAC of the L0 board and the link its frames travel on. */
 export interface XgmacPort {
-  readonly link: FrameLink;
+  readonly link: XgmacWire;
   readonly mac: string;
+}
+
+/** The MAC of L1's NIC wired to XGMAC `instance`, by which L1 finds it. */
+export const wiredNicMac = (instance: number) => `52:54:00:77:00:0${instance}`;
+
+function wireArgs(instance: number, link: XgmacWire): string[] {
+  const netdev = `xgmac${instance}`;
+  if (link !== 'l1-nic') return ['-netdev', frameLinkNetdevArg(netdev, link)];
+  return [
+    '-netdev',
+    `hubport,id=${netdev},hubid=${instance}`,
+    '-netdev',
+    `hubport,id=wire${instance},hubid=${instance}`,
+    '-device',
+    `virtio-net-device,netdev=wire${instance},mac=${wiredNicMac(instance)}`,
+  ];
 }
 
 /** The device under test as the L0 board has it; absent on a stock QEMU. */
@@ -53,8 +76,7 @@ function deviceArgs(devices: L0Devices | null): string[] {
   if (devices === null || devices.xgmacs.length === 0) return [];
   return [
     ...devices.xgmacs.flatMap((x, i) => [
-      '-netdev',
-      frameLinkNetdevArg(`xgmac${i}`, x.link),
+      ...wireArgs(i, x.link),
       '-device',
       `${XGMAC_PROFILE.qemuDevice},netdev=xgmac${i},mac=${x.mac},x-instance=${i}`,
     ]),
@@ -68,6 +90,9 @@ function deviceArgs(devices: L0Devices | null): string[] {
     'timestamp=on',
   ];
 }
+
+/** The MAC of L1's management NIC, by which L1's init finds it (images/l1/init). */
+const MGMT_MAC = '52:54:00:12:34:56';
 
 /** L1's size: room for its QEMU and one 192-256 MiB nested guest, one vCPU per host core. */
 export const L1_SIZE = { memoryMiB: 2048, cpus: 2 } as const;
@@ -122,7 +147,7 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
     // restrict=on: L1 reaches neither the host's services nor beyond; only the forwarded SSH port reaches L1.
     `user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:${boot.sshPort}-:22`,
     '-device',
-    'virtio-net-device,netdev=mgmt',
+    `virtio-net-device,netdev=mgmt,mac=${MGMT_MAC}`,
     '-fw_cfg',
     `name=opt/vfio-reset/authorized_keys,file=${boot.authorizedKeysFile}`,
     ...devices,

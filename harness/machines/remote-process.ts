@@ -16,6 +16,7 @@ export class RemoteAgent {
   private pending = '';
   private listeners = new Set<() => void>();
   private exitCode: number | null | undefined;
+  private writeInput: (text: string) => void = () => {};
   pid: number | undefined;
 
   private constructor(
@@ -32,6 +33,7 @@ export class RemoteAgent {
   static async start(name: string, ssh: SshSession, command: string, logPath: string): Promise<RemoteAgent> {
     const agent = new RemoteAgent(name, ssh, logPath);
     const handle = await ssh.spawn(`echo "pid $$"; exec ${command}`, (chunk) => agent.receive(chunk));
+    agent.writeInput = handle.write;
     void handle.done.then((code) => {
       agent.exitCode = code;
       agent.notify();
@@ -68,6 +70,17 @@ export class RemoteAgent {
 
   private notify(): void {
     for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Writes `line` to the agent's standard input. */
+  send(line: string): void {
+    this.writeInput(`${line}\n`);
+  }
+
+  /** Calls `listener` whenever the agent printed something or exited; the returned function ends that. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get exited(): boolean {

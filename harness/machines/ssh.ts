@@ -216,7 +216,7 @@ export class SshSession {
   async spawn(
     command: string,
     onOutput: (chunk: string) => void,
-  ): Promise<{ done: Promise<number | null>; close: () => void }> {
+  ): Promise<{ done: Promise<number | null>; close: () => void; write: (text: string) => void }> {
     const channel = await this.open(command);
     channel.on('data', (d: Buffer) => onOutput(d.toString()));
     channel.stderr.on('data', (d: Buffer) => onOutput(d.toString()));
@@ -225,7 +225,7 @@ export class SshSession {
       channel.on('exit', (c: number | null) => (code = c));
       channel.on('close', () => resolve(code));
     });
-    return { done, close: () => channel.close() };
+    return { done, close: () => channel.close(), write: (text) => void channel.write(text) };
   }
 
   end(): void {

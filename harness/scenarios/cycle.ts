@@ -11,10 +11,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootL1, shutdownL1, type L1Session } from '../machines/l1-session.ts';
 import type { KeyPair, SshSession } from '../machines/ssh.ts';
-import { L1 } from '../machines/l1.ts';
+import { L1, type BindResult } from '../machines/l1.ts';
 import type { L0Devices, XgmacPort } from '../machines/l1-host.ts';
 import { freeLoopbackUdpPort } from '../machines/free-port.ts';
-import { ProcessStuck, type RemoteAgent } from '../machines/remote-process.ts';
+import { ProcessStuck } from '../machines/remote-process.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
@@ -103,6 +103,8 @@ export interface User1 {
   readonly evidence: User1Evidence;
   /** Kills user #1 with a real signal; resolves once it is gone, with L1's clock at the kill. */
   kill(signal: KillSignal): Promise<{ readonly l1UptimeS: number }>;
+  /** The device's interrupt count in L1 once user #1 is gone (null: no IRQ descriptor). */
+  irqCountAtRelease(): Promise<number | null>;
 }
 
 /** What user #2 may call on the cycle while it runs. */
@@ -111,6 +113,8 @@ export interface User2Hooks {
   sampleIrqCount(): Promise<number | null>;
   /** User #2 is ready to see stale DMA (its memory is mapped): frames flow again in the silent pattern. */
   resumeTraffic(): void;
+  /** User #2 is done: no more frames. */
+  stopTraffic(): void;
   /** Resolves once the evidence since `openedAt` (wall clock, ms) suffices to end user #2's window. */
   keepWindowOpen(openedAt: number): Promise<WindowEnd>;
 }
@@ -118,9 +122,13 @@ export interface User2Hooks {
 export interface User2Run {
   readonly events: readonly AgentEvent[];
   readonly irqCountDuring: number | null;
+  /** L1's kernel log from the kill on (dmesg's lines), if the scenario read it itself; else the cycle reads it. */
+  readonly kernelLogAfterKill?: readonly string[];
 }
 
 export interface ScenarioUsers {
+  /** Binds the device to vfio-platform for this run's users: what the kernel said if it refused. */
+  bind(env: CycleEnv): Promise<BindResult>;
   startUser1(env: CycleEnv): Promise<User1>;
   /** Runs user #2 to the end; the cycle stops the traffic afterwards. */
   runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run>;
@@ -137,8 +145,15 @@ export class VfioPathFailure extends Error {
 /** The agents' step that opens the device (VFIO_GROUP_GET_DEVICE_FD, which runs the kernel's open path and reset). */
 const OPEN_STEP = 'get_device_fd';
 
+/** What awaitOpened reads of an agent: its reports and whether it is gone. */
+export interface OpeningAgent {
+  readonly events: readonly AgentEvent[];
+  readonly exited: boolean;
+  waitForEvent(name: string, timeoutMs: number): Promise<AgentEvent>;
+}
+
 /** Waits for an agent's "opened" report; an open that fails or hangs is the kernel's, not the harness's. */
-export async function awaitOpened(agent: RemoteAgent, user: string): Promise<void> {
+export async function awaitOpened(agent: OpeningAgent, user: string): Promise<void> {
   try {
     await agent.waitForEvent('opened', CYCLE_TIMING.openTimeoutMs);
   } catch (error) {
@@ -211,6 +226,7 @@ interface CycleState {
   irqAtRelease: number | null;
   irqCounts: CycleEvidence['irqCounts'];
   user2: readonly AgentEvent[] | null;
+  kernelLogAfterKill: readonly string[] | undefined;
   dmesgMark: number;
 }
 
@@ -285,7 +301,7 @@ const STEPS: readonly Step[] = [
     async run(s) {
       const l1 = started(s.l1, 'boot');
       await s.setup.beforeBind(l1);
-      const bound = await l1.bindToVfioPlatform(device);
+      const bound = await s.users.bind(started(s.env, 'boot'));
       const module = XGMAC_PROFILE.resetModule;
       if (!bound.bound) {
         s.bind = {
@@ -341,7 +357,7 @@ const STEPS: readonly Step[] = [
     timeoutMs: WINDOW_RULES.quiet.maxMs + 15_000,
     async run(s) {
       const openedAt = started(s.timeline.marks['user1-exit'], 'the end of user #1');
-      s.irqAtRelease = await started(s.l1, 'boot').irqCount(XGMAC_PROFILE.hwirqs(INSTANCE));
+      s.irqAtRelease = await started(s.user1, 'user #1').irqCountAtRelease();
       await windowOf(s, 'quiet', openedAt, s.ctx.spec.pattern === 'continuous');
       s.timeline.mark('quiet-end');
       return 'next';
@@ -364,14 +380,17 @@ const STEPS: readonly Step[] = [
         s.timeline.mark('user2-window-end');
         return end;
       };
+      const stopTraffic = () => s.source.stop();
       const u2 = await s.users.runUser2(started(s.env, 'boot'), {
         sampleIrqCount,
         resumeTraffic,
+        stopTraffic,
         keepWindowOpen: keepOpen,
       });
       s.timeline.mark('user2-done');
-      s.source.stop();
+      stopTraffic();
       s.user2 = u2.events;
+      s.kernelLogAfterKill = u2.kernelLogAfterKill;
       s.irqCounts = { atRelease: s.irqAtRelease, during: u2.irqCountDuring };
       return 'next';
     },
@@ -380,7 +399,7 @@ const STEPS: readonly Step[] = [
     name: 'collect',
     timeoutMs: 30_000,
     async run(s) {
-      const dmesg = await started(s.l1, 'boot').dmesgSince(s.dmesgMark);
+      const dmesg = s.kernelLogAfterKill ?? (await started(s.l1, 'boot').dmesgSince(s.dmesgMark));
       await writeFile(join(s.ctx.dir, EVIDENCE_FILES.dmesgAfterKill), `${dmesg.join('\n')}\n`);
       if (dmesg.some((l) => /: reset$/.test(l.trim()))) s.notes.push('L1 logged the vfio-platform reset');
       return 'next';
@@ -422,12 +441,13 @@ async function runSteps(s: CycleState): Promise<void> {
   }
 }
 
-export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<RunResult> {
+/** Runs one cycle; `usersOf` gives the run's users, which may keep state of their own for the run. */
+export async function runCycle(ctx: RunContext, usersOf: (ctx: RunContext) => ScenarioUsers): Promise<RunResult> {
   const { spec, dir } = ctx;
   const startedAt = Date.now();
   const state: CycleState = {
     ctx,
-    users,
+    users: usersOf(ctx),
     id: runId(spec),
     setup: setupOf(spec.control),
     source: await FrameSource.open(payloadKey(spec.seed), await freeLoopbackUdpPort()),
@@ -445,6 +465,7 @@ export async function runCycle(ctx: RunContext, users: ScenarioUsers): Promise<R
     irqAtRelease: null,
     irqCounts: null,
     user2: null,
+    kernelLogAfterKill: undefined,
     dmesgMark: 0,
   };
   let failure: CycleFailure | null = null;

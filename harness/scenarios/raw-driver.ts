@@ -3,16 +3,22 @@
  * The reset cycle with raw VFIO userspace drivers in L1: user #1 is the
  * XGMAC driver (guest-agents/xgmac-vfio-driver), user #2 the reset probe
  * (guest-agents/xgmac-reset-probe), which reports the register state, its
- * IRQs and bytes written into fresh memory at the old IOVAs.
+ * IRQs and bytes written into fresh memory at the old IOVAs. Both run under
+ * the on-target runner (guest-agents/vfio-reset-target), the same test a
+ * host without the harness runs on its own: here the harness paces it,
+ * adding the frames, the L0 trace and the controls around it, so that the
+ * runner is exercised by every run.
  */
 import { join } from 'node:path';
-import { RemoteAgent } from '../machines/remote-process.ts';
-import { L1_PATHS } from '../recipes/l1-image.ts';
+import { writeFile } from 'node:fs/promises';
 import { FRAME_HEADER_LEN, verifyPayload } from '../traffic/payload.ts';
+import { payloadKey } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
 import { WINDOW_RULES } from './evidence-window.ts';
+import { TargetRunner } from './target-runner.ts';
 import {
   awaitOpened,
+  CYCLE_TIMING,
   runCycle,
   type CycleEnv,
   type RunContext,
@@ -32,49 +38,44 @@ export const RAW_DRIVER_TIMING = {
 
 /** Where both users map their DMA memory: user #2 maps fresh memory at user #1's IOVAs. */
 export const RAW_DRIVER_IOVA = 0x10000000;
-const IOVA = RAW_DRIVER_IOVA;
 
-async function startUser1(env: CycleEnv): Promise<User1> {
+/** The runner's findings against the harness's, per oracle, for the spec that keeps the two in step. */
+export const TARGET_FINDINGS_FILE = 'target-findings.json';
+
+async function startUser1(env: CycleEnv, runner: TargetRunner): Promise<User1> {
   env.progress(`${env.id}: user #1 (raw VFIO driver) up, frames streaming`);
-  const driver = await RemoteAgent.start(
-    'user #1 (xgmac-vfio-driver)',
-    env.ssh,
-    `${L1_PATHS.agents}/xgmac-vfio-driver --device ${env.device} --iova 0x${IOVA.toString(16)}`,
-    join(env.dir, 'user1.jsonl'),
-  );
+  runner.say('user1');
+  const driver = runner.view('user1');
   await awaitOpened(driver, 'user #1');
   await driver.waitForEvent('ready', 30_000);
   env.timeline.mark('user1-ready');
+  const frames = () => driver.events.filter((e) => e.event === 'frame').length;
+  const irqs = () => driver.events.filter((e) => e.event === 'irq').length;
   await driver
     .waitUntil(
-      () => driver.ofEvent('frame').length >= RAW_DRIVER_TIMING.liveFrames && driver.ofEvent('irq').length > 0,
-      30_000,
+      () => frames() >= RAW_DRIVER_TIMING.liveFrames && irqs() > 0,
+      RAW_DRIVER_TIMING.liveTimeoutMs,
       `${RAW_DRIVER_TIMING.liveFrames} frames with IRQs`,
     )
     .catch(() => {});
-  const frames = decodeDriverFrames(driver.events);
-  const verified = frames.filter((head) => verifyPayload(env.key, head, FRAME_HEADER_LEN) !== null).length;
-  const irqs = driver.ofEvent('irq').length;
+  const decoded = decodeDriverFrames(driver.events);
+  const verified = decoded.filter((head) => verifyPayload(env.key, head, FRAME_HEADER_LEN) !== null).length;
   return {
     evidence: {
-      frames: frames.length,
-      irqs,
+      frames: decoded.length,
+      irqs: irqs(),
       payloadsVerified: verified,
-      live: frames.length >= RAW_DRIVER_TIMING.liveFrames && irqs > 0 && verified === frames.length,
+      live: decoded.length >= RAW_DRIVER_TIMING.liveFrames && irqs() > 0 && verified === decoded.length,
     },
-    kill: (signal) => driver.kill(signal, 30_000),
+    kill: (signal) => runner.kill(signal, CYCLE_TIMING.releaseTimeoutMs),
+    irqCountAtRelease: async () => runner.irqCountAtRelease(),
   };
 }
 
-async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
+async function runUser2(env: CycleEnv, runner: TargetRunner, hooks: User2Hooks): Promise<User2Run> {
   env.progress(`${env.id}: user #2 (reset probe) opens the device`);
-  const probe = await RemoteAgent.start(
-    'user #2 (xgmac-reset-probe)',
-    env.ssh,
-    `${L1_PATHS.agents}/xgmac-reset-probe --device ${env.device} --iova 0x${IOVA.toString(16)} ` +
-      `--window-ms ${WINDOW_RULES.user2.maxMs}`,
-    join(env.dir, 'user2.jsonl'),
-  );
+  runner.say('user2');
+  const probe = runner.view('user2');
   await awaitOpened(probe, 'user #2');
   await probe.waitForEvent('irqs-armed', 15_000);
   env.timeline.mark('user2-armed');
@@ -84,15 +85,40 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   hooks.resumeTraffic();
   await probe.waitForEvent('registers', 15_000);
   await hooks.keepWindowOpen(openedAt);
-  const during = await hooks.sampleIrqCount();
-  await probe.signal('USR1');
+  const during = await runner.endWindow();
   await probe.waitForEvent('done', WINDOW_RULES.user2.maxMs + 15_000);
-  await probe.waitUntil(() => probe.exited, 10_000, 'exit');
-  return { events: probe.events, irqCountDuring: during };
+  // The runner reads the kernel's log once no frame can add to it: the harness judges that same log.
+  hooks.stopTraffic();
+  const { findings, kernelLog } = await runner.finish(30_000);
+  await writeFile(join(env.dir, TARGET_FINDINGS_FILE), `${JSON.stringify(findings, null, 2)}\n`);
+  return { events: probe.events, irqCountDuring: during, kernelLogAfterKill: kernelLog };
 }
 
-export const RAW_DRIVER_USERS: ScenarioUsers = { startUser1, runUser2 };
+/** The users of one run: one runner, started at the bind, for the whole L1 half. */
+function rawDriverUsers(ctx: RunContext): ScenarioUsers {
+  let runner: TargetRunner | undefined;
+  const running = () => {
+    if (runner === undefined) throw new Error('the runner is started by the bind');
+    return runner;
+  };
+  return {
+    async bind(env) {
+      runner = await TargetRunner.start({
+        ssh: env.ssh,
+        device: env.device,
+        dir: env.dir,
+        signal: ctx.spec.signal,
+        control: ctx.spec.control,
+        key: payloadKey(ctx.spec.seed),
+      });
+      const said = await runner.runnerSays(['bound', 'bind-refused'], 30_000);
+      return said.event === 'bound' ? { bound: true } : { bound: false, kernelSays: String(said['kernel_says']) };
+    },
+    startUser1: (env) => startUser1(env, running()),
+    runUser2: (env, hooks) => runUser2(env, running(), hooks),
+  };
+}
 
 export function runRawDriver(ctx: RunContext): Promise<RunResult> {
-  return runCycle(ctx, RAW_DRIVER_USERS);
+  return runCycle(ctx, rawDriverUsers);
 }

@@ -54,6 +54,7 @@ export function targetPlanHeader(): string {
     `#define TARGET_ORACLE_COUNT ${oracles.applied.length}`,
     "/* Those that need the emulated device's own trace (L0). */",
     `#define TARGET_ABSENT_ORACLES ${list(oracles.absent)}`,
+    `#define TARGET_ABSENT_COUNT ${oracles.absent.length}`,
     `/* Those that must fire under control ${TARGET_CONTROL} with ${TARGET_PATTERN} traffic. */`,
     `#define TARGET_MUST_FIRE ${list(oracles.mustFire)}`,
     '',

@@ -14,6 +14,8 @@ import { shellQuote } from '../machines/qemu-machine.ts';
 import { decodeVmStats } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
+import { XGMAC_PROFILE } from '../devices/xgmac.ts';
+import { INSTANCE } from '../judge/judge.ts';
 import type { PayloadKey } from '../traffic/payload.ts';
 import {
   runCycle,
@@ -84,6 +86,7 @@ async function startUser1(env: CycleEnv): Promise<User1> {
       live: live() && vm.ofEvent('error').length === 0,
     },
     kill: (signal) => vm.kill(signal, 30_000),
+    irqCountAtRelease: () => env.l1.irqCount(XGMAC_PROFILE.hwirqs(INSTANCE)),
   };
 }
 
@@ -123,8 +126,12 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   }
 }
 
-export const VM_USERS: ScenarioUsers = { startUser1, runUser2 };
+export const VM_USERS: ScenarioUsers = {
+  bind: (env) => env.l1.bindToVfioPlatform(env.device),
+  startUser1,
+  runUser2,
+};
 
 export function runVm(ctx: RunContext): Promise<RunResult> {
-  return runCycle(ctx, VM_USERS);
+  return runCycle(ctx, () => VM_USERS);
 }

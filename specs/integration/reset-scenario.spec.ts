@@ -14,6 +14,9 @@ import { qualifiedCampaign, type QualifiedCampaign } from './qualified-campaign.
 import { mustFire } from '../../harness/scenarios/proof.ts';
 import { TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
 import { QEMU_PATCH_DIR } from '../../harness/recipes/qemu.ts';
+import { TARGET_FILES, type TargetFinding } from '../../harness/scenarios/target-runner.ts';
+import { TARGET_FINDINGS_FILE } from '../../harness/scenarios/raw-driver.ts';
+import { targetOracles } from '../../harness/scenarios/target-plan.ts';
 
 describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (integration)', function () {
   this.timeout(30 * 60 * 1000);
@@ -103,7 +106,9 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
       );
       for (const r of result.runs) {
         const agents =
-          r.spec.scenario === 'vm' ? ['vm1.console.log', 'vm2.console.log'] : ['user1.jsonl', 'user2.jsonl'];
+          r.spec.scenario === 'vm'
+            ? ['vm1.console.log', 'vm2.console.log']
+            : ['user1.jsonl', 'user2.jsonl', TARGET_FILES.stream, TARGET_FILES.ktap, TARGET_FINDINGS_FILE];
         for (const artifact of [
           'l1.console.log',
           'l1.cmdline',
@@ -118,4 +123,25 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
       }
     },
   );
+
+  it('runs raw-driver under the on-target runner, which judges every L1 oracle as the harness does', async () => {
+    const raw = result.runs.filter((r) => r.spec.scenario === 'raw-driver');
+    expect(raw).to.have.length(6);
+    for (const r of raw) {
+      const findings = JSON.parse(await readFile(join(r.dir, TARGET_FINDINGS_FILE), 'utf8')) as TargetFinding[];
+      expect(
+        findings.map((f) => f.oracle),
+        r.id,
+      ).to.deep.equal(targetOracles().applied);
+      for (const f of findings) {
+        const harness = r.oracles.find((o) => o.oracle === f.oracle)!;
+        expect(f.fired, `${r.id}: ${f.oracle}, runner against harness`).to.equal(harness.fired);
+      }
+      const ktap = await readFile(join(r.dir, TARGET_FILES.ktap), 'utf8');
+      expect(ktap, r.id).to.match(/^KTAP version 1\n1\.\.1\n/);
+      // The harness's controls are its own: the runner's subtest says which cycle it ran.
+      const subtest = r.spec.control === 'kernel-no-reset' ? 'control.kernel-no-reset' : 'scenario.raw-driver';
+      expect(ktap, r.id).to.include(`    # Subtest: ${subtest}\n`);
+    }
+  });
 });

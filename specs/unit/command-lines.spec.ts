@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { L1_SIZE, l1Invocation, type L1Boot } from '../../harness/machines/l1-host.ts';
+import { L1_SIZE, l1Invocation, wiredNicMac, type L1Boot } from '../../harness/machines/l1-host.ts';
 import { l1SetupOf } from '../../harness/scenarios/cycle.ts';
 import { setupOf } from '../../harness/scenarios/controls.ts';
 import { CONTROLS, type Control } from '../../harness/scenarios/run-spec.ts';
@@ -74,6 +74,21 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
       'socket,id=xgmac1,udp=127.0.0.1:40002,localaddr=127.0.0.1:40003',
     ]);
     expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.x-rx-prefetch=4', 'xgmac.x-quiesce-ignored=on']);
+  });
+
+  it('wires an XGMAC to a NIC of L1 on one hub for an on-target run, the management NIC known by its MAC', () => {
+    const base = invocationInputs('none');
+    const wired = l1Invocation({ ...base, devices: { ...base.devices!, xgmacs: [{ link: 'l1-nic', mac: 'x' }] } });
+    const argv = [wired.binary, ...wired.args];
+    expect(allAfter(argv, '-netdev').filter((n) => n.startsWith('hubport,'))).to.deep.equal([
+      'hubport,id=xgmac0,hubid=0',
+      'hubport,id=wire0,hubid=0',
+    ]);
+    expect(allAfter(argv, '-device').filter((d) => d.startsWith('virtio-net-device,'))).to.deep.equal([
+      'virtio-net-device,netdev=mgmt,mac=52:54:00:12:34:56',
+      `virtio-net-device,netdev=wire0,mac=${wiredNicMac(0)}`,
+    ]);
+    expect(allAfter(argv, '-netdev').filter((n) => n.startsWith('socket,'))).to.deep.equal([]);
   });
 
   it('traces the XGMACs and the SMMU with wall-clock stamps into the run directory (the L0 oracle)', () => {
