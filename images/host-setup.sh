@@ -16,6 +16,8 @@ packages=(
 	mmdebstrap dpkg-dev fakeroot
 	pkg-config libglib2.0-dev libfdt-dev libslirp-dev libpixman-1-dev
 	ninja-build python3-venv python3-setuptools
+	# LAVA's job schema and its validator (lava-schema.py needs jinja2), for the LAVA jobs' spec.
+	lava-common python3-jinja2
 )
 backport_packages=(linux-source-6.12 meson python3-pycotap qemu-system-arm qemu-efi-aarch64)
 

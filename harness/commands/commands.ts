@@ -9,12 +9,14 @@ import { doctorCommand } from './doctor.ts';
 import { qualifyCommand } from './qualify.ts';
 import { mergeCommand } from './merge.ts';
 import { shellCommand } from './shell.ts';
+import { lavaJobsCommand } from './lava-jobs.ts';
 
 export const COMMANDS: readonly Command[] = [
   runCommand,
   bisectCommand,
   qualifyCommand,
   mergeCommand,
+  lavaJobsCommand,
   smokeCommand,
   shellCommand,
   imagesCommand,

@@ -72,15 +72,22 @@ export interface L1Boot {
  * The XGMACs as dynamic sysbus devices of virt's platform bus, in instance order: the board gives them MMIO
  * slots, SPIs and SMMUv3 stream IDs in that order (XGMAC_PROFILE), and x-instance labels their trace lines.
  */
-function deviceArgs(devices: L0Devices | null): string[] {
-  if (devices === null || devices.xgmacs.length === 0) return [];
+export function xgmacArgs(xgmacs: readonly XgmacPort[], globals: readonly string[]): string[] {
   return [
-    ...devices.xgmacs.flatMap((x, i) => [
+    ...xgmacs.flatMap((x, i) => [
       ...wireArgs(i, x.link),
       '-device',
       `${XGMAC_PROFILE.qemuDevice},netdev=xgmac${i},mac=${x.mac},x-instance=${i}`,
     ]),
-    ...devices.globals.flatMap((g) => ['-global', g]),
+    ...globals.flatMap((g) => ['-global', g]),
+  ];
+}
+
+/** The XGMACs and the trace of them and of the SMMU (the L0 oracles). */
+function deviceArgs(devices: L0Devices | null): string[] {
+  if (devices === null || devices.xgmacs.length === 0) return [];
+  return [
+    ...xgmacArgs(devices.xgmacs, devices.globals),
     '-d',
     L0_TRACE_EVENTS.map((e) => `trace:${e}`).join(','),
     '-D',
@@ -93,6 +100,11 @@ function deviceArgs(devices: L0Devices | null): string[] {
 
 /** The MAC of L1's management NIC, by which L1's init finds it (images/l1/init). */
 const MGMT_MAC = '52:54:00:12:34:56';
+
+/** virt with EL2 (so that L1 runs KVM), GICv3 and an SMMUv3 (so that vfio has IOMMU groups). */
+export const L1_MACHINE = 'virt,virtualization=on,gic-version=3,iommu=smmuv3';
+/** pauth-impdef: the architected pointer-auth algorithm is very slow under TCG. */
+export const L1_CPU = 'max,pauth-impdef=on';
 
 /** L1's size: room for its QEMU and one 192-256 MiB nested guest, one vCPU per host core. */
 export const L1_SIZE = { memoryMiB: 2048, cpus: 2 } as const;
@@ -114,10 +126,9 @@ export function l1Invocation(boot: L1Boot): QemuInvocation {
   const devices = deviceArgs(boot.devices);
   const args = [
     '-M',
-    'virt,virtualization=on,gic-version=3,iommu=smmuv3',
-    // pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
+    L1_MACHINE,
     '-cpu',
-    'max,pauth-impdef=on',
+    L1_CPU,
     '-smp',
     String(boot.cpus),
     '-m',

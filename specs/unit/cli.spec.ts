@@ -168,6 +168,19 @@ describe('bad input found before anything is built', function () {
 
   it('a --shard beyond the plan', () => refused(['run', '--shard', '3/3'], /shard 3\/3 has no runs/));
 
+  it('lava-jobs: a board option without --board, a board without its DTB, a root that is no tarball', async () => {
+    await refused(['lava-jobs', '--board-nic', 'eth1'], /--board-nic goes with --board DEVICE_TYPE/);
+    await refused(['lava-jobs', '--board', 'highbank'], /--board needs --board-dtb URL and --board-rootfs URL/);
+    await refused(
+      ['lava-jobs', '--board', 'highbank', '--board-dtb', 'x.dtb', '--board-rootfs', 'root.img'],
+      /--board-rootfs root\.img is not a \.tar\.gz/,
+    );
+    await refused(
+      ['lava-jobs', '--artifacts-url', 'lab:/x'],
+      /--artifacts-url lab:\/x is not an http\(s\):\/\/ or file/,
+    );
+  });
+
   it("images prune --older-than-days '' (which must not mean everything)", () =>
     refused(['images', 'prune', '--older-than-days', ''], /--older-than-days '' must be a number of days/));
 
