@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset lava-jobs`: LAVA job definitions for the on-target test, and the files they fetch. */
 import type { ParseArgsConfig } from 'node:util';
-import { copyFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { CacheStore } from '../cache/store.ts';
@@ -36,7 +36,7 @@ const OPTIONS = {
 export const LAVA_FILES = {
   kernel: 'Image',
   modules: 'modules.tar.gz',
-  rootfs: 'rootfs.ext4',
+  rootfs: 'rootfs.cpio.gz',
   agents: 'agents.tar.gz',
   definition: 'vfio-platform-reset.yaml',
   qemuJob: 'qemu-job.yaml',
@@ -47,6 +47,17 @@ export const LAVA_FILES = {
 const TARGET_AGENTS = ['vfio-reset-target', 'xgmac-vfio-driver', 'xgmac-reset-probe', 'frame-sender'];
 
 const HEADER = (what: string) => `${what}\nWritten by vfio-reset lava-jobs: see the README, "Kernel labs".`;
+
+/** L1's ext4 image as a gzipped newc cpio, read with debugfs: nothing is mounted. */
+async function rootfsCpio(image: string, out: string): Promise<void> {
+  const tree = await mkdtemp(join(dirname(out), '.rootfs-'));
+  try {
+    await execa('debugfs', ['-R', `rdump / ${tree}`, image]);
+    await execa('sh', ['-c', 'find . | cpio -o -H newc --quiet | gzip -1 > "$1"', 'sh', out], { cwd: tree });
+  } finally {
+    await rm(tree, { recursive: true, force: true });
+  }
+}
 
 function boardOf(values: {
   board?: string | undefined;
@@ -127,7 +138,7 @@ Writes into DIR, for a LAVA lab to run the on-target test (vfio-reset-target):
     const stack = await buildStack(new CacheStore(cacheRoot()), { kernel, qemu: values.qemu }, stderrProgress);
 
     await copyFile(stack.kernel.image, join(dir, LAVA_FILES.kernel));
-    await copyFile(stack.l1Image.path, join(dir, LAVA_FILES.rootfs));
+    await rootfsCpio(stack.l1Image.path, join(dir, LAVA_FILES.rootfs));
     await execa('tar', ['-czf', join(dir, LAVA_FILES.modules), '-C', stack.kernel.modulesRoot, 'lib']);
     await execa('tar', ['-czf', join(dir, LAVA_FILES.agents), '-C', stack.agents.dir, ...TARGET_AGENTS]);
     const url = (file: string) =>

@@ -13,6 +13,7 @@
  * failed test: a failure is a finding about the kernel, never the lab's.
  */
 import { L1_CPU, L1_KERNEL_ARGS, L1_MACHINE, L1_SIZE, wiredNicMac, xgmacArgs } from '../machines/l1-host.ts';
+import { L1_PATHS } from '../recipes/l1-image.ts';
 import type { KillSignal } from '../scenarios/run-spec.ts';
 import type { YamlValue } from '../lib/yaml-text.ts';
 
@@ -33,6 +34,7 @@ export interface LavaArtifacts {
   readonly kernelRelease: string;
   readonly kernelUrl: string;
   readonly modulesUrl: string;
+  /** L1's root filesystem as a gzipped newc cpio: booted as the initramfs. */
   readonly rootfsUrl: string;
   readonly agentsUrl: string;
 }
@@ -140,12 +142,22 @@ function jobHeader(name: string): Record<string, YamlValue> {
 const WIRED_XGMAC = [{ link: 'l1-nic', mac: '52:54:00:12:34:00' }] as const;
 
 /**
+ * L1's kernel arguments with its root filesystem as the initramfs: LAVA adds
+ * its test overlay to a cpio archive on the dispatcher, where an ext4 image
+ * would need libguestfs there and udev's /dev/disk/by-uuid in L1.
+ */
+function initramfsKernelArgs(): string[] {
+  const onDisk = /^(root|rootfstype|init)=|^rw$/;
+  return [...L1_KERNEL_ARGS.filter((a) => !onDisk.test(a)), `rdinit=${L1_PATHS.init}`];
+}
+
+/**
  * (a) The emulated host. The dispatcher's qemu-system-aarch64 must be the
  * project's L0 QEMU (it has the XGMAC); the kernel boots with
  * reset_required=0 so that the runner can set up the kernel-side control.
  */
 export function qemuJob(a: LavaArtifacts, signal: KillSignal): YamlValue {
-  const append = [...L1_KERNEL_ARGS, 'vfio_platform.reset_required=0'].join(' ');
+  const append = [...initramfsKernelArgs(), 'vfio_platform.reset_required=0'].join(' ');
   return {
     device_type: 'qemu',
     ...jobHeader(`vfio-platform reset on the emulated Midway-like host, kernel ${a.kernelRelease}`),
@@ -165,7 +177,10 @@ export function qemuJob(a: LavaArtifacts, signal: KillSignal): YamlValue {
             kernel: { url: a.kernelUrl, image_arg: `-kernel {kernel} -append "${append}"` },
             rootfs: {
               url: a.rootfsUrl,
-              image_arg: '-drive file={rootfs},if=none,id=root,format=raw -device virtio-blk-device,drive=root',
+              compression: 'gz',
+              format: 'cpio.newc',
+              overlays: { lava: true },
+              image_arg: '-initrd {rootfs}',
             },
           },
         },
