@@ -16,8 +16,11 @@ packages=(
 	mmdebstrap dpkg-dev fakeroot
 	pkg-config libglib2.0-dev libfdt-dev libslirp-dev libpixman-1-dev
 	ninja-build python3-venv python3-setuptools
-	# LAVA's job schema and its validator (lava-schema.py needs jinja2), for the LAVA jobs' spec.
-	lava-common python3-jinja2
+	# LAVA's job schema and its validator (lava-schema.py needs jinja2), for the LAVA jobs' spec,
+	# and what lava-dispatcher's lava-run imports, for running the QEMU job (the dispatcher itself
+	# is extracted, not installed: specs/integration/lava-dispatcher.ts says why).
+	lava-common python3-jinja2 python3-pexpect python3-configobj python3-magic python3-netifaces
+	python3-pyudev python3-requests python3-setproctitle python3-tz python3-aiohttp
 )
 backport_packages=(linux-source-6.12 meson python3-pycotap qemu-system-arm qemu-efi-aarch64)
 

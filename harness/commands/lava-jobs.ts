@@ -14,6 +14,7 @@ import { EXIT } from '../lib/exit-codes.ts';
 import { toYaml } from '../lib/yaml-text.ts';
 import { KILL_SIGNALS, type KillSignal } from '../scenarios/run-spec.ts';
 import { boardJob, qemuJob, testDefinition, type LavaArtifacts, type LavaBoard } from '../labs/lava-jobs.ts';
+import { localQemuDevice } from '../labs/lava-device.ts';
 import { artifactDir, defineCommand, kernelRequestOf } from './command.ts';
 
 const OPTIONS = {
@@ -40,6 +41,7 @@ export const LAVA_FILES = {
   agents: 'agents.tar.gz',
   definition: 'vfio-platform-reset.yaml',
   qemuJob: 'qemu-job.yaml',
+  localDevice: 'lava-device.yaml',
   boardJob: 'board-job.yaml',
 } as const;
 
@@ -105,6 +107,8 @@ Writes into DIR, for a LAVA lab to run the on-target test (vfio-reset-target):
   ${LAVA_FILES.boardJob}     a real arm64 board with an XGMAC, with --board: the kernel under
                       test over TFTP, the lab's root filesystem over NFS, U-Boot
   ${LAVA_FILES.definition}  the test definition both jobs run (inline in them)
+  ${LAVA_FILES.localDevice}   the QEMU job's device for lava-run on this machine, with the
+                      project's L0 QEMU (a lab renders its own from its device type)
   ${LAVA_FILES.kernel}, ${LAVA_FILES.modules}, ${LAVA_FILES.rootfs}, ${LAVA_FILES.agents}
                       what the jobs fetch: publish DIR at --artifacts-url
 
@@ -150,7 +154,11 @@ Writes into DIR, for a LAVA lab to run the on-target test (vfio-reset-target):
       rootfsUrl: url(LAVA_FILES.rootfs),
       agentsUrl: url(LAVA_FILES.agents),
     };
-    const written: string[] = [LAVA_FILES.definition, LAVA_FILES.qemuJob];
+    const written: string[] = [LAVA_FILES.definition, LAVA_FILES.qemuJob, LAVA_FILES.localDevice];
+    await writeFile(
+      join(dir, LAVA_FILES.localDevice),
+      toYaml(localQemuDevice(stack.qemu.binary), HEADER("The QEMU job's device, for lava-run on this machine.")),
+    );
     await writeFile(join(dir, LAVA_FILES.definition), toYaml(testDefinition(), HEADER('The on-target test.')));
     await writeFile(
       join(dir, LAVA_FILES.qemuJob),

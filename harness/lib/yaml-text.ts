@@ -7,19 +7,22 @@
  * No dependency for what reading it back (a spec does) shows to be exact.
  */
 
-export type YamlValue = string | number | boolean | readonly YamlValue[] | { readonly [key: string]: YamlValue };
+export type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [key: string]: YamlValue };
 
 /** Words a YAML 1.1 reader (LAVA's PyYAML) would take for booleans or null. */
 const RESERVED = /^(y|n|yes|no|on|off|true|false|null|~)$/i;
 /** Safe as a plain scalar: no indicator first, no ': ' or ' #' inside, nothing that reads as a number. */
 const PLAIN = /^[A-Za-z_/][\w./@-]*(?: [\w./@()=-]+)*$/;
 
-function scalar(value: string | number | boolean): string {
+type Scalar = string | number | boolean | null;
+
+function scalar(value: Scalar): string {
+  if (value === null) return 'null';
   if (typeof value !== 'string') return String(value);
   return PLAIN.test(value) && !RESERVED.test(value) ? value : JSON.stringify(value);
 }
 
-const isScalar = (v: YamlValue): v is string | number | boolean => typeof v !== 'object';
+const isScalar = (v: YamlValue): v is Scalar => v === null || typeof v !== 'object';
 
 function lines(value: YamlValue, indent: string): string[] {
   if (isScalar(value)) return [`${indent}${scalar(value)}`];

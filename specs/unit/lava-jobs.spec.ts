@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { toYaml, type YamlValue } from '../../harness/lib/yaml-text.ts';
 import {
   boardJob,
+  DEFAULT_PARAMS,
   LAVA_TIMEOUTS,
   qemuJob,
   testDefinition,
@@ -106,7 +107,46 @@ describe('LAVA jobs (lava-jobs)', function () {
     expect(deploy.images.kernel.image_arg).to.include('vfio_platform.reset_required=0');
   });
 
-  it('writes a test definition whose steps are one POSIX shell script running an agent the project builds', async () => {
+  it('raises what the runner could not decide under set -e (as LAVA runs steps), and no more', async () => {
+    // A runner and LAVA's helpers that only say how they were called: the steps' logic, not the runner's.
+    const bin = join(dir, 'bin');
+    await execa('mkdir', ['-p', bin]);
+    const fake = (name: string, body: string) =>
+      writeFile(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${dir}/calls"\n${body}\n`, { mode: 0o755 });
+    await fake('lava-test-raise', 'exit 1');
+    const definition = parse(toYaml(testDefinition({ ...DEFAULT_PARAMS, AGENTS: bin }))) as {
+      run: { steps: string[] };
+      params: Record<string, string>;
+    };
+    const params = Object.entries(definition.params).map(([k, v]) => `${k}='${v}'`);
+    const script = join(dir, 'run.sh');
+    await writeFile(script, ['set -e', ...params, ...definition.run.steps, 'echo "end of steps"'].join('\n'));
+    for (const [exit, raised] of [
+      [0, false],
+      [1, false],
+      [2, true],
+      [3, true],
+    ] as const) {
+      await rm(join(dir, 'calls'), { force: true });
+      await fake('vfio-reset-target', `exit ${exit}`);
+      const r = await execa('sh', [script], {
+        reject: false,
+        all: true,
+        env: { PATH: `${bin}:${process.env['PATH']}` },
+      });
+      const calls = await readFile(join(dir, 'calls'), 'utf8');
+      expect(calls, `runner exit ${exit}`).to.match(
+        /^vfio-reset-target --signal KILL --out \/tmp\/vfio-reset-target$/m,
+      );
+      expect(
+        /lava-test-raise vfio-reset-target could not decide/.test(calls),
+        `runner exit ${exit}: ${calls}`,
+      ).to.equal(raised);
+      expect(r.exitCode === 0 && (r.all ?? '').includes('end of steps'), `runner exit ${exit}`).to.equal(!raised);
+    }
+  });
+
+  it('writes a test definition whose steps are one POSIX shell script running an agent we build', async () => {
     const definition = parse(toYaml(testDefinition())) as { run: { steps: string[] }; params: Record<string, string> };
     const script = join(dir, 'steps.sh');
     await writeFile(script, `${definition.run.steps.join('\n')}\n`);

@@ -12,7 +12,8 @@ const awkward: YamlValue = {
   indicators: ['- x', '? x', ': x', '# x', '@x', '`x', '!x', '&x', '*x', '|', '>', '%x', '[x]', '{x}', "'x'", '"x"'],
   inside: ['a: b', 'a #b', 'a\tb', 'line\nbreak', ' lead', 'trail ', '', 'ümlaut', 'back\\slash'],
   shell: ['$AGENTS/vfio-reset-target --signal KILL || lava-test-raise "it failed: $?"'],
-  values: [0, 60, -3, 2.5, true, false],
+  values: [0, 60, -3, 2.5, true, false, null],
+  unset: null,
   nested: { list: [{ a: 1, b: ['x', { c: 'd' }] }, ['deep', ['deeper']]], empty: [], none: {} },
 };
 
