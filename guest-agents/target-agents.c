@@ -160,14 +160,21 @@ void agent_read(struct agent_child *c)
 	}
 }
 
-static void agent_reap(struct agent_child *c)
+/* Relays "exited" after every report the agent wrote: whoever reads the relay sees its last words first. */
+static void exited(struct agent_child *c)
 {
-	if (c->pid <= 0 || c->exited || waitpid(c->pid, &c->status, WNOHANG) != c->pid)
-		return;
 	c->exited = true;
+	if (c->fd >= 0)
+		agent_read(c);
 	link_event(c->link, "exited", "\"who\":\"%s\",\"status\":%d,\"signal\":%d", c->who,
 		   WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1,
 		   WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0);
+}
+
+static void agent_reap(struct agent_child *c)
+{
+	if (c->pid > 0 && !c->exited && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
+		exited(c);
 }
 
 static void input_read(struct target_link *l)
@@ -282,9 +289,10 @@ void agent_stop(struct agent_child *c)
 	if (c->pid > 0 && !c->exited) {
 		kill(c->pid, SIGKILL);
 		if (waitpid(c->pid, &c->status, 0) == c->pid)
-			c->exited = true;
+			exited(c);
 	}
-	while (c->fd >= 0)
+	/* Gone: what is left in its pipe ends at EOF (or EAGAIN, if something else holds the pipe). */
+	if (c->fd >= 0)
 		agent_read(c);
 	if (c->log) {
 		fclose(c->log);
