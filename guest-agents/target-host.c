@@ -17,7 +17,8 @@
 #include <unistd.h>
 #include "target-plan.h"
 
-bool host_read_text(const char *path, char *buf, size_t size)
+/* A sysfs or proc file's text, trailing whitespace removed; false if it cannot be read. */
+static bool read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -34,7 +35,7 @@ bool host_read_text(const char *path, char *buf, size_t size)
 	return true;
 }
 
-bool host_write_text(const char *path, const char *text)
+static bool write_text(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
@@ -46,7 +47,8 @@ bool host_write_text(const char *path, const char *text)
 	return n == (ssize_t)strlen(text);
 }
 
-int host_run(char *const argv[])
+/* Runs a program to its end, its output on stderr; its exit status, or -1. */
+static int run(char *const argv[])
 {
 	pid_t pid = fork();
 	int status;
@@ -225,17 +227,17 @@ long long host_irq_count(const struct host_device *d)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/irq/%s/hwirq", e->d_name);
-		if (!host_read_text(path, text, sizeof(text)))
+		if (!read_text(path, text, sizeof(text)))
 			continue;
 		hw = strtoul(text, NULL, 10);
 		for (unsigned int i = 0; i < d->nirqs; i++) {
 			if (hw != d->irqs[i])
 				continue;
 			snprintf(path, sizeof(path), "/sys/kernel/irq/%s/chip_name", e->d_name);
-			if (!host_read_text(path, text, sizeof(text)) || strncmp(text, "GIC", 3) != 0)
+			if (!read_text(path, text, sizeof(text)) || strncmp(text, "GIC", 3) != 0)
 				continue;
 			snprintf(path, sizeof(path), "/sys/kernel/irq/%s/per_cpu_count", e->d_name);
-			if (!host_read_text(path, text, sizeof(text)))
+			if (!read_text(path, text, sizeof(text)))
 				continue;
 			total = total < 0 ? 0 : total;
 			for (char *p = text; *p; p += *p == ',')
@@ -263,7 +265,7 @@ static void driver_of(const struct host_device *d, char *buf, size_t size)
 	}
 }
 
-void host_unbind(const struct host_device *d)
+static void unbind(const struct host_device *d)
 {
 	char driver[NAME_MAX + 1], path[PATH_MAX];
 
@@ -271,7 +273,7 @@ void host_unbind(const struct host_device *d)
 	if (!*driver)
 		return;
 	snprintf(path, sizeof(path), "/sys/bus/platform/drivers/%s/unbind", driver);
-	host_write_text(path, d->name);
+	write_text(path, d->name);
 }
 
 bool host_bind_vfio(const struct host_device *d, char *said, size_t size)
@@ -283,11 +285,11 @@ bool host_bind_vfio(const struct host_device *d, char *said, size_t size)
 	driver_of(d, driver, sizeof(driver));
 	if (strcmp(driver, "vfio-platform") == 0)
 		return true;
-	host_unbind(d);
+	unbind(d);
 	kmsg = host_kmsg_from_now();
 	device_path(d, path, sizeof(path), "driver_override");
-	host_write_text(path, "vfio-platform");
-	host_write_text("/sys/bus/platform/drivers_probe", d->name);
+	write_text(path, "vfio-platform");
+	write_text("/sys/bus/platform/drivers_probe", d->name);
 	driver_of(d, driver, sizeof(driver));
 	said[0] = '\0';
 	if (kmsg >= 0) {
@@ -334,15 +336,15 @@ const char *host_take_reset_away(const struct host_device *d, char *why, size_t 
 	char param[8] = "", modules[PATH_MAX];
 	struct utsname u;
 
-	host_unbind(d);
-	if (!host_read_text("/sys/module/vfio_platform/parameters/reset_required", param, sizeof(param)) ||
+	unbind(d);
+	if (!read_text("/sys/module/vfio_platform/parameters/reset_required", param, sizeof(param)) ||
 	    param[0] != 'N') {
 		char *rm[] = { "modprobe", "-r", "vfio-platform", NULL };
 		char *load[] = { "modprobe", "vfio-platform", "reset_required=0", NULL };
 
-		host_run(rm);
-		host_run(load);
-		if (!host_read_text("/sys/module/vfio_platform/parameters/reset_required", param, sizeof(param)) ||
+		run(rm);
+		run(load);
+		if (!read_text("/sys/module/vfio_platform/parameters/reset_required", param, sizeof(param)) ||
 		    param[0] != 'N') {
 			snprintf(why, size, "vfio_platform.reset_required is not 0 and cannot be changed here: "
 				 "boot with vfio_platform.reset_required=0");
@@ -361,7 +363,7 @@ const char *host_take_reset_away(const struct host_device *d, char *why, size_t 
 	if (host_module_loaded(TARGET_RESET_MODULE)) {
 		char *rm[] = { "modprobe", "-r", TARGET_RESET_MODULE, NULL };
 
-		host_run(rm);
+		run(rm);
 	}
 	/* The module's file reads as empty while the control runs: vfio-platform's request for it fails. */
 	if (mount("/dev/null", module_file, NULL, MS_BIND, NULL) < 0 || host_module_loaded(TARGET_RESET_MODULE)) {
@@ -375,7 +377,7 @@ void host_give_reset_back(const struct host_device *d)
 {
 	if (module_file[0])
 		umount(module_file);
-	host_unbind(d);
+	unbind(d);
 }
 
 void host_stuck_state(pid_t pid, char *buf, size_t size)
@@ -384,9 +386,9 @@ void host_stuck_state(pid_t pid, char *buf, size_t size)
 	const char *state;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	state = host_read_text(path, status, sizeof(status)) ? strstr(status, "State:") : NULL;
+	state = read_text(path, status, sizeof(status)) ? strstr(status, "State:") : NULL;
 	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-	host_read_text(path, wchan, sizeof(wchan));
+	read_text(path, wchan, sizeof(wchan));
 	snprintf(buf, size, "%.*s wchan: %s", state ? (int)strcspn(state, "\n") : 0, state ? state : "", wchan);
 }
 

@@ -22,12 +22,7 @@ struct host_device {
 	unsigned int nirqs;
 };
 
-/* A sysfs or proc file's text, trailing whitespace removed; false if it cannot be read. */
-bool host_read_text(const char *path, char *buf, size_t size);
-bool host_write_text(const char *path, const char *text);
-
-/* Runs a program to its end, its output on stderr; its exit status, or -1. */
-int host_run(char *const argv[]);
+/* Whether program is an executable in a directory of PATH. */
 bool host_on_path(const char *program);
 
 /*
@@ -50,7 +45,6 @@ long long host_irq_count(const struct host_device *d);
 
 /* Binds the device to vfio-platform with driver_override; false, with what the kernel said, if it refused. */
 bool host_bind_vfio(const struct host_device *d, char *said, size_t size);
-void host_unbind(const struct host_device *d);
 bool host_module_loaded(const char *module);
 
 /*

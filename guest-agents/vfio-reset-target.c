@@ -18,7 +18,8 @@
  * device's trace and the controls around it: every report of the agents
  * and of the runner goes to stdout as a JSON line tagged "from", and the
  * runner waits on stdin for the harness's word ("user1", "kill", "user2",
- * "end-window") where the harness decides when to go on.
+ * "end-window", "collect") where the harness decides when to go on, the
+ * kernel's log after the kill relayed for the harness to judge too.
  *
  * Frames must reach the XGMAC from outside: a link partner, or
  * --traffic-from IFACE, which sends this run's frames out of another
