@@ -170,9 +170,9 @@ describe('bad input found before anything is built', function () {
 
   it('lava-jobs: a board option without --board, a board without its DTB, a root that is no tarball', async () => {
     await refused(['lava-jobs', '--board-nic', 'eth1'], /--board-nic goes with --board DEVICE_TYPE/);
-    await refused(['lava-jobs', '--board', 'highbank'], /--board needs --board-dtb URL and --board-rootfs URL/);
+    await refused(['lava-jobs', '--board', 'my-board'], /--board needs --board-dtb URL and --board-rootfs URL/);
     await refused(
-      ['lava-jobs', '--board', 'highbank', '--board-dtb', 'x.dtb', '--board-rootfs', 'root.img'],
+      ['lava-jobs', '--board', 'my-board', '--board-dtb', 'x.dtb', '--board-rootfs', 'root.img'],
       /--board-rootfs root\.img is not a \.tar\.gz/,
     );
     await refused(

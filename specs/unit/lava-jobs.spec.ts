@@ -36,8 +36,8 @@ const artifacts: LavaArtifacts = {
   agentsUrl: 'https://lab.example/vfio-reset/agents.tar.gz',
 };
 const board: LavaBoard = {
-  deviceType: 'highbank',
-  dtbUrl: 'https://lab.example/dtbs/highbank.dtb',
+  deviceType: 'arm64-board-with-xgmac',
+  dtbUrl: 'https://lab.example/dtbs/board.dtb',
   nfsrootfsUrl: 'https://lab.example/rootfs/debian-bookworm-arm64.tar.xz',
   trafficFrom: 'eth1',
   prompt: 'root@',
