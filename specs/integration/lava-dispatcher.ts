@@ -16,7 +16,7 @@ import { cacheRoot } from '../../harness/lib/paths.ts';
 
 const PACKAGES = ['lava-dispatcher', 'lava-dispatcher-host'];
 
-const GUESTFS_STANDIN = `# The cpio overlay path of the QEMU job never calls libguestfs (specs/integration/lava-dispatcher.ts).
+const GUESTFS_STANDIN = `# The QEMU job's cpio overlay never calls libguestfs (specs/integration/lava-dispatcher.ts).
 class GuestFS:
     def __init__(self, *args, **kwargs):
         raise RuntimeError("libguestfs is not installed here: this job needs an installed lava-dispatcher")
