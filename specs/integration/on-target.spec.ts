@@ -9,13 +9,11 @@ import { expect } from 'chai';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultStack, store } from './stack-fixture.ts';
-import { bootL1, shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
+import { bootDefaultL1 } from './stack-fixture.ts';
+import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
 import { wiredNicMac } from '../../harness/machines/l1-host.ts';
-import { harnessKey } from '../../harness/machines/ssh.ts';
 import { L1_PATHS } from '../../harness/recipes/l1-image.ts';
 import { targetOracles } from '../../harness/scenarios/target-plan.ts';
-import { stderrProgress } from '../../harness/lib/progress.ts';
 
 /** The result lines of one KTAP level: name to "ok", "not ok" or "skip". */
 function results(ktap: string, indent: string): Map<string, string> {
@@ -42,24 +40,12 @@ describe('the on-target runner on its own in L1 (integration)', function () {
   let nic: string;
 
   before(async () => {
-    const stack = await defaultStack();
     runDir = await mkdtemp(join(tmpdir(), 'vfio-reset-on-target-'));
-    session = await bootL1(
-      {
-        qemuBinary: stack.qemu.binary,
-        kernel: stack.kernel.image,
-        rootImage: stack.l1Image.path,
-        key: await harnessKey(store.root),
-        runDir,
-        // As a lab boots the kernel under test for the control: vfio-platform may then bind without a reset.
-        extraKernelArgs: ['vfio_platform.reset_required=0'],
-        devices: {
-          xgmacs: [{ link: 'l1-nic', mac: '52:54:00:12:34:00' }],
-          traceFile: join(runDir, 'l0-trace.log'),
-          globals: [],
-        },
-      },
-      stderrProgress,
+    // As a lab boots the kernel under test for the control: vfio-platform may then bind without a reset.
+    session = await bootDefaultL1(
+      runDir,
+      { xgmacs: [{ link: 'l1-nic', mac: '52:54:00:12:34:00' }], traceFile: join(runDir, 'l0-trace.log'), globals: [] },
+      ['vfio_platform.reset_required=0'],
     );
     nic = (await session.ssh.check(`grep -l ${wiredNicMac(0)} /sys/class/net/*/address | cut -d/ -f5`)).trim();
   });

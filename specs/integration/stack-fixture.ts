@@ -8,6 +8,9 @@ import { debianSource } from '../../harness/recipes/kernel-source.ts';
 import { cacheRoot } from '../../harness/lib/paths.ts';
 import { stderrProgress } from '../../harness/lib/progress.ts';
 import { buildStack, type Stack } from '../../harness/recipes/stack.ts';
+import { bootL1, type L1Session } from '../../harness/machines/l1-session.ts';
+import type { L0Devices } from '../../harness/machines/l1-host.ts';
+import { harnessKey } from '../../harness/machines/ssh.ts';
 
 let stack: Promise<Stack> | undefined;
 
@@ -18,4 +21,25 @@ export function defaultStack(): Promise<Stack> {
     buildStack(store, { kernel: { kind: 'build', source, extraPatches: [] }, qemu: undefined }, stderrProgress),
   );
   return stack;
+}
+
+/** L1 of the default stack with `devices`, its artifacts in `runDir`. */
+export async function bootDefaultL1(
+  runDir: string,
+  devices: L0Devices,
+  extraKernelArgs: readonly string[] = [],
+): Promise<L1Session> {
+  const stack = await defaultStack();
+  return bootL1(
+    {
+      qemuBinary: stack.qemu.binary,
+      kernel: stack.kernel.image,
+      rootImage: stack.l1Image.path,
+      key: await harnessKey(store.root),
+      runDir,
+      extraKernelArgs,
+      devices,
+    },
+    stderrProgress,
+  );
 }

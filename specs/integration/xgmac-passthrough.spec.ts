@@ -10,9 +10,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultStack, store } from './stack-fixture.ts';
-import { bootL1, shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
-import { harnessKey } from '../../harness/machines/ssh.ts';
+import { bootDefaultL1 } from './stack-fixture.ts';
+import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
 import { freeLoopbackUdpPort } from '../../harness/machines/free-port.ts';
 import { RemoteAgent } from '../../harness/machines/remote-process.ts';
 import { L1 } from '../../harness/machines/l1.ts';
@@ -21,7 +20,6 @@ import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { FrameSource } from '../../harness/traffic/frame-source.ts';
 import { FRAME_HEADER_LEN, payloadKey, verifyPayload } from '../../harness/traffic/payload.ts';
 import { ofKind, parseTrace } from '../../harness/trace/l0-trace.ts';
-import { stderrProgress } from '../../harness/lib/progress.ts';
 
 const IOVA = 0x10000000;
 const DEVICE = XGMAC_PROFILE.deviceName(0);
@@ -36,28 +34,17 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
   let traceFile: string;
 
   before(async () => {
-    const stack = await defaultStack();
     runDir = await mkdtemp(join(tmpdir(), 'vfio-reset-xgmac-'));
     traceFile = join(runDir, 'l0-trace.log');
     sources = [
       await FrameSource.open(key, await freeLoopbackUdpPort()),
       await FrameSource.open(key, await freeLoopbackUdpPort()),
     ];
-    session = await bootL1(
-      {
-        qemuBinary: stack.qemu.binary,
-        kernel: stack.kernel.image,
-        rootImage: stack.l1Image.path,
-        key: await harnessKey(store.root),
-        runDir,
-        devices: {
-          xgmacs: sources.map((s, i) => ({ link: s.link, mac: `52:54:00:12:34:0${i}` })),
-          traceFile,
-          globals: [],
-        },
-      },
-      stderrProgress,
-    );
+    session = await bootDefaultL1(runDir, {
+      xgmacs: sources.map((s, i) => ({ link: s.link, mac: `52:54:00:12:34:0${i}` })),
+      traceFile,
+      globals: [],
+    });
   });
 
   after(async () => {
