@@ -8,7 +8,7 @@ import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promi
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../recipes/kernel-source.ts';
 import { InputError } from '../lib/errors.ts';
-import { TRAFFIC_PATTERNS, type TrafficPattern } from '../scenarios/run-spec.ts';
+import { KILL_SIGNALS, TRAFFIC_PATTERNS, type KillSignal, type TrafficPattern } from '../scenarios/run-spec.ts';
 import type { KernelRequest } from '../recipes/stack.ts';
 import { checkPrebuiltImage } from '../recipes/kernel-image.ts';
 import { EXIT } from '../lib/exit-codes.ts';
@@ -183,6 +183,14 @@ export function trafficOption(raw: string | undefined): TrafficPattern[] {
   if (patterns.length === 0)
     throw new InputError(`--traffic ${raw} leaves nothing to run; name at least one of ${TRAFFIC_PATTERNS.join(', ')}`);
   return patterns;
+}
+
+/** --signal: how user #1 dies, with or without the SIG prefix (default KILL). */
+export function signalOption(raw: string | undefined): KillSignal {
+  const signal = (raw ?? 'KILL').replace(/^SIG/, '');
+  if (!(KILL_SIGNALS as readonly string[]).includes(signal))
+    throw new InputError(`--signal ${raw} is not one of ${KILL_SIGNALS.join(', ')}`);
+  return signal as KillSignal;
 }
 
 export const TRAFFIC_HELP = `\

@@ -12,10 +12,10 @@ import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 import { toYaml } from '../lib/yaml-text.ts';
-import { KILL_SIGNALS, type KillSignal } from '../scenarios/run-spec.ts';
+import { KILL_SIGNALS } from '../scenarios/run-spec.ts';
 import { boardJob, qemuJob, testDefinition, type LavaArtifacts, type LavaBoard } from '../labs/lava-jobs.ts';
 import { localQemuDevice } from '../labs/lava-device.ts';
-import { artifactDir, defineCommand, kernelRequestOf } from './command.ts';
+import { artifactDir, defineCommand, kernelRequestOf, signalOption } from './command.ts';
 
 const OPTIONS = {
   output: { type: 'string' },
@@ -130,9 +130,7 @@ Writes into DIR, for a LAVA lab to run the on-target test (vfio-reset-target):
       process.stdout.write(this.usage);
       return EXIT.good;
     }
-    const signal = (values.signal ?? 'KILL').replace(/^SIG/, '');
-    if (!(KILL_SIGNALS as readonly string[]).includes(signal))
-      throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
+    const signal = signalOption(values.signal);
     const board = boardOf(values);
     const base = values['artifacts-url'];
     if (base !== undefined && !/^(https?|file):\/\/\S+$/.test(base))
@@ -162,12 +160,12 @@ Writes into DIR, for a LAVA lab to run the on-target test (vfio-reset-target):
     await writeFile(join(dir, LAVA_FILES.definition), toYaml(testDefinition(), HEADER('The on-target test.')));
     await writeFile(
       join(dir, LAVA_FILES.qemuJob),
-      toYaml(qemuJob(artifacts, signal as KillSignal), HEADER('The emulated Midway-like host.')),
+      toYaml(qemuJob(artifacts, signal), HEADER('The emulated Midway-like host.')),
     );
     if (board !== null) {
       await writeFile(
         join(dir, LAVA_FILES.boardJob),
-        toYaml(boardJob(artifacts, board, signal as KillSignal), HEADER(`A real ${board.deviceType}.`)),
+        toYaml(boardJob(artifacts, board, signal), HEADER(`A real ${board.deviceType}.`)),
       );
       written.push(LAVA_FILES.boardJob);
     }

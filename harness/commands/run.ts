@@ -11,7 +11,7 @@ import { jobsOption } from '../campaign/jobs.ts';
 import { checkPlan, parseShard, shardFromCi, type CampaignRequest } from '../campaign/plan.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
-import { CONTROLS, KILL_SIGNALS, SCENARIOS, type KillSignal } from '../scenarios/run-spec.ts';
+import { CONTROLS, KILL_SIGNALS, SCENARIOS } from '../scenarios/run-spec.ts';
 import { closingLine } from '../judge/verdict.ts';
 import {
   artifactDir,
@@ -22,6 +22,7 @@ import {
   listOption,
   TRAFFIC_HELP,
   trafficOption,
+  signalOption,
   defineCommand,
   JOBS_HELP,
 } from './command.ts';
@@ -65,9 +66,7 @@ ${KERNEL_OPTIONS_HELP}
       throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
     const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
     const patterns = trafficOption(values.traffic);
-    const signal = (values.signal ?? 'KILL').replace(/^SIG/, '');
-    if (!(KILL_SIGNALS as readonly string[]).includes(signal))
-      throw new InputError(`--signal ${values.signal} is not one of ${KILL_SIGNALS.join(', ')}`);
+    const signal = signalOption(values.signal);
     const repeat = repeatOption(values.repeat, 1);
     const jobs = jobsOption(values.jobs);
     const given = values.shard === undefined ? undefined : parseShard(values.shard);
@@ -86,7 +85,7 @@ ${KERNEL_OPTIONS_HELP}
       scenarios,
       controls,
       patterns,
-      signal: signal as KillSignal,
+      signal,
       repeat,
       seed,
       ...(shard !== undefined ? { shard } : {}),
