@@ -74,6 +74,31 @@ export function undecidedBecause(runs: readonly JudgedRun[]): string | null {
   return null;
 }
 
+/**
+ * For each pass in `runs`, why it cannot stand as a pass on its own: the
+ * oracles its scenario judges by that no detected control of the set
+ * proved (their silence means nothing), else null. A per-run view (JUnit,
+ * KCIDB) then says what the set's exit code already says.
+ */
+export function unprovenPasses(runs: readonly JudgedRun[]): (run: JudgedRun) => UnprovenPass | null {
+  const unproven = new Map(unprovenOracles(runs).map((u) => [u.scenario, u.oracles]));
+  return (run) => {
+    const oracles = run.verdict.kind === 'pass' ? unproven.get(run.spec.scenario) : undefined;
+    if (oracles === undefined) return null;
+    return {
+      oracles,
+      reason:
+        `unproven: no detected control in this set shows that ${oracles.join(', ')} can see a hazard, ` +
+        'so their silence proves nothing (run the controls too)',
+    };
+  };
+}
+
+export interface UnprovenPass {
+  readonly oracles: readonly OracleName[];
+  readonly reason: string;
+}
+
 /** The last line of a command that judged runs: its exit code and what it means, or why it decides nothing. */
 export function closingLine(runs: readonly JudgedRun[]): string {
   const regressions = runs.filter((r) => r.verdict.kind === 'regression').length;

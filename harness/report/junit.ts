@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * JUnit XML for CI systems: one test case per run; a regression is a failure, an invalid run an error, a control the
- * kernel cannot host skipped.
+ * kernel cannot host skipped, and so is a pass whose oracles no detected control of the set proved.
  */
+import { unprovenPasses } from '../judge/verdict.ts';
 import type { RunRecord } from './report-format.ts';
 
 const escape = (s: string) =>
@@ -17,9 +18,11 @@ function oracleLine(o: RunRecord['oracles'][number]): string {
 export function junitXml(suite: string, runs: readonly RunRecord[]): string {
   const failures = runs.filter((r) => r.verdict.kind === 'regression').length;
   const errors = runs.filter((r) => r.verdict.kind === 'invalid').length;
-  const skipped = runs.filter((r) => r.verdict.kind === 'not-applicable').length;
+  const unproven = unprovenPasses(runs);
+  const skipped = runs.filter((r) => r.verdict.kind === 'not-applicable' || unproven(r) !== null).length;
   const total = runs.reduce((s, r) => s + r.seconds, 0);
   const cases = runs.map((r) => {
+    const why = unproven(r);
     const body =
       r.verdict.kind === 'regression'
         ? `<failure message="${escape(r.verdict.reason)}" type="regression"/>`
@@ -27,7 +30,9 @@ export function junitXml(suite: string, runs: readonly RunRecord[]): string {
           ? `<error message="${escape(r.verdict.reason)}" type="invalid"/>`
           : r.verdict.kind === 'not-applicable'
             ? `<skipped message="${escape(r.verdict.reason)}"/>`
-            : '';
+            : why !== null
+              ? `<skipped message="${escape(why.reason)}"/>`
+              : '';
     const out = `<system-out>${escape(r.oracles.map(oracleLine).join('\n'))}\nartifacts: ${escape(r.dir)}</system-out>`;
     const name = `classname="${escape(suite)}.${escape(r.spec.scenario)}" name="${escape(r.id)}"`;
     return `    <testcase ${name} time="${r.seconds}">${body}${out}</testcase>`;

@@ -12,6 +12,7 @@ import { InputError } from '../lib/errors.ts';
 import { sha256 } from '../cache/digest.ts';
 import type { CampaignReport, RunRecord } from './report-format.ts';
 import type { OracleResult } from '../oracles/finding.ts';
+import { unprovenPasses, type UnprovenPass } from '../judge/verdict.ts';
 
 export const KCIDB_VERSION = { major: 5, minor: 0 } as const;
 const DEFAULT_ORIGIN = 'vfio_reset';
@@ -99,9 +100,10 @@ export function runPath(run: RunRecord): string {
   return `vfio.platform.reset.${run.spec.scenario}.${run.spec.control}.${run.spec.pattern}`;
 }
 
-function runStatus(run: RunRecord): KcidbStatus {
+function runStatus(run: RunRecord, unproven: UnprovenPass | null): KcidbStatus {
   switch (run.verdict.kind) {
     case 'pass':
+      return unproven === null ? 'PASS' : 'SKIP';
     case 'detected':
       return 'PASS';
     case 'regression':
@@ -114,18 +116,29 @@ function runStatus(run: RunRecord): KcidbStatus {
   }
 }
 
-function excerptOf(run: RunRecord): string | undefined {
-  if (!('reason' in run.verdict)) return undefined;
-  const text = [run.verdict.reason, run.errorTail ?? ''].filter((t) => t !== '').join('\n\n');
+function excerptOf(run: RunRecord, unproven: UnprovenPass | null): string | undefined {
+  const reason = 'reason' in run.verdict ? run.verdict.reason : unproven?.reason;
+  if (reason === undefined) return undefined;
+  const text = [reason, run.errorTail ?? ''].filter((t) => t !== '').join('\n\n');
   return text.length <= MAX_EXCERPT ? text : text.slice(text.length - MAX_EXCERPT);
 }
 
 type TestBase = Omit<KcidbTest, 'id' | 'path' | 'status'>;
 
-/** One oracle of a run: PASS silent, FAIL fired (a run without a control); DONE with its count (a control run). */
-function oracleTest(run: RunRecord, o: OracleResult, base: TestBase, id: string): KcidbTest {
+/**
+ * One oracle of a run: PASS silent, FAIL fired (a run without a control), SKIP silent but proven by no detected
+ * control of the set; DONE with its count (a control run).
+ */
+function oracleTest(
+  run: RunRecord,
+  o: OracleResult,
+  base: TestBase,
+  id: string,
+  unproven: UnprovenPass | null,
+): KcidbTest {
   const control = run.spec.control !== 'none';
-  const status: KcidbStatus = control ? 'DONE' : o.fired ? 'FAIL' : 'PASS';
+  const trusted = unproven === null || !unproven.oracles.includes(o.oracle);
+  const status: KcidbStatus = control ? 'DONE' : o.fired ? 'FAIL' : trusted ? 'PASS' : 'SKIP';
   const seen = o.first === null ? o.looked : `${o.first.detail} (${o.first.tRelMs ?? '?'} ms from the kill)`;
   return {
     ...base,
@@ -152,7 +165,9 @@ export function kcidbOf(report: CampaignReport, origin: string): KcidbReport {
   };
   const q = report.provenance.l0Qemu;
   const machine = `L1, a Midway-like arm64 virt machine under ${q.version} (TCG)`;
+  const unprovenPass = unprovenPasses(report.runs);
   const tests = report.runs.flatMap((run): KcidbTest[] => {
+    const unproven = unprovenPass(run);
     const id = `${origin}:${run.spec.seed}`;
     const base: TestBase = {
       origin,
@@ -165,12 +180,12 @@ export function kcidbOf(report: CampaignReport, origin: string): KcidbReport {
       },
       misc: { verdict: run.verdict, run_dir: run.dir, harness: report.provenance.harness.revision },
     };
-    const excerpt = excerptOf(run);
+    const excerpt = excerptOf(run, unproven);
     const runTest: KcidbTest = {
       ...base,
       id,
       path: runPath(run),
-      status: runStatus(run),
+      status: runStatus(run, unproven),
       comment:
         `${run.spec.scenario}, ${run.spec.control === 'none' ? 'no control' : `control ${run.spec.control}`}, ` +
         `${run.spec.pattern} traffic, user #1 killed with SIG${run.spec.signal}`,
@@ -179,7 +194,7 @@ export function kcidbOf(report: CampaignReport, origin: string): KcidbReport {
     };
     // The oracles of a run that decided nothing are not evidence.
     if (run.verdict.kind === 'invalid' || run.verdict.kind === 'not-applicable') return [runTest];
-    return [runTest, ...run.oracles.map((o) => oracleTest(run, o, base, `${id}.${o.oracle}`))];
+    return [runTest, ...run.oracles.map((o) => oracleTest(run, o, base, `${id}.${o.oracle}`, unproven))];
   });
   return { version: KCIDB_VERSION, checkouts: [checkout], builds: [build], tests };
 }

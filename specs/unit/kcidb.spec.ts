@@ -13,6 +13,7 @@ import { repoRoot } from '../../harness/lib/paths.ts';
 import { kcidbOf, kcidbOrigin, runPath, type KcidbReport } from '../../harness/report/kcidb.ts';
 import type { CampaignReport, RunRecord } from '../../harness/report/report-format.ts';
 import { InputError } from '../../harness/lib/errors.ts';
+import { junitXml } from '../../harness/report/junit.ts';
 
 const read = (path: string) => JSON.parse(readFileSync(join(repoRoot, path), 'utf8')) as unknown;
 const ajv = new Ajv({ strict: true, allErrors: true });
@@ -62,6 +63,23 @@ describe('KernelCI results (kcidb.json)', () => {
     expect(errorsOf(out)).to.deep.equal([]);
     expect(out.tests.map((t) => t.status)).to.deep.equal(['MISS', 'ERROR']);
     for (const t of out.tests) expect(t.log_excerpt).to.include((invalid.verdict as { reason: string }).reason);
+  });
+
+  it('says SKIP for a pass whose oracles no detected control of its set proved, and for those oracles', () => {
+    const passing = REPORT.runs.find((r) => r.verdict.kind === 'pass')!;
+    const alone = kcidbOf({ ...REPORT, runs: [passing] }, 'vfio_reset');
+    expect(errorsOf(alone)).to.deep.equal([]);
+    const run = alone.tests.find((t) => t.id === `vfio_reset:${passing.spec.seed}`)!;
+    expect(run.status).to.equal('SKIP');
+    expect(run.log_excerpt).to.match(/^unproven: no detected control in this set shows that /);
+    const oracles = alone.tests.filter((t) => t.id.startsWith(`vfio_reset:${passing.spec.seed}.`));
+    // Skipped: the oracles the excerpt names, which a control could have proven under this run's pattern.
+    const named = (t: { path: string }) => run.log_excerpt!.includes(t.path.split('.').at(-1)!);
+    expect(oracles.filter((t) => t.status === 'SKIP')).to.have.length.above(0);
+    for (const t of oracles) expect(t.status, t.path).to.equal(named(t) ? 'SKIP' : 'PASS');
+    const xml = junitXml('vfio-reset', [passing]);
+    expect(xml).to.match(/<skipped message="unproven: no detected control/);
+    expect(xml).to.include('skipped="1"');
   });
 
   it('gives a control run its oracles as DONE with the count each saw', () => {
