@@ -12,6 +12,7 @@ import { checkPlan, parseShard, shardFromCi, type CampaignRequest } from '../cam
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS } from '../scenarios/run-spec.ts';
+import { blindSpotsOf } from '../scenarios/hazards.ts';
 import { closingLine } from '../judge/verdict.ts';
 import {
   artifactDir,
@@ -66,6 +67,7 @@ ${KERNEL_OPTIONS_HELP}
       throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
     const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
     const patterns = trafficOption(values.traffic);
+    for (const blind of blindSpotsOf(patterns)) stderrProgress(`note: ${blind}`);
     const signal = signalOption(values.signal);
     const repeat = repeatOption(values.repeat, 1);
     const jobs = jobsOption(values.jobs);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The closing table of a run: scenario, verdict, evidence counts and time, readable in a terminal or a CI log. */
 import type { OracleName } from '../oracles/finding.ts';
+import { blindSpotsOf } from '../scenarios/hazards.ts';
 import type { RunRecord } from './report-format.ts';
 
 const COLUMNS: ReadonlyArray<[OracleName, string]> = [
@@ -62,10 +63,12 @@ export function summaryTable(runs: readonly RunRecord[]): string {
           : '';
       return `  ${r.id}: ${(r.verdict as { reason: string }).reason}${tail}`;
     });
+  const blind = blindSpotsOf([...new Set(runs.map((r) => r.spec.pattern))]).map((b) => `  note: ${b}`);
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     ...(reasons.length ? ['', ...reasons] : []),
+    ...(runs.length > 0 && blind.length ? ['', ...blind] : []),
   ].join('\n');
 }

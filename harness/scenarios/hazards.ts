@@ -36,3 +36,19 @@ export function deviceLeftRunningShows(scenario: ScenarioName, pattern: TrafficP
     ? [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
     : [...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory'];
 }
+
+/**
+ * What a set of traffic patterns cannot see, one line each. vfio-platform
+ * resets the device again when user #2 opens it, and the silent pattern
+ * holds frames back until user #2 has it: a kernel that skips the reset at
+ * release but resets at open leaves nothing to see then. Only frames during
+ * the quiet window (continuous) show it.
+ */
+export function blindSpotsOf(patterns: readonly TrafficPattern[]): string[] {
+  return patterns.includes('continuous')
+    ? []
+    : [
+        'silent-until-reassigned alone cannot see a kernel that skips the reset at release but resets at open ' +
+          '(no frame reaches the device until user #2 has opened it); add --traffic continuous to see it',
+      ];
+}

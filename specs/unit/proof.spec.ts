@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { mustFire } from '../../harness/scenarios/proof.ts';
-import { SCENARIO_ORACLES } from '../../harness/scenarios/hazards.ts';
+import { blindSpotsOf, SCENARIO_ORACLES } from '../../harness/scenarios/hazards.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
 
 describe('which oracles the controls must make fire', () => {
@@ -50,5 +50,12 @@ describe('which oracles the controls must make fire', () => {
         expect(mustFire({ scenario, control, pattern: 'continuous' })).to.not.include('user2-memory');
       }
     }
+  });
+
+  it('says what the silent pattern alone cannot see (a reset skipped at release, done at open)', () => {
+    expect(blindSpotsOf(['silent-until-reassigned'])).to.have.length(1);
+    expect(blindSpotsOf(['silent-until-reassigned'])[0]).to.match(/skips the reset at release but resets at open/);
+    expect(blindSpotsOf(['continuous'])).to.deep.equal([]);
+    expect(blindSpotsOf([...TRAFFIC_PATTERNS])).to.deep.equal([]);
   });
 });
