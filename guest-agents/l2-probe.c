@@ -3,15 +3,11 @@
  * First process of a nested guest (L2) given an XGMAC that another VM used
  * until it was killed: reports, before anything in this guest drives the
  * device, whether the device still raises its interrupts (pending or active
- * at the GIC distributor) and whether its DMA put this run's frame payloads
- * into this guest's RAM, which only a device left running can have done.
- * It only reads: the device tree, the distributor's registers and RAM,
- * through /dev/mem; never a register of the XGMAC.
- *
- * Parameters, on the kernel command line:
- *   vfio_reset.key=<32 hex digits> vfio_reset.runid=<decimal u32>
+ * at the GIC distributor). It only reads: the device tree and the
+ * distributor's registers, through /dev/mem; never a register of the XGMAC.
+ * (This guest's RAM was searched for stale DMA from the host before the
+ * guest ran: guest-agents/vm-ram-scan.c.)
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -24,17 +20,9 @@
 #include "agent-lib.h"
 #include "device-tree.h"
 #include "gic.h"
-#include "ram-ranges.h"
-#include "ram-scan.h"
 #include "xgmac-regs.h"
 
 #define MAX_DEVICES 4
-#define MAX_RAM_RANGES 64
-
-struct params {
-	uint8_t key[16];
-	uint32_t run_id;
-};
 
 struct nodes {
 	const char *root;
@@ -49,43 +37,6 @@ struct platform_device {
 	bool bound;
 	char driver[PATH_MAX];
 };
-
-static uint32_t parse_run_id(const char *s)
-{
-	/* parse_num alone would take a sign or blanks. */
-	if (!isdigit((unsigned char)s[0]))
-		agent_fail("cmdline_runid", EINVAL);
-	return parse_num(s, 10, 0, UINT32_MAX, "cmdline_runid");
-}
-
-/* As the kernel does for its own parameters, the last of several settings counts. */
-static void parse_cmdline(struct params *p)
-{
-	const char *key = NULL, *run_id = NULL;
-	char line[8192], *save, *tok;
-	size_t n;
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (!f)
-		agent_fail("cmdline", errno);
-	n = fread(line, 1, sizeof(line) - 1, f);
-	if (ferror(f))
-		agent_fail("cmdline", EIO);
-	fclose(f);
-	line[n] = '\0';
-	for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
-		if (!strncmp(tok, "vfio_reset.key=", 15))
-			key = tok + 15;
-		else if (!strncmp(tok, "vfio_reset.runid=", 17))
-			run_id = tok + 17;
-	}
-	if (!key)
-		agent_fail("cmdline_key", ENOENT);
-	if (!run_id)
-		agent_fail("cmdline_runid", ENOENT);
-	parse_hex(key, p->key, sizeof(p->key), "cmdline_key");
-	p->run_id = parse_run_id(run_id);
-}
 
 static void find_nodes(struct nodes *n)
 {
@@ -167,34 +118,16 @@ static void report_device(const struct nodes *nodes, const char *node, struct gi
 	free(text);
 }
 
-static unsigned int read_iomem(struct ram_range *ranges)
-{
-	FILE *f = fopen("/proc/iomem", "r");
-	int n;
-
-	if (!f)
-		agent_fail("iomem", errno);
-	n = ram_ranges(f, ranges, MAX_RAM_RANGES);
-	fclose(f);
-	if (n < 0)
-		agent_fail("iomem", -n);
-	return n;
-}
-
 int main(void)
 {
 	static struct nodes nodes;
-	struct ram_range ranges[MAX_RAM_RANGES];
 	struct gic_spis spis = { .n = 0 };
-	struct params p;
 
 	json_line("probe-start", "\"uptime_s\":%.3f", uptime_seconds());
-	parse_cmdline(&p);
 	find_nodes(&nodes);
 	for (unsigned int i = 0; i < nodes.nxgmac; i++)
 		report_device(&nodes, nodes.xgmac[i], &spis);
 	gic_report(nodes.root, nodes.gic, &spis);
-	ram_scan(ranges, read_iomem(ranges), p.key, p.run_id);
 	json_line("probe-done", NULL);
 	return 0;
 }

@@ -5,7 +5,7 @@
  * the run invalid, naming the report and the field; no oracle reads a
  * field by name or gets NaN.
  */
-import { arrayField, booleanField, FieldError, hexField, numberField, stringField } from '../lib/fields.ts';
+import { arrayField, booleanField, field, FieldError, hexField, numberField, stringField } from '../lib/fields.ts';
 
 /**
  * One JSON line an agent printed, as the harness received it: the
@@ -72,6 +72,8 @@ export interface ProbeMemory {
 }
 
 export interface ResetProbeReport {
+  /** The IRQ indexes whose eventfds the probe armed, before it read a register. */
+  readonly armedIrqs: readonly number[];
   readonly registers: ProbeRegisters;
   readonly irqs: readonly ProbeIrq[];
   readonly memory: ProbeMemory;
@@ -86,7 +88,15 @@ function only(events: readonly AgentEvent[], name: string, who: string): AgentEv
 /** What the reset probe saw; throws EvidenceError when a report it must send is missing or malformed. */
 export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeReport {
   const who = 'user #2 (xgmac-reset-probe)';
+  const armed = only(events, 'irqs-armed', who);
+  const indexes = field(armed, `${who}'s "irqs-armed" report`, 'indexes');
+  if (!Array.isArray(indexes) || !indexes.every((i) => Number.isInteger(i) && i >= 0))
+    throw new EvidenceError(`${who}'s "irqs-armed" report: field indexes is not a list of IRQ indexes`);
+  // An IRQ raised before its eventfd was armed, or while none was, is lost: the IRQ check would be blind.
+  if (indexes.length === 0) throw new EvidenceError(`${who} armed no IRQ eventfd: its IRQ check was blind`);
   const r = only(events, 'registers', who);
+  if (events.indexOf(armed) > events.indexOf(r))
+    throw new EvidenceError(`${who} read the registers before it armed its IRQs: its IRQ check was blind until then`);
   const rw = `${who}'s "registers" report`;
   const registers: ProbeRegisters = {
     control: numberField(r, rw, 'control'),
@@ -118,10 +128,10 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
     })),
   };
   only(events, 'done', who);
-  return { registers, irqs, memory };
+  return { armedIrqs: indexes as number[], registers, irqs, memory };
 }
 
-// ---- l2-probe (VM #2's first process) ----
+// ---- VM #2: its RAM read from L1 while paused (vm-ram-scan), then its first process (l2-probe) ----
 
 export interface GicSpi {
   readonly spi: number;
@@ -130,56 +140,87 @@ export interface GicSpi {
   readonly active: boolean;
 }
 
-export interface RamPayload {
-  readonly phys: string;
+/** One of the run's payloads found in VM #2's RAM before VM #2 ran. */
+export interface StalePayload {
+  readonly gpa: number;
   readonly seq: number;
+}
+
+export interface RamSnapshot {
+  readonly gpaBase: number;
+  readonly bytes: number;
+  /** How many payloads the scan found; the first `listed` of them are in `stalePayloads`. */
+  readonly payloads: number;
+  readonly listed: number;
   /** Harness wall-clock ms when the report arrived. */
   readonly receivedAt: number;
 }
 
-export interface L2ProbeReport {
-  readonly gic: { readonly spis: readonly GicSpi[]; readonly receivedAt: number };
-  /** Payloads found in RAM, without the hits in the probe's own read buffer. */
-  readonly payloads: readonly RamPayload[];
-  readonly scan: { readonly bytes: number; readonly unreadableBytes: number; readonly payloads: number };
+export interface Vm2Report {
+  readonly snapshot: RamSnapshot;
+  readonly stalePayloads: readonly StalePayload[];
+  /** What the probe saw in VM #2's GIC; null when VM #2 never got to it after stale writes landed in its RAM. */
+  readonly gic: { readonly spis: readonly GicSpi[]; readonly receivedAt: number } | null;
 }
 
-/** What VM #2's probe saw; throws EvidenceError when a report is missing or malformed, or the scan was blind. */
-export function decodeL2Probe(events: readonly AgentEvent[]): L2ProbeReport {
+/** How many of the run's payloads the scan of VM #2's RAM reported, from its "ram-snapshot" report (0 if none). */
+export function stalePayloadsIn(events: readonly AgentEvent[]): number {
+  const snapshot = events.find((e) => e.event === 'ram-snapshot');
+  return typeof snapshot?.['payloads'] === 'number' ? snapshot['payloads'] : 0;
+}
+
+function decodeSnapshot(events: readonly AgentEvent[]): { snapshot: RamSnapshot; stalePayloads: StalePayload[] } {
+  const who = "VM #2's RAM scan (vm-ram-scan, in L1)";
+  const s = only(events, 'ram-snapshot', who);
+  const sw = `${who}'s "ram-snapshot" report`;
+  const snapshot = {
+    gpaBase: Number(stringField(s, sw, 'gpa_base')),
+    bytes: numberField(s, sw, 'bytes'),
+    payloads: numberField(s, sw, 'payloads'),
+    listed: numberField(s, sw, 'listed'),
+    receivedAt: s.receivedAt,
+  };
+  const stalePayloads = events
+    .filter((e) => e.event === 'stale-payload')
+    .map((e) => {
+      const gpa = stringField(e, `${who}'s "stale-payload" report`, 'gpa');
+      if (!/^0x[0-9a-f]+$/.test(gpa)) throw new EvidenceError(`${who}: "stale-payload" gpa ${gpa} is not hex`);
+      return { gpa: Number(gpa), seq: numberField(e, `${who}'s "stale-payload" report`, 'seq') };
+    });
+  if (!Number.isSafeInteger(snapshot.gpaBase)) throw new EvidenceError(`${sw}: gpa_base is not a hex address`);
+  if (stalePayloads.length !== snapshot.listed || snapshot.listed > snapshot.payloads)
+    throw new EvidenceError(
+      `${who} listed ${stalePayloads.length} payloads of ${snapshot.payloads}, but said it listed ${snapshot.listed}`,
+    );
+  return { snapshot, stalePayloads };
+}
+
+/**
+ * What VM #2 showed: its RAM as L1 read it before VM #2 ran, and its GIC as
+ * its probe read it; throws EvidenceError when a report is missing or
+ * malformed, or a look was blind.
+ */
+export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
+  const { snapshot, stalePayloads } = decodeSnapshot(events);
   const who = "VM #2's l2-probe";
+  const g = events.filter((e) => e.event === 'gic');
+  // A stale write can break what QEMU loaded into VM #2's RAM: then the hazard itself kept the probe from looking.
+  if (g.length === 0 && snapshot.payloads > 0) return { snapshot, stalePayloads, gic: null };
   const device = only(events, 'device', who);
   if (booleanField(device, `${who}'s "device" report`, 'driver_bound'))
     throw new EvidenceError(`${who}: an xgmac driver was bound before the probe ran; its checks are not valid`);
-  const g = only(events, 'gic', who);
+  const gic = only(events, 'gic', who);
   const gw = `${who}'s "gic" report`;
-  const spis = arrayField(g, gw, 'spis').map((s) => ({
+  const spis = arrayField(gic, gw, 'spis').map((s) => ({
     spi: numberField(s, `${gw} SPI`, 'spi'),
     intid: numberField(s, `${gw} SPI`, 'intid'),
     pending: booleanField(s, `${gw} SPI`, 'pending'),
     active: booleanField(s, `${gw} SPI`, 'active'),
   }));
-  // The probe's own read buffer can hold a copy of what it just read: those hits are not evidence.
-  const payloads = events
-    .filter((e) => e.event === 'payload' && e['scan_buffer'] !== true)
-    .map((e) => ({
-      phys: stringField(e, `${who}'s "payload" report`, 'phys'),
-      seq: numberField(e, `${who}'s "payload" report`, 'seq'),
-      receivedAt: e.receivedAt,
-    }));
-  const s = only(events, 'scan', who);
-  const sw = `${who}'s "scan" report`;
-  const scan = {
-    bytes: numberField(s, sw, 'bytes'),
-    unreadableBytes: numberField(s, sw, 'unreadable_bytes'),
-    payloads: numberField(s, sw, 'payloads'),
-  };
-  // A scan that could not read most of the RAM saw nothing for want of looking (e.g. a kernel with STRICT_DEVMEM).
-  if (scan.bytes === 0 || scan.unreadableBytes > scan.bytes / 10)
-    throw new EvidenceError(
-      `${who}: the RAM scan was blind (${scan.unreadableBytes} of ${scan.bytes} bytes unreadable)`,
-    );
+  if (spis.length === 0)
+    throw new EvidenceError(`${who}: the GIC report names no SPI of the device, so its check was blind`);
   only(events, 'probe-done', who);
-  return { gic: { spis, receivedAt: g.receivedAt }, payloads, scan };
+  return { snapshot, stalePayloads, gic: { spis, receivedAt: gic.receivedAt } };
 }
 
 // ---- user #1 ----

@@ -15,12 +15,13 @@ import { l0Oracles } from '../oracles/l0-oracle.ts';
 import { l1IrqCountOracle, l1SmmuOracle } from '../oracles/l1-oracle.ts';
 import { user2Oracles } from '../oracles/user2-oracle.ts';
 import { vm2Oracles } from '../oracles/vm2-oracle.ts';
-import type { OracleResult } from '../oracles/finding.ts';
-import { decodeL2Probe, decodeResetProbe } from '../evidence/agent-reports.ts';
+import type { OracleName, OracleResult } from '../oracles/finding.ts';
+import { decodeResetProbe, decodeVm2, type Vm2Report } from '../evidence/agent-reports.ts';
 import { FieldError } from '../lib/fields.ts';
 import { mustFire } from '../scenarios/proof.ts';
 import { CONTROL_RECORDS, setupOf, type Setup } from '../scenarios/controls.ts';
-import { payloadKey } from '../traffic/payload.ts';
+import { FRAME_HEADER_LEN, payloadKey, PAYLOAD_RECOGNISED_LEN } from '../traffic/payload.ts';
+import { VM_GUEST } from '../scenarios/vm-guest.ts';
 import { controlVerdict, scenarioVerdict, type Verdict } from './verdict.ts';
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
 import { lastLines } from '../lib/errors.ts';
@@ -165,24 +166,34 @@ function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window
   return notInEffect === null ? null : invalid(`${setupName(setup)}: ${notInEffect}`);
 }
 
+/** What the evidence gives: every oracle's finding, and those the hazard itself kept from looking. */
+interface Found {
+  readonly oracles: readonly OracleResult[];
+  /** VM #2 as it showed itself, in the vm scenario. */
+  readonly vm2: Vm2Report | null;
+}
+
 /** Every oracle's finding, or why the evidence cannot give them (a judgement). */
 function oraclesOf(
   e: CycleEvidence,
   logs: CycleLogs,
   w: Window,
   l0: readonly OracleResult[],
-): { readonly oracles: readonly OracleResult[] } | { readonly cannot: Judgement } {
+): Found | { readonly cannot: Judgement } {
   if (logs.dmesgAfterKill === null || e.l1UptimeAtKillS === null || e.irqCounts === null || e.user2 === null)
     return { cannot: invalid("the run is missing L1's or user #2's evidence") };
   const atKillS = e.l1UptimeAtKillS;
   let user2: OracleResult[];
+  let vm2: Vm2Report | null = null;
   try {
     const fromHarness = (t: number) => Math.round(t - w.killAt);
     const fromL1Boot = (tBootMs: number) => Math.round(tBootMs - atKillS * 1000);
-    user2 =
-      e.spec.scenario === 'vm'
-        ? vm2Oracles(decodeL2Probe(e.user2), fromHarness)
-        : user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
+    if (e.spec.scenario === 'vm') {
+      vm2 = decodeVm2(e.user2);
+      user2 = vm2Oracles(vm2, fromHarness);
+    } else {
+      user2 = user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
+    }
   } catch (error) {
     if (error instanceof FieldError) return { cannot: invalid(error.message) };
     throw error;
@@ -197,7 +208,71 @@ function oraclesOf(
     ),
     ...user2,
   ];
-  return { oracles };
+  return { oracles, vm2 };
+}
+
+/** Translated writes of frames into the old buffers, from the release until `until`, within [base, base + bytes). */
+function staleFrameWrites(trace: readonly TraceEvent[], from: number, until: number, base: number, bytes: number) {
+  return ofKind(trace, 'dma').filter(
+    (d) =>
+      d.instance === INSTANCE &&
+      d.dir === 'write' &&
+      d.what === 'rx-buf' &&
+      d.ok &&
+      d.t >= from &&
+      d.t < until &&
+      d.iova >= base &&
+      d.iova < base + bytes,
+  );
+}
+
+/**
+ * VM #2's RAM was read whole, and saw every stale write the L0 trace shows
+ * landing there before the read: else the read was blind, and its silence
+ * (or its count) means nothing.
+ */
+function vm2RamReadRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window, vm2: Vm2Report): Judgement | null {
+  const { snapshot } = vm2;
+  const ramBytes = VM_GUEST.memoryMiB * 1024 * 1024;
+  if (snapshot.gpaBase !== VM_GUEST.ramBase || snapshot.bytes !== ramBytes)
+    return invalid(
+      `VM #2's RAM read blind: the scan covered ${snapshot.bytes} bytes from guest-physical ` +
+        `0x${snapshot.gpaBase.toString(16)}, the guest has ${ramBytes} from 0x${VM_GUEST.ramBase.toString(16)}`,
+    );
+  const startedAt = e.marks['user2-started'];
+  const readAt = e.marks['user2-snapshot'];
+  if (startedAt === undefined || readAt === undefined)
+    return invalid("the run has no time on record for VM #2's start or the read of its RAM");
+  // A write short of a recognisable payload cannot be told from any other bytes: only whole payloads are checked.
+  // Before VM #2's QEMU started, a translated write went to user #1's memory, still mapped while it was torn down.
+  const unseen = staleFrameWrites(trace, Math.max(w.from, startedAt), readAt, snapshot.gpaBase, snapshot.bytes)
+    .filter((d) => d.len >= FRAME_HEADER_LEN + PAYLOAD_RECOGNISED_LEN)
+    .find((d) => !vm2.stalePayloads.some((p) => p.gpa >= d.iova && p.gpa < d.iova + d.len));
+  if (unseen === undefined) return null;
+  return invalid(
+    `VM #2's RAM read blind at GPA 0x${unseen.iova.toString(16)}: the L0 trace shows a frame written there ` +
+      `at +${Math.round(unseen.t - w.killAt)} ms, before the read, and the read found no payload there`,
+  );
+}
+
+/**
+ * In a control with the network silent, the hazard is stale frames written
+ * into the next user's memory: a device whose held descriptors were all
+ * spent on faulting writes before that memory was mapped wrote nowhere, so
+ * the control did not set its hazard up (its oracles are not to blame).
+ */
+function hazardNotSetUp(e: CycleEvidence, trace: readonly TraceEvent[], w: Window): string | null {
+  const mappedAt = e.marks['user2-mapped'];
+  if (e.spec.pattern !== 'silent-until-reassigned' || mappedAt === undefined) return null;
+  const writes = ofKind(trace, 'dma').filter(
+    (d) => d.instance === INSTANCE && d.dir === 'write' && d.what === 'rx-buf' && d.t >= w.from,
+  );
+  const faulted = writes.filter((d) => !d.ok && d.t < mappedAt);
+  if (faulted.length === 0 || writes.some((d) => d.ok)) return null;
+  return (
+    `hazard not set up: the device's ${faulted.length} frame writes after the release all faulted ` +
+    `before user #2's memory was mapped (+${Math.round(mappedAt - w.killAt)} ms), so none could land there`
+  );
 }
 
 /** One time base: an event placed outside the run's own span has a wrong clock, not a finding. */
@@ -250,13 +325,19 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
 
   const found = oraclesOf(e, logs, w, l0);
   if ('cannot' in found) return found.cannot;
-  const { oracles } = found;
+  const { oracles, vm2 } = found;
   const wrongClock = clockRule(e, w, oracles);
   if (wrongClock !== null) return wrongClock;
+  const blindRead = vm2 === null ? null : vm2RamReadRule(e, logs.trace, w, vm2);
+  if (blindRead !== null) return { ...blindRead, oracles };
   const control = e.spec.control;
-  return {
-    verdict: control === 'none' ? scenarioVerdict(oracles) : controlVerdict(oracles, mustFire({ ...e.spec, control })),
+  if (control === 'none') return { verdict: scenarioVerdict(oracles), oracles, tail: null };
+  // Stale writes that broke VM #2 before its probe ran are the hazard shown, not an oracle that failed to see it.
+  const unseeable: readonly OracleName[] = vm2?.gic === null ? ['user2-gic-pending'] : [];
+  const verdict = controlVerdict(
     oracles,
-    tail: null,
-  };
+    mustFire({ ...e.spec, control }).filter((o) => !unseeable.includes(o)),
+  );
+  const notSetUp = verdict.kind === 'invalid' ? hazardNotSetUp(e, logs.trace, w) : null;
+  return { verdict: notSetUp === null ? verdict : { kind: 'invalid', reason: notSetUp }, oracles, tail: null };
 }

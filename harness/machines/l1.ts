@@ -144,16 +144,4 @@ export class L1 {
       ),
     );
   }
-
-  /**
-   * Whether process `pid` holds a VFIO device file. QEMU connects the VFIO
-   * container, which maps all of the guest's RAM for the device, before it
-   * asks for the device's file: once it holds one, DMA at guest-physical
-   * addresses lands in that guest's RAM.
-   */
-  async holdsVfioDevice(pid: number): Promise<boolean> {
-    return (
-      (await this.ssh.exec(`ls -l /proc/${pid}/fd 2>/dev/null | grep -q 'anon_inode:\\[vfio-device\\]'`)).code === 0
-    );
-  }
 }

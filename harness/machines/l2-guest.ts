@@ -11,15 +11,41 @@ export interface L2Boot {
   /** Extra -device / -netdev arguments, e.g. a passed-through XGMAC. */
   readonly devices: readonly string[];
   readonly extraKernelArgs: readonly string[];
+  /**
+   * Start paused (-S), with QMP on L1's loopback, and the RAM in a shared
+   * file of L1 that a host agent can read while the guest has run nothing.
+   */
+  readonly inspectable?: L2Inspection;
+}
+
+export interface L2Inspection {
+  /** TCP port of the QMP server on L1's 127.0.0.1. */
+  readonly qmpPort: number;
+  /** The file of L1 that backs the guest's RAM (on a tmpfs). */
+  readonly ramFile: string;
+  /** The guest-physical address of the file's first byte. */
+  readonly ramBase: number;
 }
 
 export const L2_QEMU = '/usr/bin/qemu-system-aarch64';
+
+const RAM_BACKEND = 'l2-ram';
+
+function inspectionArgs(memoryMiB: number, i: L2Inspection): string[] {
+  return [
+    '-S',
+    '-qmp',
+    `tcp:127.0.0.1:${i.qmpPort},server=on,wait=off`,
+    '-object',
+    `memory-backend-file,id=${RAM_BACKEND},size=${memoryMiB}M,mem-path=${i.ramFile},share=on`,
+  ];
+}
 
 export function l2CommandLine(boot: L2Boot): string[] {
   return [
     L2_QEMU,
     '-M',
-    'virt,gic-version=3',
+    `virt,gic-version=3${boot.inspectable !== undefined ? `,memory-backend=${RAM_BACKEND}` : ''}`,
     '-enable-kvm',
     '-cpu',
     'host',
@@ -37,6 +63,7 @@ export function l2CommandLine(boot: L2Boot): string[] {
     L1_PATHS.l2Initramfs,
     '-append',
     ['console=ttyAMA0', 'panic=-1', ...boot.extraKernelArgs].join(' '),
+    ...(boot.inspectable !== undefined ? inspectionArgs(boot.memoryMiB, boot.inspectable) : []),
     ...boot.devices,
   ];
 }

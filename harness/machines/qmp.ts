@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * A QMP client over a unix socket: reads the greeting, negotiates
+ * A QMP client over a unix socket, or any byte stream (an SSH channel to
+ * L1's QEMU): reads the greeting, negotiates
  * capabilities, matches replies to commands by id and hands asynchronous
  * events to listeners. The framing (one JSON object a line) is separated
  * from the socket so that it can be tested on its own.
  */
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import { withDeadline } from '../lib/time.ts';
 
@@ -72,13 +74,17 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   private closed = false;
   readonly events: QmpEvent[] = [];
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(private readonly socket: Duplex) {
     super();
   }
 
   /** Connects, waits for the greeting and leaves the client in command mode. */
-  static async connect(path: string, timeoutMs = 10_000): Promise<QmpClient> {
-    const socket = connect(path);
+  static connect(path: string, timeoutMs = 10_000): Promise<QmpClient> {
+    return QmpClient.over(connect(path), path, timeoutMs);
+  }
+
+  /** As connect(), over a stream already opened to a QMP server that `where` names. */
+  static async over(socket: Duplex, where: string, timeoutMs = 10_000): Promise<QmpClient> {
     socket.setEncoding('utf8');
     const client = new QmpClient(socket);
     socket.on('data', (chunk: string) => client.receive(chunk));
@@ -87,7 +93,7 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     // A QEMU that never greets must not keep its socket open beside the next attempt.
     await withDeadline(
       timeoutMs,
-      () => new Error(`no QMP greeting on ${path} within ${timeoutMs} ms`),
+      () => new Error(`no QMP greeting on ${where} within ${timeoutMs} ms`),
       (signal) =>
         new Promise<void>((resolve, reject) => {
           signal.addEventListener('abort', () => socket.destroy(), { once: true });

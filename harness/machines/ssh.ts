@@ -228,6 +228,19 @@ export class SshSession {
     return { done, close: () => channel.close(), write: (text) => void channel.write(text) };
   }
 
+  /** A stream to TCP `port` on L1's loopback, through the SSH connection (dropbear's direct-tcpip). */
+  forwardToLoopback(port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (error, channel) =>
+          error ? reject(error) : resolve(channel),
+        );
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+  }
+
   end(): void {
     this.client.end();
   }

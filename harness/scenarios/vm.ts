@@ -3,20 +3,23 @@
  * The reset cycle with nested VMs: user #1 is an L2 VM started by L1's QEMU
  * with the XGMAC passed through (-device vfio-calxeda-xgmac) whose Linux
  * calxeda driver has the link up; the process killed is L1's QEMU. User #2
- * is a fresh VM whose first process (guest-agents/l2-probe) reads its GIC's
- * pending state for the passed-through SPIs and scans its RAM for this
- * run's payloads, before any driver could touch the device.
+ * is a fresh VM, started paused: once its QEMU has mapped its RAM for the
+ * device, frames flow and the window stays open, then its RAM is searched
+ * from L1 for this run's payloads before the guest has run an instruction
+ * (nothing of it can have overwritten a stale write yet); then it runs, and
+ * its first process (guest-agents/l2-probe) reads its GIC's pending state
+ * for the passed-through SPIs before any driver could touch the device.
  */
 import { join } from 'node:path';
 import { RemoteAgent } from '../machines/remote-process.ts';
-import { l2CommandLine } from '../machines/l2-guest.ts';
+import { l2CommandLine, type L2Inspection } from '../machines/l2-guest.ts';
+import { PausedL2 } from '../machines/paused-l2.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
-import { decodeVmStats } from '../evidence/agent-reports.ts';
+import { agentFailureOf, decodeVmStats, stalePayloadsIn, type AgentEvent } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../lib/errors.ts';
-import { sleep } from '../lib/time.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { INSTANCE } from '../judge/judge.ts';
-import type { PayloadKey } from '../traffic/payload.ts';
+import { VM_GUEST } from './vm-guest.ts';
 import {
   runCycle,
   VfioPathFailure,
@@ -32,28 +35,38 @@ import {
 export const VM_TIMING = {
   /** VM #1's driver must have received this many frames, with IRQs, before the kill. */
   liveFrames: 50,
-  memoryMiB: 192,
+  /** VM #2's QEMU maps its RAM and answers QMP, paused, within this long. */
+  pausedTimeoutMs: 60_000,
+  /** The search of VM #2's RAM from L1 ends within this long. */
+  ramScanTimeoutMs: 60_000,
 } as const;
 
-/** L1's QEMU command line for a VM that gets the device; user #2's probe gets the key to find payloads with. */
-export function vmArgv(device: string, key: PayloadKey, role: 'user1' | 'user2'): string[] {
-  const args = role === 'user2' ? [`vfio_reset.key=${key.key.toString('hex')}`, `vfio_reset.runid=${key.runId}`] : [];
+/** How VM #2 is seen from L1 before it runs. */
+export const VM2_INSPECTION: L2Inspection = {
+  qmpPort: 4450,
+  ramFile: '/run/vfio-reset-vm2.ram',
+  ramBase: VM_GUEST.ramBase,
+};
+
+/** L1's QEMU command line for a VM that gets the device; user #2's starts paused, its RAM readable from L1. */
+export function vmArgv(device: string, role: 'user1' | 'user2'): string[] {
   return l2CommandLine({
-    memoryMiB: VM_TIMING.memoryMiB,
+    memoryMiB: VM_GUEST.memoryMiB,
     devices: ['-device', `vfio-calxeda-xgmac,host=${device}`],
-    extraKernelArgs: ['quiet', `vfio_reset.role=${role}`, ...args],
+    extraKernelArgs: ['quiet', `vfio_reset.role=${role}`],
+    ...(role === 'user2' ? { inspectable: VM2_INSPECTION } : {}),
   });
 }
 
-const vmCommand = (env: CycleEnv, role: 'user1' | 'user2') => shellQuote(vmArgv(env.device, env.key, role));
+const vmCommand = (env: CycleEnv, role: 'user1' | 'user2') => shellQuote(vmArgv(env.device, role));
 
 /** L1's QEMU could not open the passed-through device (hw/vfio: vfio_get_device). */
 const QEMU_OPEN_FAILED = /error getting device from group[^\n]*/;
 
-/** Waits for `event` from a VM; its QEMU failing to open the device is the kernel's failure, not the harness's. */
-async function vmEvent(vm: RemoteAgent, user: string, event: string, timeoutMs: number) {
+/** Runs `wait` on a VM; its QEMU failing to open the device is the kernel's failure, not the harness's. */
+async function onVm<T>(vm: RemoteAgent, user: string, wait: () => Promise<T>): Promise<T> {
   try {
-    return await vm.waitForEvent(event, timeoutMs);
+    return await wait();
   } catch (error) {
     const said = vm.otherOutput.map((l) => QEMU_OPEN_FAILED.exec(l)?.[0]).find((m) => m !== undefined);
     if (said !== undefined)
@@ -61,6 +74,9 @@ async function vmEvent(vm: RemoteAgent, user: string, event: string, timeoutMs: 
     throw error;
   }
 }
+
+const vmEvent = (vm: RemoteAgent, user: string, event: string, timeoutMs: number) =>
+  onVm(vm, user, () => vm.waitForEvent(event, timeoutMs));
 
 async function startUser1(env: CycleEnv): Promise<User1> {
   env.progress(`${env.id}: user #1 (VM with the calxeda xgmac driver) booting`);
@@ -90,40 +106,46 @@ async function startUser1(env: CycleEnv): Promise<User1> {
   };
 }
 
-/** How often VM #2's QEMU is looked at for the device's file, to resume frames in the silent pattern. */
-const HOLDS_DEVICE_POLL_MS = 100;
+const USER2 = 'user #2 (VM #2)';
 
 async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
-  env.progress(`${env.id}: user #2 (fresh VM, probe first) booting`);
-  const vm = await RemoteAgent.start(
-    'user #2 (VM #2)',
-    env.ssh,
-    vmCommand(env, 'user2'),
-    join(env.dir, 'vm2.console.log'),
-  );
-  // Frames resume once VM #2's QEMU holds the device, its RAM mapped for it: long before the guest's kernel runs the
-  // probe.
-  let looking = true;
-  const resumeOnceHeld = (async () => {
-    while (looking && !vm.exited) {
-      if (await env.l1.holdsVfioDevice(vm.pid!)) return hooks.resumeTraffic();
-      await sleep(HOLDS_DEVICE_POLL_MS);
-    }
-  })();
+  env.progress(`${env.id}: user #2 (fresh VM, paused, its RAM read from L1 before it runs) starting`);
+  // Before it, VM #2's RAM does not exist: no write can land there.
+  env.timeline.mark('user2-started');
+  const vm = await RemoteAgent.start(USER2, env.ssh, vmCommand(env, 'user2'), join(env.dir, 'vm2.console.log'));
+  const gone = () => (vm.exited ? 'exited' : null);
+  const paused = await onVm(vm, USER2, () => PausedL2.attach(env.ssh, VM2_INSPECTION, gone, VM_TIMING.pausedTimeoutMs));
+  let snapshot: readonly AgentEvent[];
+  let during: number | null;
   try {
-    await vmEvent(vm, 'user #2 (VM #2)', 'device', 120_000);
-    await vm.waitForEvent('gic', 30_000);
-    const during = await hooks.sampleIrqCount();
-    await vm.waitForEvent('probe-done', 120_000);
-    await vm.waitUntil(() => vm.exited, 30_000, 'power-off');
-    const errors = vm.ofEvent('error');
-    if (errors.length > 0)
-      throw new InfrastructureError(`VM #2's probe failed: ${JSON.stringify(errors[0])}`, vm.tail());
-    return { events: vm.events, irqCountDuring: during };
+    // Past reset and ROM loading, its RAM mapped for the device: from here a stale write lands in VM #2's RAM.
+    const openedAt = env.timeline.mark('user2-mapped');
+    hooks.resumeTraffic();
+    await hooks.keepWindowOpen(openedAt);
+    during = await hooks.sampleIrqCount();
+    env.timeline.mark('user2-snapshot');
+    snapshot = await paused.scanRam(env.key, join(env.dir, 'vm2-ram-scan.log'), VM_TIMING.ramScanTimeoutMs);
+    const scanFailed = agentFailureOf(snapshot);
+    if (scanFailed !== null)
+      throw new InfrastructureError(`VM #2's RAM scan failed at ${scanFailed.step}: ${scanFailed.message}`);
+    await paused.cont();
+    env.timeline.mark('user2-continued');
   } finally {
-    looking = false;
-    await resumeOnceHeld.catch(() => {});
+    paused.close();
   }
+  try {
+    await vmEvent(vm, USER2, 'device', 120_000);
+    await vm.waitForEvent('gic', 30_000);
+    await vm.waitForEvent('probe-done', 30_000);
+    await vm.waitUntil(() => vm.exited, 30_000, 'power-off');
+  } catch (error) {
+    // A stale write can corrupt what QEMU loaded into VM #2's RAM: then the hazard itself kept the probe from running.
+    if (stalePayloadsIn(snapshot) === 0) throw error;
+    env.progress(`${env.id}: VM #2 never finished its probe after stale writes into its RAM: ${String(error)}`);
+  }
+  const errors = vm.ofEvent('error');
+  if (errors.length > 0) throw new InfrastructureError(`VM #2's probe failed: ${JSON.stringify(errors[0])}`, vm.tail());
+  return { events: [...snapshot, ...vm.events], irqCountDuring: during };
 }
 
 export const VM_USERS: ScenarioUsers = {

@@ -12,6 +12,8 @@ import { siphash24 } from './siphash.ts';
 
 export const PAYLOAD_MAGIC = Buffer.from('vfioRST1', 'ascii');
 export const PAYLOAD_LEN = 128;
+/** The bytes that must be present for a payload to be recognised (magic, run id, seq, check value). */
+export const PAYLOAD_RECOGNISED_LEN = 24;
 /** IEEE 802 local experimental EtherType. */
 export const ETHERTYPE = 0x88b5;
 export const SOURCE_MAC = Buffer.from([0x52, 0x54, 0x00, 0x76, 0x66, 0x72]);
@@ -55,7 +57,7 @@ export function buildPayload(k: PayloadKey, seq: number): Buffer {
 
 /** The payload's sequence number if `bytes` holds one of this run's payloads at `offset`, else null. */
 export function verifyPayload(k: PayloadKey, bytes: Buffer, offset = 0): number | null {
-  if (offset + 24 > bytes.length) return null;
+  if (offset + PAYLOAD_RECOGNISED_LEN > bytes.length) return null;
   if (!bytes.subarray(offset, offset + 8).equals(PAYLOAD_MAGIC)) return null;
   if (bytes.readUInt32LE(offset + 8) !== k.runId) return null;
   const check = bytes.readBigUInt64LE(offset + 16);

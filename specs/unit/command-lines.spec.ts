@@ -10,9 +10,8 @@ import { L1_SIZE, l1Invocation, wiredNicMac, type L1Boot } from '../../harness/m
 import { l1SetupOf } from '../../harness/scenarios/cycle.ts';
 import { setupOf } from '../../harness/scenarios/controls.ts';
 import { CONTROLS, type Control } from '../../harness/scenarios/run-spec.ts';
-import { vmArgv } from '../../harness/scenarios/vm.ts';
+import { VM2_INSPECTION, vmArgv } from '../../harness/scenarios/vm.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
-import { payloadKey } from '../../harness/traffic/payload.ts';
 import { l2CommandLine } from '../../harness/machines/l2-guest.ts';
 import { shellQuote } from '../../harness/machines/qemu-machine.ts';
 import { matchesGolden } from '../support.ts';
@@ -156,11 +155,11 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
 
 describe('the L2 QEMU command line (l2CommandLine)', () => {
   // VM #2 as the vm scenario starts it, with the device the cycle passes through.
-  const argv = vmArgv(XGMAC_PROFILE.deviceName(0), payloadKey('golden'), 'user2');
+  const argv = vmArgv(XGMAC_PROFILE.deviceName(0), 'user2');
 
   for (const role of ['user1', 'user2'] as const)
     it(`matches specs/fixtures/golden/l2-qemu-${role}.args (VM #${role.slice(-1)} of the vm scenario)`, async () => {
-      await matchesGoldenArgs(`l2-qemu-${role}.args`, vmArgv(XGMAC_PROFILE.deviceName(0), payloadKey('golden'), role));
+      await matchesGoldenArgs(`l2-qemu-${role}.args`, vmArgv(XGMAC_PROFILE.deviceName(0), role));
     });
 
   it('runs L2 under L1 KVM with the host CPU (-enable-kvm, -cpu host): nested virtualisation, not emulation', () => {
@@ -180,6 +179,23 @@ describe('the L2 QEMU command line (l2CommandLine)', () => {
   it('passes the devices it is given through, and has no other NIC', () => {
     expect(allAfter(argv, '-device')).to.deep.equal(['vfio-calxeda-xgmac,host=c000000.xgmac']);
     expect(after(argv, '-nic')).to.equal('none');
+  });
+
+  it("starts VM #2 paused, with QMP on L1 loopback and its RAM in a shared file of L1 of the guest's size", () => {
+    expect(argv).to.include('-S');
+    expect(after(argv, '-qmp')).to.equal(`tcp:127.0.0.1:${VM2_INSPECTION.qmpPort},server=on,wait=off`);
+    const backend = after(argv, '-object').split(',');
+    expect(backend).to.include(`mem-path=${VM2_INSPECTION.ramFile}`);
+    expect(backend).to.include('share=on');
+    expect(backend).to.include(`size=${after(argv, '-m')}`);
+    const id = backend.find((p) => p.startsWith('id='))!.slice(3);
+    expect(after(argv, '-M').split(',')).to.include(`memory-backend=${id}`);
+  });
+
+  it('starts VM #1 running, its RAM its own', () => {
+    const user1 = vmArgv(XGMAC_PROFILE.deviceName(0), 'user1');
+    expect(user1).to.not.include('-S');
+    expect(user1).to.not.include('-object');
   });
 });
 

@@ -38,6 +38,7 @@ function evidence(over: Partial<CycleEvidence> = {}): CycleEvidence {
     l1UptimeAtKillS: 100,
     irqCounts: { atRelease: 10, during: 10 },
     user2: [
+      { event: 'irqs-armed', receivedAt: KILL + 3000, indexes: [0, 1, 2] },
       {
         event: 'registers',
         receivedAt: KILL + 3100,
@@ -234,6 +235,18 @@ describe('the verdict of one run', () => {
     });
   });
 
+  it('refuses a user #2 that armed no IRQ, or armed its IRQs only after reading the registers: blind', () => {
+    const reason = (user2: CycleEvidence['user2']) =>
+      (judgeRun(evidence({ user2 }), logs()).verdict as { reason?: string }).reason;
+    const events = evidence().user2!;
+    expect(reason(events.map((e) => (e.event === 'irqs-armed' ? { ...e, indexes: [] } : e)))).to.match(
+      /armed no IRQ eventfd/,
+    );
+    expect(reason([...events.slice(1, 2), events[0]!, ...events.slice(2)])).to.match(
+      /read the registers before it armed its IRQs/,
+    );
+  });
+
   it('refuses a trace with a stretch of the window without frames: the L0 oracles were blind there', () => {
     const j = judgeRun(evidence(), logs({ trace: parseTrace(quietTrace(KILL + 5500, KILL + 2000).join('\n')) }));
     expect((j.verdict as { reason: string }).reason).to.match(
@@ -258,6 +271,144 @@ describe('the verdict of one run', () => {
     expect((judgeRun(evidence({ spec }), logs({ trace: silentTrace })).verdict as { reason: string }).reason).to.match(
       /traffic never resumed/,
     );
+  });
+});
+
+describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC', () => {
+  const RAM = 192 * 1024 * 1024;
+  const SNAPSHOT_AT = KILL + 3000;
+  const vmSpec = (control: CycleEvidence['spec']['control'] = 'none') => ({
+    ...evidence().spec,
+    scenario: 'vm' as const,
+    pattern: 'silent-until-reassigned' as const,
+    control,
+  });
+  const marks = { ...evidence().marks, 'traffic-resumed': KILL + 2000, 'user2-mapped': KILL + 2000 };
+  const stale = (gpa: number) => ({
+    event: 'stale-payload',
+    receivedAt: SNAPSHOT_AT + 400,
+    gpa: `0x${gpa.toString(16)}`,
+    seq: 7,
+  });
+  function vm2Events(gpas: readonly number[], over: { bytes?: number; gic?: boolean; pendingSpi?: boolean } = {}) {
+    return [
+      ...gpas.map(stale),
+      {
+        event: 'ram-snapshot',
+        receivedAt: SNAPSHOT_AT + 400,
+        gpa_base: '0x40000000',
+        bytes: over.bytes ?? RAM,
+        payloads: gpas.length,
+        listed: gpas.length,
+        t_boot_ms: 103_000,
+        seconds: 0.4,
+      },
+      ...(over.gic === false
+        ? []
+        : [
+            { event: 'device', receivedAt: KILL + 5000, node: 'xgmac@c000000', spis: [112], driver_bound: false },
+            {
+              event: 'gic',
+              receivedAt: KILL + 5000,
+              spis: [{ spi: 112, intid: 144, pending: over.pendingSpi ?? false, active: false }],
+            },
+            { event: 'probe-done', receivedAt: KILL + 5001 },
+          ]),
+    ];
+  }
+  const vmEvidence = (user2: CycleEvidence['user2'], over: Partial<CycleEvidence> = {}) =>
+    evidence({
+      spec: vmSpec(),
+      marks: { ...marks, 'user2-started': KILL + 1000, 'user2-snapshot': SNAPSHOT_AT },
+      user2,
+      ...over,
+    });
+  /** A frame of 142 bytes written at `iova` at `t` (`ok`: translated). */
+  const write = (t: number, iova: number, ok = true) =>
+    line(
+      t,
+      `xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x${iova.toString(16)} len=142 result=${ok ? 'ok' : 'fault'}`,
+    );
+  const withLines = (...extra: string[]) =>
+    logs({
+      trace: parseTrace(
+        [...quietTrace(KILL + 5500), ...extra]
+          .sort((a, b) => Number(a.split('@')[1]!.split(':')[0]) - Number(b.split('@')[1]!.split(':')[0]))
+          .join('\n'),
+      ),
+    });
+  const reason = (j: ReturnType<typeof judgeRun>) => (j.verdict as { reason?: string }).reason;
+
+  it('passes a run whose RAM read and GIC saw nothing, and the trace shows no write', () => {
+    const j = judgeRun(vmEvidence(vm2Events([])), logs());
+    expect(j.verdict).to.deep.equal({ kind: 'pass' });
+    expect(j.oracles.find((o) => o.oracle === 'user2-memory')!.looked).to.match(/read from L1 while VM #2 was paused/);
+  });
+
+  it('calls a stale write found in the RAM read a regression, at the guest-physical address it was found', () => {
+    const j = judgeRun(vmEvidence(vm2Events([0x4123_400e])), withLines(write(KILL + 2100, 0x4123_4000)));
+    expect(j.verdict.kind).to.equal('regression');
+    expect(j.oracles.find((o) => o.oracle === 'user2-memory')!.first!.detail).to.equal(
+      'frame payload seq 7 at guest-physical 0x4123400e',
+    );
+  });
+
+  it('refuses a RAM read that missed a write the L0 trace shows landing there before the read', () => {
+    const j = judgeRun(vmEvidence(vm2Events([])), withLines(write(KILL + 2100, 0x4123_4000)));
+    expect(reason(j)).to.equal(
+      "VM #2's RAM read blind at GPA 0x41234000: the L0 trace shows a frame written there at +2100 ms, " +
+        'before the read, and the read found no payload there',
+    );
+  });
+
+  it('does not hold the read to writes after it, before VM #2 existed, or that faulted', () => {
+    const j = judgeRun(
+      vmEvidence(vm2Events([])),
+      withLines(
+        write(KILL + 130, 0x4123_4000),
+        write(SNAPSHOT_AT + 10, 0x4123_4000),
+        write(KILL + 2100, 0x4123_4000, false),
+      ),
+    );
+    // Those are still DMA after the release: a regression, not a blind read.
+    expect(j.verdict.kind).to.equal('regression');
+    expect(reason(j)).to.match(/^l0-dma-after-release/);
+  });
+
+  it("refuses a RAM read that did not cover the guest's RAM", () => {
+    expect(reason(judgeRun(vmEvidence(vm2Events([], { bytes: RAM / 2 })), logs()))).to.match(
+      /^VM #2's RAM read blind: the scan covered 100663296 bytes/,
+    );
+  });
+
+  it('refuses a GIC report that names no SPI of the device: that look was blind', () => {
+    const user2 = vm2Events([]).map((e) => (e.event === 'gic' ? { ...e, spis: [] } : e));
+    expect(reason(judgeRun(vmEvidence(user2), logs()))).to.match(/GIC report names no SPI/);
+  });
+
+  it('takes a VM #2 that the stale writes broke as the hazard shown in a control, not as a blind GIC', () => {
+    const ignoring = line(KILL + 20, 'xgmac_quiesce_ignored xgmac=0 offset=0xf1c value=0x0');
+    const irq = line(KILL + 2101, 'xgmac_irq xgmac=0 line=0 level=1');
+    const spec = vmSpec('device-ignores-reset');
+    const broken = vmEvidence(vm2Events([0x4123_400e], { gic: false }), {
+      spec,
+      irqCounts: { atRelease: 10, during: 11 },
+    });
+    const trace = withLines(ignoring, write(KILL + 2100, 0x4123_4000), irq);
+    const j = judgeRun(broken, trace);
+    expect(j.verdict).to.deep.equal({ kind: 'detected' });
+    expect(j.oracles.find((o) => o.oracle === 'user2-gic-pending')!.looked).to.match(/never reached its probe/);
+    // Without a stale payload in the read, a VM #2 that never reported is no evidence at all.
+    expect(reason(judgeRun({ ...broken, user2: vm2Events([], { gic: false }) }, trace))).to.match(/"device"/);
+  });
+
+  it('says "hazard not set up" for a control whose frame writes all faulted before VM #2 was mapped', () => {
+    const ignoring = line(KILL + 20, 'xgmac_quiesce_ignored xgmac=0 offset=0xf1c value=0x0');
+    const j = judgeRun(
+      vmEvidence(vm2Events([]), { spec: vmSpec('device-ignores-reset') }),
+      withLines(ignoring, write(KILL + 1990, 0x4123_4000, false)),
+    );
+    expect(reason(j)).to.match(/^hazard not set up: the device's 1 frame writes after the release all faulted before/);
   });
 });
 

@@ -127,6 +127,7 @@ describe('user #2 oracles', () => {
   };
   const probe = (registers: Record<string, unknown>, more: AgentEvent[], memory: Record<string, unknown>) =>
     decodeResetProbe([
+      ev('irqs-armed', { indexes: [0, 1, 2] }),
       ev('registers', registers),
       ...more,
       ev('memory', { bytes: 65536, t_boot_ms: 105_200, ...memory }),
@@ -179,7 +180,9 @@ describe('user #2 oracles', () => {
       /field dma_control is not a number \("zero"\)/,
     );
     expect(() => probe(quietRegs, [], { changed_bytes: 0 })).to.throw(/field ranges is missing/);
-    expect(() => decodeResetProbe([ev('registers', quietRegs), ev('done', {})])).to.throw(/sent 0 "memory" reports/);
+    expect(() =>
+      decodeResetProbe([ev('irqs-armed', { indexes: [0] }), ev('registers', quietRegs), ev('done', {})]),
+    ).to.throw(/sent 0 "memory" reports/);
   });
 });
 
