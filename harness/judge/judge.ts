@@ -145,6 +145,9 @@ function refusedBindRule(e: CycleEvidence, bind: Extract<BindOutcome, { bound: f
 function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window, setup: Setup): Judgement | null {
   if (!ofKind(trace, 'dma').some((d) => d.instance === INSTANCE && d.t < w.killAt))
     return invalid('the L0 trace shows no DMA of user #1 before the kill: its oracles would be blind');
+  // A trace that records no level change of the device's IRQ line cannot say that the line stayed low.
+  if (!ofKind(trace, 'irq').some((i) => i.instance === INSTANCE && i.t < w.killAt))
+    return invalid('the L0 trace shows no IRQ of user #1 before the kill: its IRQ oracle would be blind');
   const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];
   if (framesFrom === undefined) return invalid('traffic never resumed for user #2: the device had nothing to write');
   const blind = blindStretch(trace, INSTANCE, framesFrom, w.to);

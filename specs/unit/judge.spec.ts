@@ -17,6 +17,8 @@ const line = (ms: number, rest: string) => `1@${(ms / 1000).toFixed(6)}:${rest}`
 function quietTrace(until: number, gapAt: number | null = null): string[] {
   const lines = [
     line(KILL - 100, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'),
+    line(KILL - 99, 'xgmac_irq xgmac=0 line=0 level=1'),
+    line(KILL - 98, 'xgmac_irq xgmac=0 line=0 level=0'),
     line(KILL + 20, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'),
   ];
   for (let t = KILL + 25; t < until; t += 5)
@@ -245,6 +247,13 @@ describe('the verdict of one run', () => {
     expect(reason([...events.slice(1, 2), events[0]!, ...events.slice(2)])).to.match(
       /read the registers before it armed its IRQs/,
     );
+  });
+
+  it('refuses a trace without an IRQ of user #1 before the kill: its IRQ oracle would be blind', () => {
+    const noIrq = quietTrace(KILL + 5500).filter((l) => !l.includes('xgmac_irq'));
+    expect(
+      (judgeRun(evidence(), logs({ trace: parseTrace(noIrq.join('\n')) })).verdict as { reason: string }).reason,
+    ).to.equal('the L0 trace shows no IRQ of user #1 before the kill: its IRQ oracle would be blind');
   });
 
   it('refuses a trace with a stretch of the window without frames: the L0 oracles were blind there', () => {
