@@ -163,13 +163,11 @@ export interface Vm2Report {
   readonly gic: { readonly spis: readonly GicSpi[]; readonly receivedAt: number } | null;
 }
 
-/** How many of the run's payloads the scan of VM #2's RAM reported, from its "ram-snapshot" report (0 if none). */
-export function stalePayloadsIn(events: readonly AgentEvent[]): number {
-  const snapshot = events.find((e) => e.event === 'ram-snapshot');
-  return typeof snapshot?.['payloads'] === 'number' ? snapshot['payloads'] : 0;
-}
-
-function decodeSnapshot(events: readonly AgentEvent[]): { snapshot: RamSnapshot; stalePayloads: StalePayload[] } {
+/** The read of VM #2's RAM from L1; throws EvidenceError when its reports are missing or malformed. */
+export function decodeRamSnapshot(events: readonly AgentEvent[]): {
+  snapshot: RamSnapshot;
+  stalePayloads: StalePayload[];
+} {
   const who = "VM #2's RAM scan (vm-ram-scan, in L1)";
   const s = only(events, 'ram-snapshot', who);
   const sw = `${who}'s "ram-snapshot" report`;
@@ -201,7 +199,7 @@ function decodeSnapshot(events: readonly AgentEvent[]): { snapshot: RamSnapshot;
  * malformed, or a look was blind.
  */
 export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
-  const { snapshot, stalePayloads } = decodeSnapshot(events);
+  const { snapshot, stalePayloads } = decodeRamSnapshot(events);
   const who = "VM #2's l2-probe";
   const g = events.filter((e) => e.event === 'gic');
   // A stale write can break what QEMU loaded into VM #2's RAM: then the hazard itself kept the probe from looking.

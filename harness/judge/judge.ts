@@ -214,18 +214,10 @@ function oraclesOf(
   return { oracles, vm2 };
 }
 
-/** Translated writes of frames into the old buffers, from the release until `until`, within [base, base + bytes). */
-function staleFrameWrites(trace: readonly TraceEvent[], from: number, until: number, base: number, bytes: number) {
+/** The device's writes of received frames from `from` on, translated or faulted. */
+function frameWritesFrom(trace: readonly TraceEvent[], from: number) {
   return ofKind(trace, 'dma').filter(
-    (d) =>
-      d.instance === INSTANCE &&
-      d.dir === 'write' &&
-      d.what === 'rx-buf' &&
-      d.ok &&
-      d.t >= from &&
-      d.t < until &&
-      d.iova >= base &&
-      d.iova < base + bytes,
+    (d) => d.instance === INSTANCE && d.dir === 'write' && d.what === 'rx-buf' && d.t >= from,
   );
 }
 
@@ -248,7 +240,9 @@ function vm2RamReadRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Windo
     return invalid("the run has no time on record for VM #2's start or the read of its RAM");
   // A write short of a recognisable payload cannot be told from any other bytes: only whole payloads are checked.
   // Before VM #2's QEMU started, a translated write went to user #1's memory, still mapped while it was torn down.
-  const unseen = staleFrameWrites(trace, Math.max(w.from, startedAt), readAt, snapshot.gpaBase, snapshot.bytes)
+  const ramEnd = snapshot.gpaBase + snapshot.bytes;
+  const unseen = frameWritesFrom(trace, Math.max(w.from, startedAt))
+    .filter((d) => d.ok && d.t < readAt && d.iova >= snapshot.gpaBase && d.iova < ramEnd)
     .filter((d) => d.len >= FRAME_HEADER_LEN + PAYLOAD_RECOGNISED_LEN)
     .find((d) => !vm2.stalePayloads.some((p) => p.gpa >= d.iova && p.gpa < d.iova + d.len));
   if (unseen === undefined) return null;
@@ -267,9 +261,7 @@ function vm2RamReadRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Windo
 function hazardNotSetUp(e: CycleEvidence, trace: readonly TraceEvent[], w: Window): string | null {
   const mappedAt = e.marks['user2-mapped'];
   if (e.spec.pattern !== 'silent-until-reassigned' || mappedAt === undefined) return null;
-  const writes = ofKind(trace, 'dma').filter(
-    (d) => d.instance === INSTANCE && d.dir === 'write' && d.what === 'rx-buf' && d.t >= w.from,
-  );
+  const writes = frameWritesFrom(trace, w.from);
   const faulted = writes.filter((d) => !d.ok && d.t < mappedAt);
   if (faulted.length === 0 || writes.some((d) => d.ok)) return null;
   return (

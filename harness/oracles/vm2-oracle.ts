@@ -10,7 +10,7 @@ import type { Vm2Report } from '../evidence/agent-reports.ts';
 import { silent, type OracleResult } from './finding.ts';
 
 /** Why VM #2's GIC went unread: the hazard itself, when stale writes broke what QEMU had loaded into its RAM. */
-export const VM2_BROKEN_BY_STALE_WRITES =
+const VM2_BROKEN_BY_STALE_WRITES =
   'VM #2 never reached its probe: the stale DMA writes found in its RAM broke what QEMU had loaded there';
 
 /** `fromHarness` places a harness wall-clock time (ms) relative to the kill. */

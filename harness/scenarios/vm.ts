@@ -15,7 +15,7 @@ import { RemoteAgent } from '../machines/remote-process.ts';
 import { l2CommandLine, type L2Inspection } from '../machines/l2-guest.ts';
 import { PausedL2 } from '../machines/paused-l2.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
-import { agentFailureOf, decodeVmStats, stalePayloadsIn, type AgentEvent } from '../evidence/agent-reports.ts';
+import { agentFailureOf, decodeRamSnapshot, decodeVmStats, type AgentEvent } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { INSTANCE } from '../judge/judge.ts';
@@ -116,6 +116,7 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   const gone = () => (vm.exited ? 'exited' : null);
   const paused = await onVm(vm, USER2, () => PausedL2.attach(env.ssh, VM2_INSPECTION, gone, VM_TIMING.pausedTimeoutMs));
   let snapshot: readonly AgentEvent[];
+  let stalePayloads: number;
   let during: number | null;
   try {
     // Past reset and ROM loading, its RAM mapped for the device: from here a stale write lands in VM #2's RAM.
@@ -128,6 +129,11 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
     const scanFailed = agentFailureOf(snapshot);
     if (scanFailed !== null)
       throw new InfrastructureError(`VM #2's RAM scan failed at ${scanFailed.step}: ${scanFailed.message}`);
+    try {
+      stalePayloads = decodeRamSnapshot(snapshot).snapshot.payloads;
+    } catch (error) {
+      throw new InfrastructureError(`VM #2's RAM scan: ${(error as Error).message}`);
+    }
     await paused.cont();
     env.timeline.mark('user2-continued');
   } finally {
@@ -140,7 +146,7 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
     await vm.waitUntil(() => vm.exited, 30_000, 'power-off');
   } catch (error) {
     // A stale write can corrupt what QEMU loaded into VM #2's RAM: then the hazard itself kept the probe from running.
-    if (stalePayloadsIn(snapshot) === 0) throw error;
+    if (stalePayloads === 0) throw error;
     env.progress(`${env.id}: VM #2 never finished its probe after stale writes into its RAM: ${String(error)}`);
   }
   const errors = vm.ofEvent('error');
