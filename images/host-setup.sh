@@ -16,6 +16,8 @@ packages=(
 	mmdebstrap dpkg-dev fakeroot
 	pkg-config libglib2.0-dev libfdt-dev libslirp-dev libpixman-1-dev
 	ninja-build python3-venv python3-setuptools
+	# An older LTS kernel, for the spec that holds the rules to what 6.1 really prints.
+	linux-source-6.1
 	# LAVA's job schema and its validator (lava-schema.py needs jinja2), for the LAVA jobs' spec,
 	# and what lava-dispatcher's lava-run imports, for running the QEMU job (the dispatcher itself
 	# is extracted, not installed: specs/integration/lava-dispatcher.ts says why).

@@ -82,15 +82,10 @@ export class L1 {
     await this.ssh.check(`echo vfio-platform > ${devicePath(device)}/driver_override`);
     await this.ssh.exec(`echo ${device} > /sys/bus/platform/drivers_probe`);
     if ((await this.driverOf(device)) === 'vfio-platform') return { bound: true };
-    const said = (await this.dmesgSince(mark)).join('\n');
-    return {
-      bound: false,
-      kernelSays:
-        said
-          .split('\n')
-          .filter((l) => /vfio|xgmac|reset/i.test(l))
-          .join('\n') || said,
-    };
+    // In the words and form of the on-target runner's refusal (one line, no timestamps), whichever path bound.
+    const said = (await this.dmesgSince(mark)).map((l) => l.replace(/^\[\s*\d+\.\d+\]\s*/, ''));
+    const relevant = said.filter((l) => /vfio|xgmac|reset/i.test(l));
+    return { bound: false, kernelSays: (relevant.length > 0 ? relevant : said).join(' / ') };
   }
 
   async requireVfioPlatform(device: string): Promise<void> {

@@ -64,10 +64,12 @@ export const BASELINE: Setup = {
 /**
  * Kernels before v6.3 refuse to bind a device without a reset function
  * even with reset_required=0 (fixed by "vfio: platform: ignore missing
- * reset if disabled at module init"): silently then, so the driver core's
- * -EINVAL is all they say.
+ * reset if disabled at module init"): silently, so the driver core's line
+ * is all they say. Held to a run of Debian's linux-source-6.1 (6.1.192):
+ * "vfio-platform: probe of c000000.xgmac failed with error -2" (-ENOENT
+ * from vfio_platform_get_reset, returned by vfio_platform_init_common).
  */
-const OLD_KERNEL_REFUSAL = /no reset function found|probe of \S+ failed with error -22/i;
+const OLD_KERNEL_REFUSAL = /no reset function found|probe of \S+ failed with error -2\b/i;
 
 function kernelBefore(release: string, major: number, minor: number): boolean {
   const m = /^(\d+)\.(\d+)/.exec(release);

@@ -6,9 +6,10 @@
  * start bit, so the device keeps receiving into the old user's buffers).
  */
 import { execa } from 'execa';
-import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { readFile, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEBIAN_SOURCE_TARBALL } from '../../harness/recipes/kernel-source.ts';
+import { unpackAsGitTree } from './debian-tree.ts';
 
 export interface KernelRepo {
   readonly dir: string;
@@ -30,13 +31,7 @@ async function commit(dir: string, message: string): Promise<string> {
 }
 
 export async function makeKernelRepo(dir: string): Promise<KernelRepo> {
-  await mkdir(dir, { recursive: true });
-  await execa('tar', ['-xJf', DEBIAN_SOURCE_TARBALL, '-C', dir, '--strip-components=1']);
-  await git(dir, 'init', '-q');
-  // Debian's tarball ignores everything (/* in .gitignore): add by force.
-  await git(dir, 'add', '-A', '-f');
-  await git(dir, 'commit', '-q', '-m', 'linux-source-6.12 (Debian)');
-  const good = await git(dir, 'rev-parse', 'HEAD');
+  const good = await unpackAsGitTree(DEBIAN_SOURCE_TARBALL, dir, 'linux-source-6.12 (Debian)');
   await appendFile(join(dir, 'Documentation/driver-api/vfio.rst'), '\n.. A harmless documentation change.\n');
   await commit(dir, 'docs: vfio: a harmless change');
   const handler = join(dir, HANDLER);
