@@ -69,10 +69,11 @@ export const XGMAC_PROFILE = {
   /** Linux's platform device name of instance i. */
   deviceName: (instance: number) => `${(MMIO_BASE + instance * MMIO_STRIDE).toString(16)}.xgmac`,
   /**
-   * The reset handler's first quiescing write (DMA_INTR_ENA = 0), which
-   * marks the release in the L0 trace; no driver writes it while in use.
+   * The kernel's reset handler's first quiescing write (DMA_INTR_ENA = 0),
+   * which no driver writes while in use: a kernel without the handler
+   * writes none after the kill.
    */
-  isReleaseWrite: (e: { readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }) =>
+  isHandlerWrite: (e: { readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }) =>
     e.op === 'write' && e.offset === XGMAC_REGS.DMA_INTR_ENA && e.value === 0,
   /**
    * Options of the L0 model in every run. Like real DMA engines, the RX

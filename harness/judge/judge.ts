@@ -26,7 +26,7 @@ import { controlVerdict, scenarioVerdict, type Verdict } from './verdict.ts';
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
 import { lastLines } from '../lib/errors.ts';
 import { firstKernelCrash } from './kernel-crash.ts';
-import { blindStretch, MAX_FRAME_GAP_MS, releaseWriteAt, windowStart } from './l0-window.ts';
+import { blindStretch, MAX_FRAME_GAP_MS, releaseWrites, windowStart } from './l0-window.ts';
 import type { BindOutcome, CycleEvidence, CycleFailure, CycleLogs } from './evidence.ts';
 
 export const INSTANCE = 0;
@@ -54,11 +54,11 @@ function l0WindowOf(e: CycleEvidence, trace: readonly TraceEvent[]): Window | nu
   const killAt = e.marks['kill'];
   if (killAt === undefined) return null;
   const goneAt = e.marks['user1-exit'] ?? killAt;
-  return {
-    killAt,
-    from: windowStart(releaseWriteAt(trace, INSTANCE, killAt, XGMAC_PROFILE.isReleaseWrite), goneAt),
-    to: e.marks['user2-done'] ?? e.endedAt,
-  };
+  const to = e.marks['user2-done'] ?? e.endedAt;
+  // No user touches the device in the quiet window: user #2 comes after it (and may reset the device again).
+  const user2At = Object.entries(e.marks).filter(([name]) => name === 'quiet-end' || name.startsWith('user2-'));
+  const nextUserAt = Math.min(to, ...user2At.map(([, t]) => t));
+  return { killAt, from: windowStart(releaseWrites(trace, INSTANCE, killAt, nextUserAt), goneAt), to };
 }
 
 function vfioPathFailure(failure: CycleFailure, e: CycleEvidence): string | null {
@@ -163,7 +163,7 @@ function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window
     quiesceIgnoredAfterKill: ofKind(trace, 'quiesce-ignored').filter((q) => q.instance === INSTANCE && afterKill(q.t))
       .length,
     quiescingWritesAfterKill: ofKind(trace, 'mmio').filter(
-      (m) => m.instance === INSTANCE && afterKill(m.t) && XGMAC_PROFILE.isReleaseWrite(m),
+      (m) => m.instance === INSTANCE && afterKill(m.t) && XGMAC_PROFILE.isHandlerWrite(m),
     ).length,
   });
   return notInEffect === null ? null : invalid(`${setupName(setup)}: ${notInEffect}`);

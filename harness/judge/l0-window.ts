@@ -7,30 +7,41 @@
  */
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
 
-/** How long after the reset handler's first write the window opens: ample for its few register writes (~60 us here). */
-export const RELEASE_SETTLE_MS = 10;
-
 /** The longest stretch of the window the device may go without a frame before the trace counts as blind. */
 export const MAX_FRAME_GAP_MS = 500;
 
-/**
- * The window opens at the release: once the reset handler's writes have
- * landed (its first quiescing write plus RELEASE_SETTLE_MS), else when
- * user #1 was seen gone. Until then the dying user #1 may still
- * legitimately use the device.
- */
-export function windowStart(releaseWriteAt: number | null, user1GoneAt: number): number {
-  return Math.min(user1GoneAt, (releaseWriteAt ?? Infinity) + RELEASE_SETTLE_MS);
+/** The writes to the device between the kill and the next user: the release's own (and a dying user #1's last). */
+export interface ReleaseWrites {
+  readonly first: number;
+  readonly last: number;
 }
 
-/** The first write after `killAt` that the profile calls the reset's first quiescing write, or null. */
-export function releaseWriteAt(
+/**
+ * The device's writes after `killAt` and before `nextUserAt`, whatever the
+ * register: a reset may quiesce by any of them (an interrupt mask, the DMA
+ * engines' start bits, the software-reset bit), stop DMA first and poll in
+ * between. Null if there were none.
+ */
+export function releaseWrites(
   trace: readonly TraceEvent[],
   instance: number,
   killAt: number,
-  isReleaseWrite: (e: { readonly op: 'read' | 'write'; readonly offset: number; readonly value: number }) => boolean,
-): number | null {
-  return ofKind(trace, 'mmio').find((e) => e.instance === instance && e.t > killAt && isReleaseWrite(e))?.t ?? null;
+  nextUserAt: number,
+): ReleaseWrites | null {
+  const writes = ofKind(trace, 'mmio').filter(
+    (e) => e.instance === instance && e.op === 'write' && e.t > killAt && e.t < nextUserAt,
+  );
+  return writes.length === 0 ? null : { first: writes[0]!.t, last: writes[writes.length - 1]!.t };
+}
+
+/**
+ * The window opens at the release: at the last write the release made, once
+ * the reset is done (until then the device was still the dying user #1's,
+ * its memory still mapped); for a release that wrote nothing, when user #1
+ * was seen gone. A dying user #1 can write no later than the release.
+ */
+export function windowStart(writes: ReleaseWrites | null, user1GoneAt: number): number {
+  return writes?.last ?? user1GoneAt;
 }
 
 /**

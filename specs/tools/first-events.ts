@@ -12,8 +12,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadEvidence, EVIDENCE_FILES } from '../../harness/judge/evidence.ts';
 import { judgeRun, INSTANCE } from '../../harness/judge/judge.ts';
-import { releaseWriteAt, windowStart } from '../../harness/judge/l0-window.ts';
-import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
+import { releaseWrites, windowStart } from '../../harness/judge/l0-window.ts';
 import { mustFire } from '../../harness/scenarios/proof.ts';
 import { ofKind } from '../../harness/trace/l0-trace.ts';
 import {
@@ -51,7 +50,9 @@ async function samplesOf(dir: string): Promise<FirstEventSample[] | null> {
   const killAt = e.marks['kill'];
   const goneAt = e.marks['user1-exit'];
   if (judgement.verdict.kind !== 'detected' || killAt === undefined || goneAt === undefined) return null;
-  const quietOpen = windowStart(releaseWriteAt(logs.trace, INSTANCE, killAt, XGMAC_PROFILE.isReleaseWrite), goneAt);
+  // Runs from before the quiet window was marked: user #2 had not armed yet.
+  const nextUserAt = e.marks['quiet-end'] ?? e.marks['user2-armed'] ?? e.endedAt;
+  const quietOpen = windowStart(releaseWrites(logs.trace, INSTANCE, killAt, nextUserAt), goneAt);
   // User #2's window opens once its memory is mapped (runs from before that mark: when frames resumed, or it armed).
   const user2Open =
     e.spec.scenario === 'raw-driver'

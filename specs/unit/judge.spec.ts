@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { judgeRun } from '../../harness/judge/judge.ts';
-import { blindStretch, windowStart, RELEASE_SETTLE_MS } from '../../harness/judge/l0-window.ts';
+import { blindStretch, releaseWrites, windowStart } from '../../harness/judge/l0-window.ts';
 import { EVIDENCE_FORMAT, type CycleEvidence, type CycleLogs } from '../../harness/judge/evidence.ts';
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
 
@@ -425,10 +425,54 @@ describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC
 });
 
 describe('the L0 window', () => {
-  it("opens once the reset's writes have landed, or when user #1 was seen gone if that is earlier", () => {
-    expect(windowStart(KILL + 20, KILL + 40)).to.equal(KILL + 20 + RELEASE_SETTLE_MS);
-    expect(windowStart(KILL + 20, KILL + 25)).to.equal(KILL + 25);
+  it("opens at the release's last write to the device, or when user #1 was seen gone if it wrote nothing", () => {
+    expect(windowStart({ first: KILL + 20, last: KILL + 45 }, KILL + 30)).to.equal(KILL + 45);
     expect(windowStart(null, KILL + 40)).to.equal(KILL + 40);
+    const trace = parseTrace(
+      [
+        line(KILL - 1, 'xgmac_mmio_write xgmac=0 offset=0xf14 value=0x10040'),
+        line(KILL + 3, 'xgmac_mmio_read xgmac=0 offset=0xf18 value=0x2002'),
+        line(KILL + 5, 'xgmac_mmio_write xgmac=1 offset=0xf00 value=0x1'),
+        line(KILL + 12, 'xgmac_mmio_write xgmac=0 offset=0xf00 value=0x1'),
+        line(KILL + 30, 'xgmac_mmio_write xgmac=0 offset=0xf18 value=0x0'),
+        line(KILL + 900, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'),
+      ].join('\n'),
+    );
+    expect(
+      releaseWrites(trace, 0, KILL, KILL + 800),
+      "any register's; not user #2's, another device's or reads",
+    ).to.deep.equal({ first: KILL + 12, last: KILL + 30 });
+    expect(releaseWrites(trace, 0, KILL + 31, KILL + 800)).to.equal(null);
+  });
+
+  /** A run whose release wrote `resetWrites` and whose device wrote frames until `dmaUntil`. */
+  const resetBy = (resetWrites: string[], dmaUntil: number) => {
+    const lines = quietTrace(KILL + 5500).filter((l) => !l.includes('xgmac_mmio_write'));
+    for (let t = KILL + 2; t <= dmaUntil; t += 2)
+      lines.push(line(t, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'));
+    const sorted = [...lines, ...resetWrites].sort(
+      (a, b) => Number(a.split('@')[1]!.split(':')[0]) - Number(b.split('@')[1]!.split(':')[0]),
+    );
+    // In vm, L1 reaps VM #1's QEMU after its release, or before it (the VM's teardown holding the device file).
+    return judgeRun(
+      evidence({ marks: { ...evidence().marks, 'user1-exit': KILL + 15 } }),
+      logs({
+        trace: parseTrace(sorted.join('\n')),
+      }),
+    ).verdict;
+  };
+
+  it('passes a reset by the software-reset bit alone, and one that masks, polls and only then stops DMA', () => {
+    const softwareReset = line(KILL + 40, 'xgmac_mmio_write xgmac=0 offset=0xf00 value=0x1');
+    expect(resetBy([softwareReset], KILL + 39)).to.deep.equal({ kind: 'pass' });
+    const masked = line(KILL + 10, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0');
+    const stopped = line(KILL + 45, 'xgmac_mmio_write xgmac=0 offset=0xf18 value=0x0');
+    expect(resetBy([masked, stopped], KILL + 44)).to.deep.equal({ kind: 'pass' });
+  });
+
+  it("still sees DMA after the reset's last write", () => {
+    const softwareReset = line(KILL + 40, 'xgmac_mmio_write xgmac=0 offset=0xf00 value=0x1');
+    expect(resetBy([softwareReset], KILL + 60).kind).to.equal('regression');
   });
 
   it('is blind where no frame reached the device for more than 500 ms, including at its edges', () => {
