@@ -1,18 +1,69 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "target-oracles.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "xgmac-regs.h"
 
 static const char *const oracle_names[] = TARGET_ORACLES;
 static const char *const must_fire[] = TARGET_MUST_FIRE;
 
-bool target_is_smmu_event(const char *line)
+/* The text after "arm-smmu-v3 <device>: ", or NULL for another line. */
+static const char *smmu_text(const char *line)
 {
 	const char *dev = strstr(line, "arm-smmu-v3 ");
-	const char *ev = dev ? strstr(dev, ": event 0x") : NULL;
+	const char *colon = dev ? strstr(dev, ": ") : NULL;
 
-	return ev && strstr(ev, " received");
+	return colon ? colon + 2 : NULL;
+}
+
+static void count_event(struct smmu_log_reader *r, const char *stream)
+{
+	struct target_evidence *e = r->evidence;
+
+	if (e->smmu_events++ == 0)
+		snprintf(e->smmu_first, sizeof(e->smmu_first), "%s %s", r->head, stream);
+}
+
+/* An event record's dword line: whitespace, 0x and 16 hex digits, nothing after. */
+static bool dword_of(const char *text, unsigned long long *dword)
+{
+	text += strspn(text, " \t");
+	if (strncmp(text, "0x", 2) != 0 || strlen(text + 2) != 16 || strspn(text + 2, "0123456789abcdef") != 16)
+		return false;
+	*dword = strtoull(text + 2, NULL, 16);
+	return true;
+}
+
+void target_smmu_line(struct smmu_log_reader *r, const char *line)
+{
+	const char *text = smmu_text(line);
+	unsigned long long dword;
+
+	if (r->head[0]) {
+		bool record = text && dword_of(text, &dword);
+
+		if (!record) {
+			count_event(r, "stream unknown");
+		} else if ((uint32_t)(dword >> 32) == r->sid) {
+			char stream[32];
+
+			snprintf(stream, sizeof(stream), "stream 0x%x", r->sid);
+			count_event(r, stream);
+		}
+		r->head[0] = '\0';
+		if (record)
+			return;
+	}
+	if (text && strncmp(text, "event 0x", 8) == 0 && strstr(text, " received"))
+		snprintf(r->head, sizeof(r->head), "%s", line);
+}
+
+void target_smmu_end(struct smmu_log_reader *r)
+{
+	if (r->head[0])
+		count_event(r, "stream unknown");
+	r->head[0] = '\0';
 }
 
 bool target_must_fire(const char *oracle)

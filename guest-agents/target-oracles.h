@@ -19,7 +19,7 @@
 
 /* What the runner gathered in one cycle, after user #2 ended. */
 struct target_evidence {
-	unsigned int smmu_events;	/* arm-smmu-v3 event lines logged after the kill */
+	unsigned int smmu_events;	/* arm-smmu-v3 events of the device's stream logged after the kill */
 	char smmu_first[160];		/* the first of them */
 	long long irq_at_release;	/* the device's interrupt count at user #1's release; -1: no descriptor */
 	long long irq_during;		/* ... while user #2 held it; -1: no descriptor */
@@ -37,8 +37,21 @@ struct target_finding {
 	char detail[200];
 };
 
-/* Whether a kernel log line is an SMMUv3 event report. */
-bool target_is_smmu_event(const char *line);
+/*
+ * The SMMUv3 events of one stream in the kernel's log, read line by line as
+ * l1-oracle.ts reads them: 6.1 and 6.12 log "event 0xNN received:", then
+ * the record's dwords one per line, the first with the stream ID in bits
+ * 63:32. An event whose record the log lost counts: it may be the device's.
+ */
+struct smmu_log_reader {
+	struct target_evidence *evidence;	/* counted into */
+	uint32_t sid;
+	char head[120];				/* an event whose record is still to come; empty if none */
+};
+
+void target_smmu_line(struct smmu_log_reader *r, const char *line);
+/* After the log's last line. */
+void target_smmu_end(struct smmu_log_reader *r);
 
 /* The findings of every oracle in TARGET_ORACLES, in that order. */
 void target_judge(const struct target_evidence *e, struct target_finding out[TARGET_ORACLE_COUNT]);

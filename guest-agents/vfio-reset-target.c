@@ -160,21 +160,17 @@ static bool probe_at_registers(void *ctx)
 
 struct kernel_log {
 	struct runner *runner;
-	struct target_evidence *evidence;
+	struct smmu_log_reader smmu;
 };
 
-/* A line the kernel logged after the kill: counted if an SMMU event, and (paced) relayed as dmesg prints it. */
+/* A line the kernel logged after the kill: read for SMMU events, and (paced) relayed as dmesg prints it. */
 static void after_kill(void *ctx, unsigned long long usec, const char *text)
 {
 	struct kernel_log *log = ctx;
-	struct target_evidence *e = log->evidence;
 
 	link_event(log->runner->link, "kmsg", "\"line\":\"[%5llu.%06llu] %s\"", usec / 1000000, usec % 1000000,
 		   json_inner(text));
-	if (!target_is_smmu_event(text))
-		return;
-	if (e->smmu_events++ == 0)
-		snprintf(e->smmu_first, sizeof(e->smmu_first), "%.159s", text);
+	target_smmu_line(&log->smmu, text);
 }
 
 static void agent_path(const struct runner *r, char *buf, size_t size, const char *agent)
@@ -305,8 +301,12 @@ static void run_cycle(struct runner *r, struct target_cycle *cy)
 		undecided(r, cy, "the harness went away before the kernel's log was read");
 		goto out;
 	}
-	if (kmsg >= 0)
-		host_kmsg_each(kmsg, after_kill, &(struct kernel_log){ r, &cy->evidence });
+	if (kmsg >= 0) {
+		struct kernel_log log = { r, { &cy->evidence, XGMAC_SID_BASE, "" } };
+
+		host_kmsg_each(kmsg, after_kill, &log);
+		target_smmu_end(&log.smmu);
+	}
 	target_judge(&cy->evidence, cy->findings);
 	cy->judged = true;
 	for (unsigned int i = 0; i < TARGET_ORACLE_COUNT; i++)

@@ -95,11 +95,41 @@ TEST(irq_count_without_a_descriptor_is_silent)
 	EXPECT_EQ(7, find(f, "l1-vfio-irq-count")->count);
 }
 
-TEST(smmu_event_lines_as_l1_oracle_ts_matches_them)
+/* Feeds an SMMU event as 6.1 and 6.12 log it (from their runs), its first dword naming stream sid. */
+static void log_event(struct smmu_log_reader *r, const char *first_dword)
 {
-	EXPECT_EQ(true, target_is_smmu_event("arm-smmu-v3 9050000.smmuv3: event 0x10 received:"));
-	EXPECT_EQ(false, target_is_smmu_event("arm-smmu-v3 9050000.smmuv3: ias 44-bit, oas 44-bit"));
-	EXPECT_EQ(false, target_is_smmu_event("event 0x10 received"));
+	target_smmu_line(r, "arm-smmu-v3 9050000.smmuv3: event 0x10 received:");
+	target_smmu_line(r, first_dword);
+	target_smmu_line(r, "arm-smmu-v3 9050000.smmuv3: \t0x0000020000000000");
+	target_smmu_line(r, "arm-smmu-v3 9050000.smmuv3: \t0x0000000010002800");
+	target_smmu_line(r, "arm-smmu-v3 9050000.smmuv3: \t0x0000000000000000");
+}
+
+TEST(smmu_events_of_the_device_stream_as_l1_oracle_ts_counts_them)
+{
+	struct target_evidence e = { 0 };
+	struct smmu_log_reader r = { &e, XGMAC_SID_BASE, "" };
+
+	target_smmu_line(&r, "arm-smmu-v3 9050000.smmuv3: ias 44-bit, oas 44-bit");
+	log_event(&r, "arm-smmu-v3 9050000.smmuv3: \t0x0000000800000010");
+	EXPECT_EQ(0, e.smmu_events);
+	log_event(&r, "arm-smmu-v3 9050000.smmuv3: \t0x0000ff0000000010");
+	log_event(&r, "arm-smmu-v3 9050000.smmuv3: \t0x0000ff0000000010");
+	target_smmu_end(&r);
+	EXPECT_EQ(2, e.smmu_events);
+	EXPECT_STREQ("arm-smmu-v3 9050000.smmuv3: event 0x10 received: stream 0xff00", e.smmu_first);
+}
+
+TEST(smmu_event_whose_record_the_log_lost_counts)
+{
+	struct target_evidence e = { 0 };
+	struct smmu_log_reader r = { &e, XGMAC_SID_BASE, "" };
+
+	target_smmu_line(&r, "arm-smmu-v3 9050000.smmuv3: event 0x10 received:");
+	target_smmu_line(&r, "arm-smmu-v3 9050000.smmuv3: event 0x10 received:");
+	target_smmu_end(&r);
+	EXPECT_EQ(2, e.smmu_events);
+	EXPECT_STREQ("arm-smmu-v3 9050000.smmuv3: event 0x10 received: stream unknown", e.smmu_first);
 }
 
 TEST(must_fire_is_the_harness_list)

@@ -203,7 +203,7 @@ function oraclesOf(
   }
   const oracles = [
     ...l0,
-    l1SmmuOracle(logs.dmesgAfterKill, atKillS),
+    l1SmmuOracle(logs.dmesgAfterKill, atKillS, XGMAC_PROFILE.sidBase + INSTANCE),
     l1IrqCountOracle(
       e.irqCounts.atRelease,
       e.irqCounts.during,

@@ -78,17 +78,28 @@ describe('L0 oracles', () => {
 });
 
 describe('L1 oracles', () => {
-  it('count arm-smmu-v3 event lines and place the first relative to the kill', () => {
-    const o = l1SmmuOracle(
-      [
-        '[   12.500000] arm-smmu-v3 9050000.smmuv3: event 0x10 received:',
-        '[   12.500100] arm-smmu-v3 9050000.smmuv3: \t0x0000ff0000000010',
-      ],
-      12.3,
-    );
-    expect(o).to.deep.include({ fired: true, count: 1 });
+  // As 6.1 and 6.12 log an event (from their runs): the head, then the record's dwords, the stream ID in bits 63:32.
+  const smmuEvent = (at: string, sid: string) => [
+    `[${at}] arm-smmu-v3 9050000.smmuv3: event 0x10 received:`,
+    `[${at}] arm-smmu-v3 9050000.smmuv3: \t0x0000${sid}00000010`,
+    `[${at}] arm-smmu-v3 9050000.smmuv3: \t0x0000020000000000`,
+    `[${at}] arm-smmu-v3 9050000.smmuv3: \t0x0000000010002800`,
+    `[${at}] arm-smmu-v3 9050000.smmuv3: \t0x0000000000000000`,
+  ];
+
+  it("count the arm-smmu-v3 events of the device's stream and place the first relative to the kill", () => {
+    const o = l1SmmuOracle([...smmuEvent('   12.500000', 'ff00'), ...smmuEvent('   12.600000', 'ff00')], 12.3, 0xff00);
+    expect(o).to.deep.include({ fired: true, count: 2 });
     expect(o.first?.tRelMs).to.equal(200);
-    expect(l1SmmuOracle(['[   12.5] vfio-platform c000000.xgmac: reset'], 12).fired).to.equal(false);
+    expect(o.first?.detail).to.equal('arm-smmu-v3 9050000.smmuv3: event 0x10 received: stream 0xff00');
+    expect(l1SmmuOracle(['[   12.5] vfio-platform c000000.xgmac: reset'], 12, 0xff00).fired).to.equal(false);
+  });
+
+  it("leave out another device's events, and count one whose record the log lost", () => {
+    expect(l1SmmuOracle(smmuEvent('   12.500000', '0008'), 12.3, 0xff00).fired, 'stream 0x8').to.equal(false);
+    const lost = l1SmmuOracle(smmuEvent('   12.500000', '0008').slice(0, 1), 12.3, 0xff00);
+    expect(lost).to.deep.include({ fired: true, count: 1 });
+    expect(lost.first?.detail).to.match(/stream unknown$/);
   });
 
   it("read the device's interrupt counts from /sys/kernel/irq, summed over CPUs and lines", async () => {
