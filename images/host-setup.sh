@@ -18,6 +18,8 @@ packages=(
 	ninja-build python3-venv python3-setuptools
 	# An older LTS kernel, for the spec that holds the rules to what 6.1 really prints.
 	linux-source-6.1
+	# The CPU hog of `npm run load`.
+	stress-ng
 	# LAVA's job schema and its validator (lava-schema.py needs jinja2), for the LAVA jobs' spec,
 	# and what lava-dispatcher's lava-run imports, for running the QEMU job (the dispatcher itself
 	# is extracted, not installed: specs/integration/lava-dispatcher.ts says why).
