@@ -13,6 +13,10 @@ import type { ClientChannel } from 'ssh2';
 import { InfrastructureError } from '../lib/errors.ts';
 import { sleep, withDeadline } from '../lib/time.ts';
 
+/** ssh2's error when the server answers an exec request with a channel failure. */
+const EXEC_REFUSED = 'Unable to exec';
+const EXEC_ATTEMPTS = 3;
+
 /** One matching pair, read together: a harness uses its own halves even while another replaces the stored key. */
 export interface KeyPair {
   readonly privateKey: string;
@@ -153,17 +157,29 @@ export class SshSession {
   }
 
   /** A channel for `command`; a connection that is gone is L1 gone (or its network), never a harness bug. */
-  private open(command: string): Promise<ClientChannel> {
+  private async open(command: string): Promise<ClientChannel> {
     const lost = (error: Error) =>
       new InfrastructureError(`SSH to L1 lost (${error.message}) running: ${command.split('\n')[0]}`);
-    return new Promise((resolve, reject) => {
+    for (let attempt = 1; ; attempt++) {
       try {
-        this.client.exec(command, (error, channel) => (error ? reject(lost(error)) : resolve(channel)));
+        return await new Promise<ClientChannel>((resolve, reject) => {
+          try {
+            this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+          } catch (error) {
+            // ssh2 throws at once on a connection that is already closed.
+            reject(lost(error as Error));
+          }
+        });
       } catch (error) {
-        // ssh2 throws at once on a connection that is already closed.
-        reject(lost(error as Error));
+        // dropbear refused the exec request itself (seen once in 100 runs, right after another command ended):
+        // the command never started, so asking again is safe.
+        if ((error as Error).message === EXEC_REFUSED && attempt < EXEC_ATTEMPTS) {
+          await sleep(200);
+          continue;
+        }
+        throw error instanceof InfrastructureError ? error : lost(error as Error);
       }
-    });
+    }
   }
 
   /**
