@@ -94,8 +94,10 @@ export class ConsoleLog {
 
   private check(waiter: Waiter): void {
     const seen = this.text.slice(waiter.from);
+    // A failure line is judged whole: a chunk that ends mid-line would name half the panic.
+    const whole = this.closedReason === null ? seen.slice(0, seen.lastIndexOf('\n') + 1) : seen;
     for (const failure of waiter.failure) {
-      const hit = failure.exec(seen);
+      const hit = failure.exec(whole);
       if (hit) {
         this.waiters.delete(waiter);
         waiter.reject(

@@ -162,7 +162,7 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
       ),
     );
     expect(r.exitCode, r.stderr).to.equal(125);
-    expect(r.stdout).to.match(/L1 did not boot: .*Kernel panic - not syncing: vfio-reset demo/);
+    expect(r.stdout, r.stdout).to.match(/L1 did not boot: .*Kernel panic - not syncing: vfio-reset demo/);
     expect(r.stdout).to.match(/--- last lines ---/);
   });
 });

@@ -86,6 +86,27 @@ describe('ConsoleLog', () => {
     expect(e.message).to.contain(`--- console tail ---\n${e.tail}`);
   });
 
+  it('a panic line split across chunks is named whole, once its end of line arrives', async () => {
+    const log = new ConsoleLog('l1', null);
+    const waiting = log.waitFor(/login:/, { timeoutMs: 5000, what: 'booting L1' });
+    const cut = PANIC.indexOf('VFS:') + 2;
+    log.push(PANIC.slice(0, cut));
+    await tick();
+    log.push(`${PANIC.slice(cut)}\n`);
+    const error = (await rejectionOf(waiting, 1000)) as ConsoleWaitError;
+    expect(error.message).to.contain(`console shows "${PANIC.slice(PANIC.indexOf('Kernel panic'))}"`);
+  });
+
+  it('a panic line cut short by the machine exiting still fails the wait, as far as it got', async () => {
+    const log = new ConsoleLog('l1', null);
+    const waiting = log.waitFor(/login:/, { timeoutMs: 5000 });
+    log.push('Kernel panic - not syncing: Attempted');
+    log.close('L1 exited');
+    const error = (await rejectionOf(waiting, 1000)) as ConsoleWaitError;
+    expect(error.reason).to.equal('failure-pattern');
+    expect(error.message).to.contain('console shows "Kernel panic - not syncing: Attempted"');
+  });
+
   it('a panic that is already in the log fails a new wait even when its success pattern is there too', async () => {
     const log = new ConsoleLog('l1', null);
     log.push(`login: \n${PANIC}\n`);
