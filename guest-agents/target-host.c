@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,22 @@ int host_kmsg_from_now(void)
 	if (fd >= 0)
 		lseek(fd, 0, SEEK_END);
 	return fd;
+}
+
+void host_kmsg_note(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (write(fd, line, strlen(line)) < 0)
+		line[0] = '\0';	/* a log that refuses it: the judge falls back to L1's boot clock */
+	close(fd);
 }
 
 /* /dev/kmsg escapes unprintable bytes as \xHH, where dmesg prints them: undone in place. */

@@ -27,10 +27,15 @@ bool host_on_path(const char *program);
 
 /*
  * A reader of /dev/kmsg from now on (-1 if there is none); host_kmsg_each
- * calls line for each record since, with its stamp (CLOCK_BOOTTIME, us).
+ * calls line for each record since, with its stamp (us). The log's clock is
+ * the kernel's local_clock, not CLOCK_BOOTTIME: on a loaded L1 the two have
+ * been seen 0.5 s apart, so a log time is only compared with a log time.
  */
 int host_kmsg_from_now(void);
 void host_kmsg_each(int fd, void (*line)(void *ctx, unsigned long long usec, const char *text), void *ctx);
+
+/* Writes one line to the kernel's log (silently nothing if it cannot). */
+void host_kmsg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The first platform device whose DT node is compatible, or NULL; the name lives until the next call. */
 const char *host_find_device(const char *compatible);

@@ -211,6 +211,8 @@ static bool run_user1(struct runner *r, struct target_cycle *cy, int *kmsg)
 		return false;
 	}
 	*kmsg = host_kmsg_from_now();
+	/* The log's own time of the kill: its times are placed from this line, never from uptime_s. */
+	host_kmsg_note("<6>vfio-reset: SIG%s to pid %d", r->opt->signal_name, (int)user1.pid);
 	link_event(r->link, "killing", "\"uptime_s\":%.3f,\"signal\":\"%s\"", boot_us() / 1e6, r->opt->signal_name);
 	killed_at = mono_ms();
 	kill(user1.pid, r->opt->signal);

@@ -138,11 +138,17 @@ export class RemoteAgent {
    * Sends `signal` to the agent in L1 (a real kill(2) there); resolves once
    * the agent is gone, with L1's boot clock (/proc/uptime, s) read right
    * before the kill: the sync point that puts L1's own stamps on the kill's
-   * time base. A process that does not go is stuck in L1's kernel.
+   * time base. The kill is noted in L1's kernel log too, for the log's own
+   * clock. A process that does not go is stuck in L1's kernel.
    */
   async kill(signal: 'KILL' | 'SEGV' | 'ABRT' | 'TERM', timeoutMs = 10_000): Promise<{ readonly l1UptimeS: number }> {
     if (this.pid === undefined) throw new Error(`${this.name} has no pid`);
-    const said = (await this.ssh.check(`cut -d' ' -f1 /proc/uptime; kill -${signal} ${this.pid}`)).trim();
+    const note = `<6>vfio-reset: SIG${signal} to pid ${this.pid}`;
+    const said = (
+      await this.ssh.check(
+        `cut -d' ' -f1 /proc/uptime; echo '${note}' 2>/dev/null >/dev/kmsg; kill -${signal} ${this.pid}`,
+      )
+    ).trim();
     const l1UptimeS = Number(said);
     if (!/^\d+\.\d+$/.test(said))
       throw new InfrastructureError(`L1's /proc/uptime said ${JSON.stringify(said)} at the kill`);

@@ -12,6 +12,21 @@ const SMMU_EVENT = /arm-smmu-v3 [^:]+: event (0x[0-9a-f]+) received/;
 /** The record's dwords follow, one per line (6.1 and 6.12 alike); the first has the stream ID in bits 63:32. */
 const SMMU_DWORD = /arm-smmu-v3 [^:]+:\s+0x([0-9a-f]{16})$/;
 const STAMP = /^\[\s*(\d+\.\d+)\]/;
+/** The note of user #1's kill (RemoteAgent.kill, vfio-reset-target.c), stamped by the log's own clock. */
+const KILL_NOTE = /^\[\s*(\d+\.\d+)\] vfio-reset: SIG\w+ to pid \d+$/;
+
+/**
+ * The log's time of the kill (s): the note of it. A log without the
+ * note (a run from before it, a log that refused it) falls back to L1's boot
+ * clock read at the kill, which a loaded L1 has set 0.5 s apart from the log's.
+ */
+function killInLog(dmesgAfterKill: readonly string[], uptimeAtKill: number): number {
+  for (const line of dmesgAfterKill) {
+    const note = KILL_NOTE.exec(line);
+    if (note !== null) return Number(note[1]);
+  }
+  return uptimeAtKill;
+}
 
 /** An SMMU event the kernel logged: its head line and its stream ID, null where the log lost its record. */
 interface SmmuEvent {
@@ -31,8 +46,8 @@ function smmuEvents(lines: readonly string[]): SmmuEvent[] {
 
 /**
  * SMMU events for stream `sid` in the dmesg lines logged after the kill (an
- * event whose record the log lost counts: it may be the device's);
- * `uptimeAtKill` (s) maps their stamps to the kill.
+ * event whose record the log lost counts: it may be the device's), placed
+ * from the note of the kill in the same log.
  */
 export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: number, sid: number): OracleResult {
   const stream = `0x${sid.toString(16)}`;
@@ -47,7 +62,7 @@ export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: nu
     fired: true,
     count: events.length,
     first: {
-      tRelMs: stamp ? Math.round((Number(stamp[1]) - uptimeAtKill) * 1000) : null,
+      tRelMs: stamp ? Math.round((Number(stamp[1]) - killInLog(dmesgAfterKill, uptimeAtKill)) * 1000) : null,
       detail: `${first.line.replace(STAMP, '').trim()} ${first.sid === null ? 'stream unknown' : `stream ${stream}`}`,
     },
     looked,

@@ -95,6 +95,14 @@ describe('L1 oracles', () => {
     expect(l1SmmuOracle(['[   12.5] vfio-platform c000000.xgmac: reset'], 12, 0xff00).fired).to.equal(false);
   });
 
+  it("place the first event from the note of the kill in L1's log in the log, not from L1's boot clock", () => {
+    // From a run beside stress-ng: the log's clock read 0.57 s past uptime_s at the kill.
+    const note = '[    5.120000] vfio-reset: SIGKILL to pid 312';
+    const o = l1SmmuOracle([note, ...smmuEvent('    6.230407', 'ff00')], 4.553, 0xff00);
+    expect(o.first?.tRelMs).to.equal(1110);
+    expect(l1SmmuOracle(smmuEvent('    6.230407', 'ff00'), 4.553, 0xff00).first?.tRelMs, 'no note').to.equal(1677);
+  });
+
   it("leave out another device's events, and count one whose record the log lost", () => {
     expect(l1SmmuOracle(smmuEvent('   12.500000', '0008'), 12.3, 0xff00).fired, 'stream 0x8').to.equal(false);
     const lost = l1SmmuOracle(smmuEvent('   12.500000', '0008').slice(0, 1), 12.3, 0xff00);
