@@ -66,7 +66,8 @@ bool dt_has_string(const char *list, size_t len, const char *s)
 
 struct search {
 	const char *root;
-	const char *compatible;
+	const char *prop;
+	const char *value;
 	char (*nodes)[PATH_MAX];
 	unsigned int max, n;
 };
@@ -83,12 +84,12 @@ static bool is_dir(DIR *d, const struct dirent *e)
 /* node is a PATH_MAX buffer holding the node's path, node_len long; subnodes are appended to it in turn. */
 static void walk(struct search *s, char *node, size_t node_len)
 {
-	char path[PATH_MAX], compat[DT_PROP_MAX];
-	ssize_t n = dt_read_prop(s->root, node, "compatible", compat, sizeof(compat));
+	char path[PATH_MAX], list[DT_PROP_MAX];
+	ssize_t n = dt_read_prop(s->root, node, s->prop, list, sizeof(list));
 	struct dirent *e;
 	DIR *d;
 
-	if (n > 0 && dt_has_string(compat, n, s->compatible)) {
+	if (n > 0 && dt_has_string(list, n, s->value)) {
 		if (s->n < s->max)
 			strcpy(s->nodes[s->n], node);
 		s->n++;
@@ -113,13 +114,40 @@ static void walk(struct search *s, char *node, size_t node_len)
 	closedir(d);
 }
 
-unsigned int dt_find_compatible(const char *root, const char *compatible, char (*nodes)[PATH_MAX], unsigned int max)
+static unsigned int find(const char *root, const char *prop, const char *value, char (*nodes)[PATH_MAX],
+			 unsigned int max)
 {
-	struct search s = { root, compatible, nodes, max, 0 };
+	struct search s = { root, prop, value, nodes, max, 0 };
 	char node[PATH_MAX] = "";
 
 	walk(&s, node, 0);
 	return s.n;
+}
+
+unsigned int dt_find_compatible(const char *root, const char *compatible, char (*nodes)[PATH_MAX], unsigned int max)
+{
+	return find(root, "compatible", compatible, nodes, max);
+}
+
+unsigned int dt_memory(const char *root, uint64_t *base, uint64_t *size)
+{
+	char node[1][PATH_MAX];
+	uint8_t reg[DT_PROP_MAX];
+	uint32_t ac = dt_read_u32(root, "", "#address-cells", 2), sc = dt_read_u32(root, "", "#size-cells", 1);
+	unsigned int nodes = find(root, "device_type", "memory", node, 1), ranges = 0;
+	ssize_t n;
+
+	if (!nodes)
+		return 0;
+	if (nodes > 1)
+		agent_fail("device_tree_memory", E2BIG);
+	n = dt_read_prop(root, node[0], "reg", reg, sizeof(reg));
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2 || n <= 0 || n % (4 * (ac + sc)))
+		agent_fail("device_tree_property", n < 0 ? errno : EINVAL);
+	ranges = n / (4 * (ac + sc));
+	*base = dt_read_cells(reg, ac);
+	*size = dt_read_cells(reg + 4 * ac, sc);
+	return ranges;
 }
 
 const char *dt_node_name(const char *node)

@@ -39,6 +39,13 @@ bool dt_has_string(const char *list, size_t len, const char *s);
  */
 unsigned int dt_find_compatible(const char *root, const char *compatible, char (*nodes)[PATH_MAX], unsigned int max);
 
+/*
+ * The machine's RAM as its memory node (device_type "memory") gives it: the
+ * number of ranges in its reg (0: no memory node), the first in base and
+ * size. More than one memory node is a failure of step device_tree_memory.
+ */
+unsigned int dt_memory(const char *root, uint64_t *base, uint64_t *size);
+
 /* The node's path as the kernel writes it: "/" for the root. */
 const char *dt_node_name(const char *node);
 

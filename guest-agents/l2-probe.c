@@ -5,6 +5,7 @@
  * device, whether the device still raises its interrupts (pending or active
  * at the GIC distributor). It only reads: the device tree and the
  * distributor's registers, through /dev/mem; never a register of the XGMAC.
+ * It also says where its RAM is, as the device tree has it.
  * (This guest's RAM was searched for stale DMA from the host before the
  * guest ran: guest-agents/vm-ram-scan.c.)
  */
@@ -118,6 +119,18 @@ static void report_device(const struct nodes *nodes, const char *node, struct gi
 	free(text);
 }
 
+/* The guest's RAM as its device tree gives it: the host's search of that RAM must have covered it all. */
+static void report_memory(const struct nodes *nodes)
+{
+	uint64_t base = 0, size = 0;
+	unsigned int ranges = dt_memory(nodes->root, &base, &size);
+
+	if (ranges != 1)
+		agent_fail("find_memory", ranges ? E2BIG : ENODEV);
+	json_line("memory", "\"base\":\"0x%llx\",\"bytes\":%llu", (unsigned long long)base,
+		  (unsigned long long)size);
+}
+
 int main(void)
 {
 	static struct nodes nodes;
@@ -125,6 +138,7 @@ int main(void)
 
 	json_line("probe-start", "\"uptime_s\":%.3f", uptime_seconds());
 	find_nodes(&nodes);
+	report_memory(&nodes);
 	for (unsigned int i = 0; i < nodes.nxgmac; i++)
 		report_device(&nodes, nodes.xgmac[i], &spis);
 	gic_report(nodes.root, nodes.gic, &spis);

@@ -25,6 +25,9 @@ FIXTURE_SETUP(tree)
 	fake_dt_prop(r, "", "compatible", DT_STRINGS("linux,dummy-virt"));
 	fake_dt_cells(r, "", "#address-cells", 1, 2);
 	fake_dt_cells(r, "", "interrupt-parent", 1, 0x8002);
+	fake_dt_node(r, "/memory@40000000");
+	fake_dt_prop(r, "/memory@40000000", "device_type", DT_STRINGS("memory"));
+	fake_dt_cells(r, "/memory@40000000", "reg", 4, 0, 0x40000000, 0, 0x6000000);
 	fake_dt_node(r, "/intc@8000000");
 	fake_dt_prop(r, "/intc@8000000", "compatible", DT_STRINGS("arm,gic-v3"));
 	fake_dt_cells(r, "/intc@8000000", "phandle", 1, 0x8002);
@@ -181,6 +184,39 @@ TEST_F(tree, bad_properties_fail)
 	EXPECT_AGENT_FAIL(read_reg_into_8, NULL, "device_tree_property", EOVERFLOW);
 	snprintf(gone, sizeof(gone), "%s/gone", self->root);
 	EXPECT_AGENT_FAIL(find_in, gone, "device_tree", ENOENT);
+}
+
+static void read_memory(void *root)
+{
+	uint64_t base, size;
+
+	dt_memory(root, &base, &size);
+}
+
+TEST_F(tree, memory_from_the_memory_node)
+{
+	uint64_t base = 0, size = 0;
+
+	fake_dt_cells(self->root, "", "#size-cells", 1, 2);
+	EXPECT_EQ(1, dt_memory(self->root, &base, &size));
+	EXPECT_EQ(0x40000000, base);
+	EXPECT_EQ(0x6000000, size);
+	/* With one size cell, these 16 bytes of reg are no whole number of ranges. */
+	fake_dt_cells(self->root, "", "#size-cells", 1, 1);
+	EXPECT_AGENT_FAIL(read_memory, self->root, "device_tree_property", EINVAL);
+}
+
+TEST_F(tree, memory_fails_on_a_second_node_and_counts_none_without_one)
+{
+	uint64_t base = 0, size = 0;
+	char bare[PATH_MAX];
+
+	fake_dt_node(self->root, "/memory@80000000");
+	fake_dt_prop(self->root, "/memory@80000000", "device_type", DT_STRINGS("memory"));
+	EXPECT_AGENT_FAIL(read_memory, self->root, "device_tree_memory", E2BIG);
+	fake_dt_create(bare);
+	EXPECT_EQ(0, dt_memory(bare, &base, &size));
+	fake_dt_destroy(bare);
 }
 
 TEST_F(tree, interrupt_parents_are_inherited)

@@ -156,11 +156,21 @@ export interface RamSnapshot {
   readonly receivedAt: number;
 }
 
+/** Where a guest's RAM is, as its own device tree says. */
+export interface GuestRam {
+  readonly gpaBase: number;
+  readonly bytes: number;
+}
+
 export interface Vm2Report {
   readonly snapshot: RamSnapshot;
   readonly stalePayloads: readonly StalePayload[];
-  /** What the probe saw in VM #2's GIC; null when VM #2 never got to it after stale writes landed in its RAM. */
-  readonly gic: { readonly spis: readonly GicSpi[]; readonly receivedAt: number } | null;
+  /**
+   * What VM #2's probe saw once VM #2 ran: its RAM and its GIC (receivedAt:
+   * when the GIC report arrived); null when VM #2 never got to it after
+   * stale writes landed in its RAM.
+   */
+  readonly probe: { readonly ram: GuestRam; readonly spis: readonly GicSpi[]; readonly receivedAt: number } | null;
 }
 
 /** The read of VM #2's RAM from L1; throws EvidenceError when its reports are missing or malformed. */
@@ -194,8 +204,8 @@ export function decodeRamSnapshot(events: readonly AgentEvent[]): {
 }
 
 /**
- * What VM #2 showed: its RAM as L1 read it before VM #2 ran, and its GIC as
- * its probe read it; throws EvidenceError when a report is missing or
+ * What VM #2 showed: its RAM as L1 read it before VM #2 ran, and where its
+ * RAM is and its GIC as its probe read them; throws EvidenceError when a report is missing or
  * malformed, or a look was blind.
  */
 export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
@@ -203,10 +213,16 @@ export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
   const who = "VM #2's l2-probe";
   const g = events.filter((e) => e.event === 'gic');
   // A stale write can break what QEMU loaded into VM #2's RAM: then the hazard itself kept the probe from looking.
-  if (g.length === 0 && snapshot.payloads > 0) return { snapshot, stalePayloads, gic: null };
+  if (g.length === 0 && snapshot.payloads > 0) return { snapshot, stalePayloads, probe: null };
   const device = only(events, 'device', who);
   if (booleanField(device, `${who}'s "device" report`, 'driver_bound'))
     throw new EvidenceError(`${who}: an xgmac driver was bound before the probe ran; its checks are not valid`);
+  const memory = only(events, 'memory', who);
+  const mw = `${who}'s "memory" report`;
+  const base = stringField(memory, mw, 'base');
+  if (!/^0x[0-9a-f]+$/.test(base) || !Number.isSafeInteger(Number(base)))
+    throw new EvidenceError(`${mw}: base ${base} is not a hex address`);
+  const ram = { gpaBase: Number(base), bytes: numberField(memory, mw, 'bytes') };
   const gic = only(events, 'gic', who);
   const gw = `${who}'s "gic" report`;
   const spis = arrayField(gic, gw, 'spis').map((s) => ({
@@ -218,7 +234,7 @@ export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
   if (spis.length === 0)
     throw new EvidenceError(`${who}: the GIC report names no SPI of the device, so its check was blind`);
   only(events, 'probe-done', who);
-  return { snapshot, stalePayloads, gic: { spis, receivedAt: gic.receivedAt } };
+  return { snapshot, stalePayloads, probe: { ram, spis, receivedAt: gic.receivedAt } };
 }
 
 // ---- user #1 ----

@@ -21,7 +21,6 @@ import { FieldError } from '../lib/fields.ts';
 import { mustFire } from '../scenarios/proof.ts';
 import { CONTROL_RECORDS, setupOf, type Setup } from '../scenarios/controls.ts';
 import { FRAME_HEADER_LEN, payloadKey, PAYLOAD_RECOGNISED_LEN } from '../traffic/payload.ts';
-import { VM_GUEST } from '../scenarios/vm-guest.ts';
 import { controlVerdict, scenarioVerdict, type Verdict } from './verdict.ts';
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
 import { lastLines } from '../lib/errors.ts';
@@ -227,12 +226,12 @@ function frameWritesFrom(trace: readonly TraceEvent[], from: number) {
  * (or its count) means nothing.
  */
 function vm2RamReadRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window, vm2: Vm2Report): Judgement | null {
-  const { snapshot } = vm2;
-  const ramBytes = VM_GUEST.memoryMiB * 1024 * 1024;
-  if (snapshot.gpaBase !== VM_GUEST.ramBase || snapshot.bytes !== ramBytes)
+  const { snapshot, probe } = vm2;
+  // Without the probe's word (stale writes broke VM #2 before it ran), the payloads found speak for themselves.
+  if (probe !== null && (snapshot.gpaBase !== probe.ram.gpaBase || snapshot.bytes !== probe.ram.bytes))
     return invalid(
       `VM #2's RAM read blind: the scan covered ${snapshot.bytes} bytes from guest-physical ` +
-        `0x${snapshot.gpaBase.toString(16)}, the guest has ${ramBytes} from 0x${VM_GUEST.ramBase.toString(16)}`,
+        `0x${snapshot.gpaBase.toString(16)}, the guest has ${probe.ram.bytes} from 0x${probe.ram.gpaBase.toString(16)}`,
     );
   const startedAt = e.marks['user2-started'];
   const readAt = e.marks['user2-snapshot'];
@@ -328,7 +327,7 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   const control = e.spec.control;
   if (control === 'none') return { verdict: scenarioVerdict(oracles), oracles, tail: null };
   // Stale writes that broke VM #2 before its probe ran are the hazard shown, not an oracle that failed to see it.
-  const unseeable: readonly OracleName[] = vm2?.gic === null ? ['user2-gic-pending'] : [];
+  const unseeable: readonly OracleName[] = vm2?.probe === null ? ['user2-gic-pending'] : [];
   const verdict = controlVerdict(
     oracles,
     mustFire({ ...e.spec, control }).filter((o) => !unseeable.includes(o)),

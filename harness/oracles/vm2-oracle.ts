@@ -16,9 +16,9 @@ const VM2_BROKEN_BY_STALE_WRITES =
 /** `fromHarness` places a harness wall-clock time (ms) relative to the kill. */
 export function vm2Oracles(report: Vm2Report, fromHarness: (t: number) => number): OracleResult[] {
   const gicLooked = "the passed-through SPIs in VM #2's GIC distributor (pending/active) before any driver";
-  const spis = report.gic?.spis.filter((s) => s.pending || s.active) ?? [];
+  const spis = report.probe?.spis.filter((s) => s.pending || s.active) ?? [];
   const gic: OracleResult =
-    report.gic === null
+    report.probe === null
       ? silent('user2-gic-pending', 'user2', `${gicLooked}: ${VM2_BROKEN_BY_STALE_WRITES}`)
       : spis.length === 0
         ? silent('user2-gic-pending', 'user2', gicLooked)
@@ -28,7 +28,7 @@ export function vm2Oracles(report: Vm2Report, fromHarness: (t: number) => number
             fired: true,
             count: spis.length,
             first: {
-              tRelMs: fromHarness(report.gic.receivedAt),
+              tRelMs: fromHarness(report.probe.receivedAt),
               detail: spis
                 .map((s) =>
                   `SPI ${s.spi} (INTID ${s.intid}) ${s.pending ? 'pending' : ''}${s.active ? ' active' : ''}`.trim(),

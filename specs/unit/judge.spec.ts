@@ -302,7 +302,10 @@ describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC
     gpa: `0x${gpa.toString(16)}`,
     seq: 7,
   });
-  function vm2Events(gpas: readonly number[], over: { bytes?: number; gic?: boolean; pendingSpi?: boolean } = {}) {
+  function vm2Events(
+    gpas: readonly number[],
+    over: { bytes?: number; guestBytes?: number; gic?: boolean; pendingSpi?: boolean } = {},
+  ) {
     return [
       ...gpas.map(stale),
       {
@@ -319,6 +322,7 @@ describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC
         ? []
         : [
             { event: 'device', receivedAt: KILL + 5000, node: 'xgmac@c000000', spis: [112], driver_bound: false },
+            { event: 'memory', receivedAt: KILL + 5000, base: '0x40000000', bytes: over.guestBytes ?? RAM },
             {
               event: 'gic',
               receivedAt: KILL + 5000,
@@ -387,10 +391,15 @@ describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC
     expect(reason(j)).to.match(/^l0-dma-after-release/);
   });
 
-  it("refuses a RAM read that did not cover the guest's RAM", () => {
+  it("refuses a RAM read that did not cover the guest's RAM, as the guest's device tree gives it", () => {
     expect(reason(judgeRun(vmEvidence(vm2Events([], { bytes: RAM / 2 })), logs()))).to.match(
       /^VM #2's RAM read blind: the scan covered 100663296 bytes/,
     );
+    expect(reason(judgeRun(vmEvidence(vm2Events([], { guestBytes: RAM * 2 })), logs()))).to.match(
+      /the guest has 402653184 from 0x40000000$/,
+    );
+    const noHexBase = vm2Events([]).map((e) => (e.event === 'memory' ? { ...e, base: '1073741824' } : e));
+    expect(reason(judgeRun(vmEvidence(noHexBase), logs()))).to.match(/"memory" report: base 1073741824 is not a hex/);
   });
 
   it('refuses a GIC report that names no SPI of the device: that look was blind', () => {
