@@ -12,7 +12,8 @@
  */
 import { join } from 'node:path';
 import { RemoteAgent } from '../machines/remote-process.ts';
-import { l2CommandLine, type L2Inspection } from '../machines/l2-guest.ts';
+import { L2_QEMU, l2CommandLine, type L2Inspection } from '../machines/l2-guest.ts';
+import { L1_PATHS } from '../recipes/l1-image.ts';
 import { PausedL2 } from '../machines/paused-l2.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { agentFailureOf, decodeRamSnapshot, decodeVmStats, type AgentEvent } from '../evidence/agent-reports.ts';
@@ -123,9 +124,12 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
     const openedAt = env.timeline.mark('user2-mapped');
     hooks.resumeTraffic();
     await hooks.keepWindowOpen(openedAt);
-    during = await hooks.sampleIrqCount();
     env.timeline.mark('user2-snapshot');
-    snapshot = await paused.scanRam(env.key, join(env.dir, 'vm2-ram-scan.log'), VM_TIMING.ramScanTimeoutMs);
+    // Both while VM #2 holds the device and has run nothing: at once, over two SSH channels.
+    [during, snapshot] = await Promise.all([
+      hooks.sampleIrqCount(),
+      paused.scanRam(env.key, join(env.dir, 'vm2-ram-scan.log'), VM_TIMING.ramScanTimeoutMs),
+    ]);
     const scanFailed = agentFailureOf(snapshot);
     if (scanFailed !== null)
       throw new InfrastructureError(`VM #2's RAM scan failed at ${scanFailed.step}: ${scanFailed.message}`);
@@ -154,8 +158,19 @@ async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
   return { events: [...snapshot, ...vm.events], irqCountDuring: during };
 }
 
+/**
+ * VM #1's QEMU is the first process of this L1 to need L1's QEMU, its
+ * libraries and L2's kernel: they are read from L1's disk while the device
+ * is bound, not while VM #1 starts (half a second of a cold start).
+ */
+const WARM_L2_FILES =
+  `(${L2_QEMU} -version; cat ${L1_PATHS.l2Kernel} ${L1_PATHS.l2Initramfs}) ` + '</dev/null >/dev/null 2>&1 &';
+
 export const VM_USERS: ScenarioUsers = {
-  bind: (env) => env.l1.bindToVfioPlatform(env.device),
+  bind: async (env) => {
+    await env.ssh.check(WARM_L2_FILES);
+    return env.l1.bindToVfioPlatform(env.device);
+  },
   startUser1,
   runUser2,
 };
