@@ -64,11 +64,15 @@ export interface ChangedRange {
 }
 
 export interface ProbeMemory {
+  /** Where the probe mapped the memory for the device. */
+  readonly iova: number;
   /** When the probe took its snapshot of the memory, on L1's boot clock (ms). */
   readonly tBootMs: number;
   readonly bytes: number;
   readonly changedBytes: number;
+  /** The changed ranges, the first `ranges.length` of `rangesTotal`. */
   readonly ranges: readonly ChangedRange[];
+  readonly rangesTotal: number;
 }
 
 export interface ResetProbeReport {
@@ -116,8 +120,13 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
       };
     });
   const m = only(events, 'memory', who);
+  const mapped = only(events, 'dma-mapped', who);
+  const iova = stringField(mapped, `${who}'s "dma-mapped" report`, 'iova');
+  if (!/^0x[0-9a-f]+$/.test(iova) || !Number.isSafeInteger(Number(iova)))
+    throw new EvidenceError(`${who}'s "dma-mapped" report: iova ${iova} is not a hex address`);
   const mw = `${who}'s "memory" report`;
   const memory: ProbeMemory = {
+    iova: Number(iova),
     tBootMs: numberField(m, mw, 't_boot_ms'),
     bytes: numberField(m, mw, 'bytes'),
     changedBytes: numberField(m, mw, 'changed_bytes'),
@@ -126,6 +135,7 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
       len: numberField(range, `${mw} range`, 'len'),
       bytes: hexField(range, `${mw} range`, 'hex'),
     })),
+    rangesTotal: numberField(m, mw, 'ranges_total'),
   };
   only(events, 'done', who);
   return { armedIrqs: indexes as number[], registers, irqs, memory };

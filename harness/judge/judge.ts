@@ -16,7 +16,7 @@ import { l1IrqCountOracle, l1SmmuOracle } from '../oracles/l1-oracle.ts';
 import { user2Oracles } from '../oracles/user2-oracle.ts';
 import { vm2Oracles } from '../oracles/vm2-oracle.ts';
 import type { OracleName, OracleResult } from '../oracles/finding.ts';
-import { decodeResetProbe, decodeVm2, type Vm2Report } from '../evidence/agent-reports.ts';
+import { decodeResetProbe, decodeVm2, type ResetProbeReport, type Vm2Report } from '../evidence/agent-reports.ts';
 import { FieldError } from '../lib/fields.ts';
 import { mustFire } from '../scenarios/proof.ts';
 import { CONTROL_RECORDS, setupOf, type Setup } from '../scenarios/controls.ts';
@@ -173,6 +173,8 @@ interface Found {
   readonly oracles: readonly OracleResult[];
   /** VM #2 as it showed itself, in the vm scenario. */
   readonly vm2: Vm2Report | null;
+  /** User #2's reset probe as it reported, in raw-driver. */
+  readonly probe: ResetProbeReport | null;
 }
 
 /** Every oracle's finding, or why the evidence cannot give them (a judgement). */
@@ -187,6 +189,7 @@ function oraclesOf(
   const atKillS = e.l1UptimeAtKillS;
   let user2: OracleResult[];
   let vm2: Vm2Report | null = null;
+  let probe: ResetProbeReport | null = null;
   try {
     const fromHarness = (t: number) => Math.round(t - w.killAt);
     const fromL1Boot = (tBootMs: number) => Math.round(tBootMs - atKillS * 1000);
@@ -194,7 +197,8 @@ function oraclesOf(
       vm2 = decodeVm2(e.user2);
       user2 = vm2Oracles(vm2, fromHarness);
     } else {
-      user2 = user2Oracles(decodeResetProbe(e.user2), payloadKey(e.spec.seed), fromL1Boot);
+      probe = decodeResetProbe(e.user2);
+      user2 = user2Oracles(probe, payloadKey(e.spec.seed), fromL1Boot);
     }
   } catch (error) {
     if (error instanceof FieldError) return { cannot: invalid(error.message) };
@@ -210,7 +214,7 @@ function oraclesOf(
     ),
     ...user2,
   ];
-  return { oracles, vm2 };
+  return { oracles, vm2, probe };
 }
 
 /** The device's writes of received frames from `from` on, translated or faulted. */
@@ -248,6 +252,41 @@ function vm2RamReadRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Windo
   return invalid(
     `VM #2's RAM read blind at GPA 0x${unseen.iova.toString(16)}: the L0 trace shows a frame written there ` +
       `at +${Math.round(unseen.t - w.killAt)} ms, before the read, and the read found no payload there`,
+  );
+}
+
+/**
+ * User #2's memory (raw-driver) was read after every frame the L0 trace
+ * shows written into it, translated, between its mapping and its read: each
+ * lies where the probe saw bytes changed, else the read was blind. The read
+ * is placed on the harness's clock from L1's boot clock at the kill, early
+ * by the kill word's trip to L1, so a write before it was before the read.
+ */
+function probeMemoryReadRule(
+  e: CycleEvidence,
+  trace: readonly TraceEvent[],
+  w: Window,
+  probe: ResetProbeReport,
+): Judgement | null {
+  const { memory } = probe;
+  const mappedAt = e.marks['user2-mapped'];
+  // Changed ranges the probe did not list may hold any write: none can be called unseen.
+  if (mappedAt === undefined || e.l1UptimeAtKillS === null || memory.ranges.length < memory.rangesTotal) return null;
+  const readAt = w.killAt + (memory.tBootMs - e.l1UptimeAtKillS * 1000);
+  const end = memory.iova + memory.bytes;
+  const unseen = frameWritesFrom(trace, Math.max(w.from, mappedAt))
+    .filter((d) => d.ok && d.t < readAt && d.iova >= memory.iova && d.iova < end)
+    .find(
+      (d) =>
+        !memory.ranges.some((r) => {
+          const at = d.iova - memory.iova;
+          return at < r.offset + r.len && r.offset < at + d.len;
+        }),
+    );
+  if (unseen === undefined) return null;
+  return invalid(
+    `user #2's memory read blind at IOVA 0x${unseen.iova.toString(16)}: the L0 trace shows a frame written there ` +
+      `at +${Math.round(unseen.t - w.killAt)} ms, before the read, and the read found nothing changed there`,
   );
 }
 
@@ -319,10 +358,15 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
 
   const found = oraclesOf(e, logs, w, l0);
   if ('cannot' in found) return found.cannot;
-  const { oracles, vm2 } = found;
+  const { oracles, vm2, probe } = found;
   const wrongClock = clockRule(e, w, oracles);
   if (wrongClock !== null) return wrongClock;
-  const blindRead = vm2 === null ? null : vm2RamReadRule(e, logs.trace, w, vm2);
+  const blindRead =
+    vm2 !== null
+      ? vm2RamReadRule(e, logs.trace, w, vm2)
+      : probe !== null
+        ? probeMemoryReadRule(e, logs.trace, w, probe)
+        : null;
   if (blindRead !== null) return { ...blindRead, oracles };
   const control = e.spec.control;
   if (control === 'none') return { verdict: scenarioVerdict(oracles), oracles, tail: null };

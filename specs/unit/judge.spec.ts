@@ -50,7 +50,16 @@ function evidence(over: Partial<CycleEvidence> = {}): CycleEvidence {
         dma_status: '0x0',
         t_boot_ms: 103_100,
       },
-      { event: 'memory', receivedAt: KILL + 5400, bytes: 65536, changed_bytes: 0, ranges: [], t_boot_ms: 105_300 },
+      { event: 'dma-mapped', receivedAt: KILL + 3000, iova: '0x10000000', bytes: 65536 },
+      {
+        event: 'memory',
+        receivedAt: KILL + 5400,
+        bytes: 65536,
+        changed_bytes: 0,
+        ranges_total: 0,
+        ranges: [],
+        t_boot_ms: 105_300,
+      },
       { event: 'done', receivedAt: KILL + 5400 },
     ],
     failure: null,
@@ -282,6 +291,60 @@ describe('the verdict of one run', () => {
     ).to.deep.equal({ kind: 'pass' });
     expect((judgeRun(evidence({ spec }), logs({ trace: silentTrace })).verdict as { reason: string }).reason).to.match(
       /traffic never resumed/,
+    );
+  });
+});
+
+describe("the verdict of a raw-driver run: user #2's memory read against the trace", () => {
+  const at = (l: string) => Number(l.split('@')[1]!.split(':')[0]);
+  /** The quiet trace with a frame written at `iova` at `t`, translated. */
+  const withWrite = (t: number, iova: number) =>
+    logs({
+      trace: parseTrace(
+        [
+          ...quietTrace(KILL + 5500),
+          line(t, `xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x${iova.toString(16)} len=142 result=ok`),
+        ]
+          .sort((a, b) => at(a) - at(b))
+          .join('\n'),
+      ),
+    });
+  const mapped = { ...evidence().marks, 'user2-mapped': KILL + 3000 };
+  /** User #2's reports with its memory showing `ranges` changed, of `total`. */
+  const probeSaw = (ranges: { offset: number; len: number }[], total = ranges.length) =>
+    evidence({
+      marks: mapped,
+      user2: evidence().user2!.map((e) =>
+        e.event === 'memory'
+          ? {
+              ...e,
+              changed_bytes: ranges.reduce((n, r) => n + r.len, 0),
+              ranges_total: total,
+              ranges: ranges.map((r) => ({ ...r, hex: 'ff' })),
+            }
+          : e,
+      ),
+    });
+  const reason = (j: ReturnType<typeof judgeRun>) => (j.verdict as { reason?: string }).reason ?? j.verdict.kind;
+
+  it('refuses a read that found nothing where the L0 trace shows a frame written before it', () => {
+    expect(reason(judgeRun(probeSaw([]), withWrite(KILL + 4000, 0x1000_1000)))).to.equal(
+      "user #2's memory read blind at IOVA 0x10001000: the L0 trace shows a frame written there at +4000 ms, " +
+        'before the read, and the read found nothing changed there',
+    );
+  });
+
+  it('takes a write the read saw changed, or one after the read, as the DMA it is', () => {
+    expect(reason(judgeRun(probeSaw([{ offset: 0x1040, len: 16 }]), withWrite(KILL + 4000, 0x1000_1000)))).to.match(
+      /^l0-dma-after-release/,
+    );
+    expect(reason(judgeRun(probeSaw([]), withWrite(KILL + 5400, 0x1000_1000)))).to.match(/^l0-dma-after-release/);
+    expect(reason(judgeRun(probeSaw([]), withWrite(KILL + 4000, 0x2000_0000)))).to.match(/^l0-dma-after-release/);
+  });
+
+  it('does not call a write unseen when the probe listed only some of the ranges it saw changed', () => {
+    expect(reason(judgeRun(probeSaw([{ offset: 0, len: 16 }], 17), withWrite(KILL + 4000, 0x1000_1000)))).to.match(
+      /^l0-dma-after-release/,
     );
   });
 });

@@ -147,9 +147,10 @@ describe('user #2 oracles', () => {
   const probe = (registers: Record<string, unknown>, more: AgentEvent[], memory: Record<string, unknown>) =>
     decodeResetProbe([
       ev('irqs-armed', { indexes: [0, 1, 2] }),
+      ev('dma-mapped', { iova: '0x10000000', bytes: 65536 }),
       ev('registers', registers),
       ...more,
-      ev('memory', { bytes: 65536, t_boot_ms: 105_200, ...memory }),
+      ev('memory', { bytes: 65536, t_boot_ms: 105_200, ranges_total: [memory['ranges']].flat().length, ...memory }),
       ev('done', {}),
     ]);
 
