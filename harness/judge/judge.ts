@@ -13,6 +13,7 @@
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { l0Oracles } from '../oracles/l0-oracle.ts';
 import { l1IrqCountOracle, l1SmmuOracle } from '../oracles/l1-oracle.ts';
+import { releaseInLogMs } from '../oracles/l1-log.ts';
 import { user2Oracles } from '../oracles/user2-oracle.ts';
 import { vm2Oracles } from '../oracles/vm2-oracle.ts';
 import type { OracleName, OracleResult } from '../oracles/finding.ts';
@@ -49,10 +50,16 @@ interface Window {
  * The L0 window, when the run got as far as the kill; for a user #1 that never went (a release that crashed or hung),
  * from the kill.
  */
-function l0WindowOf(e: CycleEvidence, trace: readonly TraceEvent[]): Window | null {
+function l0WindowOf(
+  e: CycleEvidence,
+  trace: readonly TraceEvent[],
+  dmesgAfterKill: readonly string[] | null,
+): Window | null {
   const killAt = e.marks['kill'];
   if (killAt === undefined) return null;
-  const goneAt = e.marks['user1-exit'] ?? killAt;
+  // Seen gone: L1 reaped user #1, and its kernel began the release's reset (a VM's teardown may hold the device on).
+  const releaseMs = dmesgAfterKill === null ? null : releaseInLogMs(dmesgAfterKill);
+  const goneAt = Math.max(e.marks['user1-exit'] ?? killAt, releaseMs === null ? killAt : killAt + releaseMs);
   const to = e.marks['user2-done'] ?? e.endedAt;
   // No user touches the device in the quiet window: user #2 comes after it (and may reset the device again).
   const user2At = Object.entries(e.marks).filter(([name]) => name === 'quiet-end' || name.startsWith('user2-'));
@@ -327,7 +334,7 @@ function clockRule(e: CycleEvidence, w: Window, oracles: readonly OracleResult[]
 export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   if (logs instanceof Error) return invalid(`the evidence does not parse: ${logs.message}`);
   // One window for every rule below: it opens at the release found in the trace.
-  const w = logs.trace === null ? null : l0WindowOf(e, logs.trace);
+  const w = logs.trace === null ? null : l0WindowOf(e, logs.trace, logs.dmesgAfterKill);
   const l0 =
     w === null || logs.trace === null
       ? []

@@ -7,27 +7,12 @@
  * having enabled anything.
  */
 import { silent, type OracleResult } from './finding.ts';
+import { killInLog } from './l1-log.ts';
 
 const SMMU_EVENT = /arm-smmu-v3 [^:]+: event (0x[0-9a-f]+) received/;
 /** The record's dwords follow, one per line (6.1 and 6.12 alike); the first has the stream ID in bits 63:32. */
 const SMMU_DWORD = /arm-smmu-v3 [^:]+:\s+0x([0-9a-f]{16})$/;
 const STAMP = /^\[\s*(\d+\.\d+)\]/;
-/** The note of user #1's kill (RemoteAgent.kill, vfio-reset-target.c), stamped by the log's own clock. */
-const KILL_NOTE = /^\[\s*(\d+\.\d+)\] vfio-reset: SIG\w+ to pid \d+$/;
-
-/**
- * The log's time of the kill (s): the note of it. A log without the
- * note (a run from before it, a log that refused it) falls back to L1's boot
- * clock read at the kill, which a loaded L1 has set 0.5 s apart from the log's.
- */
-function killInLog(dmesgAfterKill: readonly string[], uptimeAtKill: number): number {
-  for (const line of dmesgAfterKill) {
-    const note = KILL_NOTE.exec(line);
-    if (note !== null) return Number(note[1]);
-  }
-  return uptimeAtKill;
-}
-
 /** An SMMU event the kernel logged: its head line and its stream ID, null where the log lost its record. */
 interface SmmuEvent {
   readonly line: string;

@@ -517,8 +517,8 @@ describe('the L0 window', () => {
     expect(releaseWrites(trace, 0, KILL + 31, KILL + 800)).to.equal(null);
   });
 
-  /** A run whose release wrote `resetWrites` and whose device wrote frames until `dmaUntil`. */
-  const resetBy = (resetWrites: string[], dmaUntil: number) => {
+  /** A run whose release wrote `resetWrites` and whose device wrote frames until `dmaUntil`; `dmesg`: L1's log. */
+  const resetBy = (resetWrites: string[], dmaUntil: number, dmesg: string[] = []) => {
     const lines = quietTrace(KILL + 5500).filter((l) => !l.includes('xgmac_mmio_write'));
     for (let t = KILL + 2; t <= dmaUntil; t += 2)
       lines.push(line(t, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'));
@@ -530,6 +530,7 @@ describe('the L0 window', () => {
       evidence({ marks: { ...evidence().marks, 'user1-exit': KILL + 15 } }),
       logs({
         trace: parseTrace(sorted.join('\n')),
+        dmesgAfterKill: dmesg,
       }),
     ).verdict;
   };
@@ -545,6 +546,19 @@ describe('the L0 window', () => {
   it("still sees DMA after the reset's last write", () => {
     const softwareReset = line(KILL + 40, 'xgmac_mmio_write xgmac=0 offset=0xf00 value=0x1');
     expect(resetBy([softwareReset], KILL + 60).kind).to.equal('regression');
+  });
+
+  it("opens, for a release that wrote nothing, no sooner than L1's kernel logged the release", () => {
+    // VM #1's QEMU reaped at +15 ms, the device released at +300 ms as L1's log has it, from its note of the kill.
+    const log = (at: string, text: string) => `[${at}] ${text}`;
+    const released = [
+      log('    4.500000', 'vfio-reset: SIGKILL to pid 89'),
+      log('    4.800000', 'vfio-platform c000000.xgmac: VFIO: reset'),
+    ];
+    expect(resetBy([], KILL + 290, released)).to.deep.equal({ kind: 'pass' });
+    expect(resetBy([], KILL + 310, released).kind).to.equal('regression');
+    expect(resetBy([], KILL + 290).kind, 'without the log: from the reap').to.equal('regression');
+    expect(resetBy([], KILL + 290, released.slice(1)).kind, 'without the note, no log time').to.equal('regression');
   });
 
   it('is blind where no frame reached the device for more than 500 ms, including at its edges', () => {
