@@ -9,7 +9,7 @@
  * IOVAs. Then it only watches, until SIGUSR1 or for at most --window-ms,
  * and never writes a device register, so that whatever it reports is the
  * device's own doing. The harness sends SIGUSR1 once the L0 trace shows
- * enough frames reaching the device (harness/scenarios/evidence-window.ts).
+ * enough frames reaching the device (harness/plan/windows.ts).
  *
  * Usage: xgmac-reset-probe --device NAME --iova HEX --window-ms N [--bytes N]
  *

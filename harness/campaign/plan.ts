@@ -11,7 +11,7 @@ import {
   type RunSpec,
   type ScenarioName,
   type TrafficPattern,
-} from '../scenarios/run-spec.ts';
+} from '../plan/run-spec.ts';
 import { InputError } from '../lib/errors.ts';
 
 export interface Shard {

@@ -17,7 +17,7 @@ import { stderrProgress } from '../lib/progress.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 import { InputError } from '../lib/errors.ts';
 import { treeSource } from '../recipes/kernel-source.ts';
-import { CONTROLS, SCENARIOS } from '../scenarios/run-spec.ts';
+import { CONTROLS, SCENARIOS } from '../plan/run-spec.ts';
 import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, defineCommand } from './command.ts';
 import { closingLine } from '../judge/verdict.ts';
 

@@ -8,7 +8,7 @@ import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promi
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../recipes/kernel-source.ts';
 import { InputError } from '../lib/errors.ts';
-import { KILL_SIGNALS, TRAFFIC_PATTERNS, type KillSignal, type TrafficPattern } from '../scenarios/run-spec.ts';
+import { KILL_SIGNALS, TRAFFIC_PATTERNS, type KillSignal, type TrafficPattern } from '../plan/run-spec.ts';
 import type { KernelRequest } from '../recipes/stack.ts';
 import { checkPrebuiltImage } from '../recipes/kernel-image.ts';
 import { EXIT } from '../lib/exit-codes.ts';

@@ -12,7 +12,7 @@ import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 import { toYaml } from '../lib/yaml-text.ts';
-import { KILL_SIGNALS } from '../scenarios/run-spec.ts';
+import { KILL_SIGNALS } from '../plan/run-spec.ts';
 import { boardJob, qemuJob, testDefinition, type LavaArtifacts, type LavaBoard } from '../labs/lava-jobs.ts';
 import { localQemuDevice } from '../labs/lava-device.ts';
 import { artifactDir, defineCommand, kernelRequestOf, signalOption } from './command.ts';

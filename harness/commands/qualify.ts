@@ -12,7 +12,7 @@ import { runCampaign } from '../campaign/campaign.ts';
 import { jobsOption } from '../campaign/jobs.ts';
 import { groupStats, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../lib/progress.ts';
-import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../scenarios/run-spec.ts';
+import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../plan/run-spec.ts';
 import { closingLine } from '../judge/verdict.ts';
 import {
   artifactDir,

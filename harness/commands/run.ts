@@ -11,8 +11,8 @@ import { jobsOption } from '../campaign/jobs.ts';
 import { checkPlan, parseShard, shardFromCi, type CampaignRequest } from '../campaign/plan.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
-import { CONTROLS, KILL_SIGNALS, SCENARIOS } from '../scenarios/run-spec.ts';
-import { blindSpotsOf } from '../scenarios/hazards.ts';
+import { CONTROLS, KILL_SIGNALS, SCENARIOS } from '../plan/run-spec.ts';
+import { blindSpotsOf } from '../plan/hazards.ts';
 import { closingLine } from '../judge/verdict.ts';
 import {
   artifactDir,

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentEvent } from '../evidence/agent-reports.ts';
-import type { RunSpec } from '../scenarios/run-spec.ts';
+import type { RunSpec } from '../plan/run-spec.ts';
 import { parseTrace, type TraceEvent } from '../trace/l0-trace.ts';
 
 export const EVIDENCE_FORMAT = 'vfio-reset-evidence/1';

@@ -16,11 +16,12 @@ import { l1IrqCountOracle, l1SmmuOracle } from '../oracles/l1-oracle.ts';
 import { releaseInLogMs } from '../oracles/l1-log.ts';
 import { user2Oracles } from '../oracles/user2-oracle.ts';
 import { vm2Oracles } from '../oracles/vm2-oracle.ts';
-import type { OracleName, OracleResult } from '../oracles/finding.ts';
+import type { OracleName } from '../plan/oracles.ts';
+import type { OracleResult } from '../oracles/finding.ts';
 import { decodeResetProbe, decodeVm2, type ResetProbeReport, type Vm2Report } from '../evidence/agent-reports.ts';
 import { FieldError } from '../lib/fields.ts';
-import { mustFire } from '../scenarios/proof.ts';
-import { CONTROL_RECORDS, setupOf, type Setup } from '../scenarios/controls.ts';
+import { mustFire } from '../plan/proof.ts';
+import { CONTROL_RECORDS, setupOf, type Setup } from '../plan/controls.ts';
 import { FRAME_HEADER_LEN, payloadKey, PAYLOAD_RECOGNISED_LEN } from '../traffic/payload.ts';
 import { controlVerdict, scenarioVerdict, type Verdict } from './verdict.ts';
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
@@ -28,8 +29,7 @@ import { lastLines } from '../lib/errors.ts';
 import { firstKernelCrash } from './kernel-crash.ts';
 import { blindStretch, MAX_FRAME_GAP_MS, releaseWrites, windowStart } from './l0-window.ts';
 import type { BindOutcome, CycleEvidence, CycleFailure, CycleLogs } from './evidence.ts';
-
-export const INSTANCE = 0;
+import { INSTANCE } from '../plan/layout.ts';
 
 export interface Judgement {
   readonly verdict: Verdict;

@@ -7,9 +7,10 @@
  * and the run is invalid, never green. A set of runs passes only if every
  * oracle its scenarios rely on was proven by a detected control.
  */
-import type { OracleName, OracleResult } from '../oracles/finding.ts';
-import type { RunSpec } from '../scenarios/run-spec.ts';
-import { unprovenOracles } from '../scenarios/proof.ts';
+import type { OracleName } from '../plan/oracles.ts';
+import type { OracleResult } from '../oracles/finding.ts';
+import type { RunSpec } from '../plan/run-spec.ts';
+import { unprovenOracles } from '../plan/proof.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 
 export type Verdict =

@@ -13,8 +13,8 @@
  * failed test: a failure is a finding about the kernel, never the lab's.
  */
 import { L1_CPU, L1_KERNEL_ARGS, L1_MACHINE, L1_SIZE, wiredNicMac, xgmacArgs } from '../machines/l1-host.ts';
-import { L1_PATHS } from '../recipes/l1-image.ts';
-import type { KillSignal } from '../scenarios/run-spec.ts';
+import { L1_PATHS } from '../plan/layout.ts';
+import type { KillSignal } from '../plan/run-spec.ts';
 import type { YamlValue } from '../lib/yaml-text.ts';
 
 /** Per action and for the whole job, in minutes: a boot that hangs must not hold a lab's device for hours. */

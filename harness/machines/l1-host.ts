@@ -7,7 +7,7 @@
  * console on stdio and QMP on a unix socket.
  */
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
-import { L1_PATHS } from '../recipes/l1-image.ts';
+import { L1_PATHS } from '../plan/layout.ts';
 import { L0_TRACE_EVENTS } from '../trace/l0-trace.ts';
 import { frameLinkNetdevArg, type FrameLink } from '../traffic/frame-source.ts';
 import type { QemuInvocation } from './qemu-machine.ts';

@@ -4,7 +4,7 @@
  * nested guest (L2) under L1's KVM. RAM stays below 4 GiB: the XGMAC's
  * descriptor and buffer addresses are 32-bit.
  */
-import { L1_PATHS } from '../recipes/l1-image.ts';
+import { L1_PATHS } from '../plan/layout.ts';
 
 export interface L2Boot {
   readonly memoryMiB: number;

@@ -9,7 +9,7 @@
  * scan finds it before anything of the guest could overwrite it.
  */
 import { join } from 'node:path';
-import { L1_PATHS } from '../recipes/l1-image.ts';
+import { L1_PATHS } from '../plan/layout.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
 import type { AgentEvent } from '../evidence/agent-reports.ts';

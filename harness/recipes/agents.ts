@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import { xgmacHeader } from '../devices/c-header.ts';
-import { targetPlanHeader } from '../scenarios/target-plan.ts';
+import { targetPlanHeader } from '../plan/target-plan.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { repoRoot } from '../lib/paths.ts';
 
@@ -32,11 +32,8 @@ export async function buildAgents(store: CacheStore): Promise<Agents> {
     sources: await fileDigests(repoRoot, files),
     generatedHeaders: sha256(JSON.stringify(headers)),
     toolchain: (await capture('aarch64-linux-gnu-gcc', ['--version'])).split('\n')[0],
-    recipe: await fileDigests(repoRoot, [
-      join(repoRoot, 'harness/recipes/agents.ts'),
-      join(repoRoot, 'harness/devices/c-header.ts'),
-      join(repoRoot, 'harness/scenarios/target-plan.ts'),
-    ]),
+    // The generated headers are in the key by content, whatever module they come from.
+    recipe: await fileDigests(repoRoot, [join(repoRoot, 'harness/recipes/agents.ts')]),
   };
   const entry = await store.obtain('agents', inputs, async (out) => {
     const log = join(out, 'build.log');

@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * A kernel the user built elsewhere (--kernel-image FILE, optionally
- * --kernel-modules DIR, an INSTALL_MOD_PATH tree): checked to be an arm64
- * Image, its release read from its banner, and stored in the cache like a
- * kernel the harness built, so that everything downstream is the same.
+ * What makes a file a kernel the harness can boot: an arm64 Image, its
+ * release read from its banner, and for a kernel the user built elsewhere
+ * (--kernel-image FILE, optionally --kernel-modules DIR) its modules tree.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { sha256, sha256File } from '../cache/digest.ts';
-import type { CacheStore } from '../cache/store.ts';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { InputError } from '../lib/errors.ts';
-import type { KernelArtifact } from './kernel.ts';
 
 /** arm64 Image header: "ARM\x64" at offset 0x38 (Documentation/arch/arm64/booting.rst). */
 const ARM64_MAGIC = 0x644d5241;
@@ -60,45 +56,4 @@ export async function checkPrebuiltImage(
     );
   }
   return { image, imagePath, release, modules };
-}
-
-/**
- * One hash of every regular file under `base`/`sub`, by path and content
- * (no shell: the directory is the user's and may hold any character).
- */
-async function filesDigest(base: string, sub: string): Promise<string> {
-  const entries = await readdir(join(base, sub), { recursive: true, withFileTypes: true });
-  const files = entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(base, join(e.parentPath, e.name)))
-    .sort();
-  const lines: string[] = [];
-  for (const file of files) lines.push(`${await sha256File(join(base, file))}  ${file}`);
-  return sha256(lines.join('\n'));
-}
-
-export async function prebuiltKernel(
-  store: CacheStore,
-  imageArg: string,
-  modulesArg: string | undefined,
-): Promise<KernelArtifact> {
-  const { image, imagePath, release, modules } = await checkPrebuiltImage(imageArg, modulesArg);
-  const modulesDigest = modules === null ? null : await filesDigest(modules, 'lib/modules');
-  const source: PrebuiltKernel = { kind: 'prebuilt-image', image: imagePath, imageSha256: sha256(image), modules };
-  const entry = await store.obtain('kernel-prebuilt', { source, modulesDigest }, async (out) => {
-    await copyFile(imagePath, join(out, 'Image'));
-    if (modules !== null) await cp(join(modules, 'lib'), join(out, 'modules', 'lib'), { recursive: true });
-    await writeFile(join(out, 'release'), `${release}\n`);
-  });
-  return {
-    dir: entry.dir,
-    image: join(entry.dir, 'Image'),
-    modulesRoot: join(entry.dir, 'modules'),
-    release,
-    configPath: null,
-    key: entry.manifest.key,
-    built: entry.built,
-    buildSeconds: entry.manifest.buildSeconds,
-    recipe: { source, fragmentDigests: {}, patchDigests: {} },
-  };
 }

@@ -16,17 +16,10 @@ import type { L2Initramfs } from './l2-initramfs.ts';
 import { fileDigests } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { repoRoot } from '../lib/paths.ts';
+import { L1_PATHS } from '../plan/layout.ts';
 
 const L1_DIR = join(repoRoot, 'images', 'l1');
 const L1_FILES = ['init', 'passwd', 'group', 'shells', 'profile'] as const;
-
-/** Where things live inside L1; the scenarios use these paths. */
-export const L1_PATHS = {
-  init: '/sbin/vfio-reset-init',
-  l2Kernel: '/boot/Image',
-  l2Initramfs: '/boot/l2-initramfs.cpio.gz',
-  agents: '/usr/local/bin',
-} as const;
 
 export interface L1Image {
   readonly path: string;

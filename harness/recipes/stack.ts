@@ -7,7 +7,7 @@ import { buildAgents, type Agents } from './agents.ts';
 import { buildDebianBase, type DebianBase } from './debian-base.ts';
 import { buildKernel, defaultRecipe, type KernelArtifact } from './kernel.ts';
 import type { KernelSource, Patch } from './kernel-source.ts';
-import { prebuiltKernel } from './kernel-image.ts';
+import { prebuiltKernel } from './prebuilt-kernel.ts';
 import { buildL1Image, type L1Image } from './l1-image.ts';
 import { buildL2Initramfs, type L2Initramfs } from './l2-initramfs.ts';
 import { resolveL0Qemu, type L0Qemu } from './l0-qemu.ts';

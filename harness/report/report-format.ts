@@ -7,9 +7,10 @@
  * field by field when read (merge), so that a torn or foreign file is
  * refused by name instead of merged.
  */
-import type { RunResult } from '../scenarios/cycle.ts';
-import { CONTROLS, KILL_SIGNALS, SCENARIOS, TRAFFIC_PATTERNS, type RunSpec } from '../scenarios/run-spec.ts';
-import { ORACLE_NAMES, VANTAGES, type OracleResult } from '../oracles/finding.ts';
+import type { RunResult } from '../judge/run-result.ts';
+import { CONTROLS, KILL_SIGNALS, SCENARIOS, TRAFFIC_PATTERNS, type RunSpec } from '../plan/run-spec.ts';
+import { ORACLE_NAMES, VANTAGES } from '../plan/oracles.ts';
+import type { OracleResult } from '../oracles/finding.ts';
 import type { Verdict } from '../judge/verdict.ts';
 import type { Provenance } from './provenance.ts';
 import {

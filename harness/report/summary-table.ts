@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The closing table of a run: scenario, verdict, evidence counts and time, readable in a terminal or a CI log. */
-import type { OracleName } from '../oracles/finding.ts';
-import { blindSpotsOf } from '../scenarios/hazards.ts';
+import type { OracleName } from '../plan/oracles.ts';
+import { blindSpotsOf } from '../plan/hazards.ts';
 import type { RunRecord } from './report-format.ts';
 
 const COLUMNS: ReadonlyArray<[OracleName, string]> = [

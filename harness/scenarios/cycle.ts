@@ -18,66 +18,32 @@ import { ProcessStuck } from '../machines/remote-process.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
-import type { OracleResult } from '../oracles/finding.ts';
-import type { Verdict } from '../judge/verdict.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
 import { agentFailureOf, type AgentEvent } from '../evidence/agent-reports.ts';
 import {
   EVIDENCE_FILES,
   EVIDENCE_FORMAT,
-  loadEvidence,
   type BindOutcome,
   type CycleEvidence,
   type CycleFailure,
   type User1Evidence,
 } from '../judge/evidence.ts';
-import { INSTANCE, judgeRun, type Judgement } from '../judge/judge.ts';
+import { INSTANCE } from '../plan/layout.ts';
 import { firstKernelCrash } from '../judge/kernel-crash.ts';
 import type { Stack } from '../recipes/stack.ts';
 import type { Progress } from '../lib/progress.ts';
-import { setupOf, type Setup } from './controls.ts';
-import { runId, type KillSignal, type RunSpec } from './run-spec.ts';
+import { setupOf, type Setup } from '../plan/controls.ts';
+import { runId, type KillSignal, type RunSpec } from '../plan/run-spec.ts';
 import { PhaseTimeout, Timeline } from './timeline.ts';
-import { keepWindowOpen, WINDOW_RULES, type WindowEnd, type WindowName } from './evidence-window.ts';
+import { keepWindowOpen, type WindowEnd } from './evidence-window.ts';
+import { WINDOW_RULES, type WindowName } from '../plan/windows.ts';
 import { TraceFollower } from '../trace/trace-follower.ts';
-
-export const CYCLE_TIMING = {
-  framesPerSecond: 200,
-  /** After user #1 is gone, the quiet window passes before user #2 arrives: WINDOW_RULES.quiet. */
-  windows: WINDOW_RULES,
-  /** silent-until-reassigned: frames stop this long before the kill, so that none is in flight at the release. */
-  silenceBeforeKillMs: 300,
-  /**
-   * How long an open of the device, or the release after the kill, may take
-   * before it counts as hung: longer than the kernel's own hung-task and
-   * soft-lockup reports (20 s, kernel-config/debug.config), so that the
-   * console can name the hang.
-   */
-  openTimeoutMs: 30_000,
-  releaseTimeoutMs: 30_000,
-} as const;
+import { CYCLE_TIMING } from '../plan/timing.ts';
+import { resultOf, type RunResult } from '../judge/run-result.ts';
 
 /** How long L1's console is given to finish printing a crash before it is written down. */
 const CRASH_SETTLE_MS = 1500;
-
-export interface RunResult {
-  readonly id: string;
-  readonly spec: RunSpec;
-  readonly verdict: Verdict;
-  readonly oracles: readonly OracleResult[];
-  readonly user1: User1Evidence | null;
-  /** Instants relative to the kill (ms). */
-  readonly timeline: Record<string, number>;
-  /** Wall-clock ms of the kill (the L0 trace's clock), null if the run never got there. */
-  readonly killWallClock: number | null;
-  readonly phases: ReadonlyArray<{ name: string; seconds: number }>;
-  readonly dir: string;
-  readonly seconds: number;
-  readonly notes: readonly string[];
-  /** For a run that failed on the way, or crashed the kernel: the lines of the log or console that show why. */
-  readonly errorTail: string | null;
-}
 
 export interface RunContext {
   readonly stack: Stack;
@@ -197,12 +163,6 @@ function failureOf(error: unknown, phase: string): CycleFailure {
   };
 }
 
-/** Named instants relative to `anchor` (ms); none if the run never got there. */
-function relativeTo(marks: Readonly<Record<string, number>>, anchor: string): Record<string, number> {
-  const zero = marks[anchor];
-  return zero === undefined ? {} : Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, Math.round(v - zero)]));
-}
-
 /** What the steps of one cycle share: its context, the machines and traffic it runs, the evidence as it grows. */
 interface CycleState {
   readonly ctx: RunContext;
@@ -300,7 +260,7 @@ const STEPS: readonly Step[] = [
     timeoutMs: 30_000,
     async run(s) {
       const l1 = started(s.l1, 'boot');
-      await s.setup.beforeBind(l1);
+      for (const module of s.setup.removeModules) await l1.removeModuleFile(module);
       const bound = await s.users.bind(started(s.env, 'boot'));
       const module = XGMAC_PROFILE.resetModule;
       if (!bound.bound) {
@@ -509,30 +469,4 @@ export async function runCycle(ctx: RunContext, usersOf: (ctx: RunContext) => Sc
   };
   await writeFile(join(dir, EVIDENCE_FILES.record), `${JSON.stringify(evidence, null, 2)}\n`);
   return resultOf(state.id, evidence, dir);
-}
-
-/** Judged from what was written, exactly as a later re-judging of the directory would. */
-export async function resultOf(id: string, evidence: CycleEvidence, dir: string): Promise<RunResult> {
-  const judgement = await loadEvidence(dir).then(
-    (loaded) => judgeRun(loaded.evidence, loaded.logs),
-    (error: Error): Judgement => ({
-      verdict: { kind: 'invalid', reason: `the run's evidence could not be read: ${error.message}` },
-      oracles: [],
-      tail: null,
-    }),
-  );
-  return {
-    id,
-    spec: evidence.spec,
-    verdict: judgement.verdict,
-    oracles: judgement.oracles,
-    user1: evidence.user1,
-    timeline: relativeTo(evidence.marks, 'kill'),
-    killWallClock: evidence.marks['kill'] ?? null,
-    phases: evidence.phases,
-    dir,
-    seconds: Math.round((evidence.endedAt - evidence.startedAt) / 100) / 10,
-    notes: evidence.notes,
-    errorTail: judgement.tail,
-  };
 }

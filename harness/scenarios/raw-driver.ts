@@ -14,30 +14,21 @@ import { writeFile } from 'node:fs/promises';
 import { FRAME_HEADER_LEN, verifyPayload } from '../traffic/payload.ts';
 import { payloadKey } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
-import { WINDOW_RULES } from './evidence-window.ts';
+import { WINDOW_RULES } from '../plan/windows.ts';
 import { TargetRunner } from './target-runner.ts';
 import {
   awaitOpened,
-  CYCLE_TIMING,
   runCycle,
   type CycleEnv,
   type RunContext,
-  type RunResult,
   type ScenarioUsers,
   type User1,
   type User2Hooks,
   type User2Run,
 } from './cycle.ts';
-
-export const RAW_DRIVER_TIMING = {
-  /** User #1 must have received this many frames, with IRQs, before the kill. */
-  liveFrames: 50,
-  /** ... within this long of being ready. */
-  liveTimeoutMs: 30_000,
-} as const;
-
-/** Where both users map their DMA memory: user #2 maps fresh memory at user #1's IOVAs. */
-export const RAW_DRIVER_IOVA = 0x10000000;
+import { CYCLE_TIMING } from '../plan/timing.ts';
+import type { RunResult } from '../judge/run-result.ts';
+import { RAW_DRIVER_TIMING } from '../plan/timing.ts';
 
 /** The runner's findings against the harness's, per oracle, for the spec that keeps the two in step. */
 export const TARGET_FINDINGS_FILE = 'target-findings.json';

@@ -11,13 +11,13 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcessStuck, RemoteAgent } from '../machines/remote-process.ts';
-import { L1_PATHS } from '../recipes/l1-image.ts';
+import { L1_PATHS } from '../plan/layout.ts';
 import type { AgentEvent } from '../evidence/agent-reports.ts';
 import type { PayloadKey } from '../traffic/payload.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import type { SshSession } from '../machines/ssh.ts';
-import type { Control, KillSignal } from './run-spec.ts';
-import { TARGET_CONTROL } from './target-plan.ts';
+import type { Control, KillSignal } from '../plan/run-spec.ts';
+import { TARGET_CONTROL } from '../plan/target-plan.ts';
 
 export type TargetUser = 'user1' | 'user2';
 /** The harness's words, in the order the runner waits for them. */

@@ -13,34 +13,26 @@
 import { join } from 'node:path';
 import { RemoteAgent } from '../machines/remote-process.ts';
 import { L2_QEMU, l2CommandLine, type L2Inspection } from '../machines/l2-guest.ts';
-import { L1_PATHS } from '../recipes/l1-image.ts';
+import { L1_PATHS } from '../plan/layout.ts';
 import { PausedL2 } from '../machines/paused-l2.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { agentFailureOf, decodeRamSnapshot, decodeVmStats, type AgentEvent } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
-import { INSTANCE } from '../judge/judge.ts';
-import { VM_GUEST } from './vm-guest.ts';
+import { INSTANCE } from '../plan/layout.ts';
+import { VM_GUEST } from '../plan/layout.ts';
 import {
   runCycle,
   VfioPathFailure,
   type CycleEnv,
   type RunContext,
-  type RunResult,
   type ScenarioUsers,
   type User1,
   type User2Hooks,
   type User2Run,
 } from './cycle.ts';
-
-export const VM_TIMING = {
-  /** VM #1's driver must have received this many frames, with IRQs, before the kill. */
-  liveFrames: 50,
-  /** VM #2's QEMU maps its RAM and answers QMP, paused, within this long. */
-  pausedTimeoutMs: 60_000,
-  /** The search of VM #2's RAM from L1 ends within this long. */
-  ramScanTimeoutMs: 60_000,
-} as const;
+import type { RunResult } from '../judge/run-result.ts';
+import { VM_TIMING } from '../plan/timing.ts';
 
 /** How VM #2 is seen from L1 before it runs. */
 export const VM2_INSPECTION: L2Inspection = {

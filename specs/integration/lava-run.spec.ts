@@ -17,7 +17,7 @@ import { defaultStack } from './stack-fixture.ts';
 import { lavaDispatcher, type LavaDispatcher } from './lava-dispatcher.ts';
 import { repoRoot } from '../../harness/lib/paths.ts';
 import { LAVA_FILES } from '../../harness/commands/lava-jobs.ts';
-import { targetOracles } from '../../harness/scenarios/target-plan.ts';
+import { TARGET_ORACLES } from '../../harness/plan/target-plan.ts';
 
 interface LavaResult {
   readonly case: string;
@@ -79,7 +79,7 @@ describe('the emulated-host LAVA job under lava-run (integration)', function () 
     const ours = new Map(run.results.filter((r) => r.definition === DEFINITION).map((r) => [r.case, r.result]));
     expect(ours.get('control.kernel-no-reset'), run.log.slice(-3000)).to.equal('pass');
     expect(ours.get('scenario.raw-driver')).to.equal('pass');
-    const oracles = targetOracles();
+    const oracles = TARGET_ORACLES;
     for (const cycle of ['control.kernel-no-reset', 'scenario.raw-driver']) {
       for (const step of ['bind', 'user1-live', 'release', ...oracles.applied])
         expect(ours.get(`${cycle}.${step}`), `${cycle}.${step}`).to.equal('pass');

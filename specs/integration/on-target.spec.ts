@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { bootDefaultL1 } from './stack-fixture.ts';
 import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
 import { wiredNicMac } from '../../harness/machines/l1-host.ts';
-import { L1_PATHS } from '../../harness/recipes/l1-image.ts';
-import { targetOracles } from '../../harness/scenarios/target-plan.ts';
+import { L1_PATHS } from '../../harness/plan/layout.ts';
+import { TARGET_ORACLES } from '../../harness/plan/target-plan.ts';
 
 /** The result lines of one KTAP level: name to "ok", "not ok" or "skip". */
 function results(ktap: string, indent: string): Map<string, string> {
@@ -66,7 +66,7 @@ describe('the on-target runner on its own in L1 (integration)', function () {
       ['control.kernel-no-reset', 'ok'],
       ['scenario.raw-driver', 'ok'],
     ]);
-    const oracles = targetOracles();
+    const oracles = TARGET_ORACLES;
     const control = subtest(run.stdout, 'control.kernel-no-reset');
     for (const o of oracles.mustFire) expect(control.get(o), `${o} under the control`).to.equal('ok');
     expect(run.stdout).to.match(/ok \d+ user2-irqs # fired/);

@@ -11,12 +11,12 @@ import { expect } from 'chai';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { qualifiedCampaign, type QualifiedCampaign } from './qualified-campaign.ts';
-import { mustFire } from '../../harness/scenarios/proof.ts';
-import { TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
+import { mustFire } from '../../harness/plan/proof.ts';
+import { TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
 import { QEMU_PATCH_DIR } from '../../harness/recipes/qemu.ts';
 import { TARGET_FILES, type TargetFinding } from '../../harness/scenarios/target-runner.ts';
 import { TARGET_FINDINGS_FILE } from '../../harness/scenarios/raw-driver.ts';
-import { targetOracles } from '../../harness/scenarios/target-plan.ts';
+import { TARGET_ORACLES } from '../../harness/plan/target-plan.ts';
 
 describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (integration)', function () {
   this.timeout(30 * 60 * 1000);
@@ -132,7 +132,7 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
       expect(
         findings.map((f) => f.oracle),
         r.id,
-      ).to.deep.equal(targetOracles().applied);
+      ).to.deep.equal(TARGET_ORACLES.applied);
       for (const f of findings) {
         const harness = r.oracles.find((o) => o.oracle === f.oracle)!;
         expect(f.fired, `${r.id}: ${f.oracle}, runner against harness`).to.equal(harness.fired);

@@ -15,7 +15,7 @@ import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts
 import { freeLoopbackUdpPort } from '../../harness/machines/free-port.ts';
 import { RemoteAgent } from '../../harness/machines/remote-process.ts';
 import { L1 } from '../../harness/machines/l1.ts';
-import { L1_PATHS } from '../../harness/recipes/l1-image.ts';
+import { L1_PATHS } from '../../harness/plan/layout.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { FrameSource } from '../../harness/traffic/frame-source.ts';
 import { FRAME_HEADER_LEN, payloadKey, verifyPayload } from '../../harness/traffic/payload.ts';

@@ -27,7 +27,7 @@ import { runCampaign } from '../../harness/campaign/campaign.ts';
 import { killAllGroups } from '../../harness/process/process-groups.ts';
 import { readBuildTimes } from '../../harness/cache/build-times.ts';
 import { availableParallelism } from 'node:os';
-import { CONTROLS, TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
+import { CONTROLS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
 import { defaultJobs } from '../../harness/campaign/jobs.ts';
 import { readSpecTimes } from './spec-times.ts';
 

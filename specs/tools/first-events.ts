@@ -5,23 +5,19 @@
  * found under the directories, measured from the window they fell in (the
  * quiet window from the release on, user #2's from its memory being mapped
  * on), with the frames that reached the device before each. The evidence
- * the cycle's windows are sized from (harness/scenarios/evidence-window.ts);
+ * the cycle's windows are sized from (harness/plan/windows.ts);
  * run again on new runs when the device, the traffic or the kernel change.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadEvidence, EVIDENCE_FILES } from '../../harness/judge/evidence.ts';
-import { judgeRun, INSTANCE } from '../../harness/judge/judge.ts';
+import { judgeRun } from '../../harness/judge/judge.ts';
+import { INSTANCE } from '../../harness/plan/layout.ts';
 import { releaseWrites, windowStart } from '../../harness/judge/l0-window.ts';
-import { mustFire } from '../../harness/scenarios/proof.ts';
+import { mustFire } from '../../harness/plan/proof.ts';
 import { ofKind } from '../../harness/trace/l0-trace.ts';
-import {
-  deriveWindowRules,
-  WINDOW_RULES,
-  type FirstEventSample,
-  type WindowName,
-} from '../../harness/scenarios/evidence-window.ts';
-import type { OracleName } from '../../harness/oracles/finding.ts';
+import { deriveWindowRules, WINDOW_RULES, type FirstEventSample, type WindowName } from '../../harness/plan/windows.ts';
+import type { OracleName } from '../../harness/plan/oracles.ts';
 
 /** Looked at, not happened: user #2 scans its memory when its window ends; the DMA that wrote it is L0's. */
 const OBSERVED_AT_END: readonly OracleName[] = ['user2-memory'];

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { repoRoot } from '../../harness/lib/paths.ts';
 import { COMMANDS } from '../../harness/commands/commands.ts';
 import { planRuns, type CampaignRequest } from '../../harness/campaign/plan.ts';
-import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS, runId } from '../../harness/scenarios/run-spec.ts';
+import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS, runId } from '../../harness/plan/run-spec.ts';
 
 type Job = Record<string, unknown>;
 const load = (name: string) =>

@@ -8,13 +8,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  deriveWindowRules,
-  keepWindowOpen,
-  WINDOW_MARGIN,
-  WINDOW_RULES,
-  type FirstEventSample,
-} from '../../harness/scenarios/evidence-window.ts';
+import { deriveWindowRules, WINDOW_MARGIN, WINDOW_RULES, type FirstEventSample } from '../../harness/plan/windows.ts';
+import { keepWindowOpen } from '../../harness/scenarios/evidence-window.ts';
 import type { TraceFollower } from '../../harness/trace/trace-follower.ts';
 import { repoRoot } from '../../harness/lib/paths.ts';
 

@@ -8,9 +8,9 @@ import type { SshSession } from '../../harness/machines/ssh.ts';
 import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { user2Oracles } from '../../harness/oracles/user2-oracle.ts';
 import { closingLine, controlVerdict, exitCodeOf, scenarioVerdict } from '../../harness/judge/verdict.ts';
-import { mustFire } from '../../harness/scenarios/proof.ts';
+import { mustFire } from '../../harness/plan/proof.ts';
 import { decodeResetProbe } from '../../harness/evidence/agent-reports.ts';
-import type { RunSpec } from '../../harness/scenarios/run-spec.ts';
+import type { RunSpec } from '../../harness/plan/run-spec.ts';
 
 const MUST_FIRE_IN_CONTROLS = mustFire({
   scenario: 'raw-driver',

@@ -5,9 +5,9 @@
  * pattern, or its silence in a scenario run would mean nothing.
  */
 import { expect } from 'chai';
-import { mustFire } from '../../harness/scenarios/proof.ts';
-import { blindSpotsOf, SCENARIO_ORACLES } from '../../harness/scenarios/hazards.ts';
-import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../../harness/scenarios/run-spec.ts';
+import { mustFire } from '../../harness/plan/proof.ts';
+import { blindSpotsOf, SCENARIO_ORACLES } from '../../harness/plan/hazards.ts';
+import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
 
 describe('which oracles the controls must make fire', () => {
   for (const scenario of SCENARIOS) {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadEvidence } from '../../harness/judge/evidence.ts';
 import { exitCodeOf } from '../../harness/judge/verdict.ts';
-import { resultOf } from '../../harness/scenarios/cycle.ts';
+import { resultOf } from '../../harness/judge/run-result.ts';
 import { decodeReport, REPORT_FORMAT, runRecordOf, type CampaignReport } from '../../harness/report/report-format.ts';
 import type { Provenance } from '../../harness/report/provenance.ts';
 import { writeCampaignReport } from '../../harness/report/write-report.ts';

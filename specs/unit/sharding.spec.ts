@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseShard, planRuns, shardFromCi, type CampaignRequest } from '../../harness/campaign/plan.ts';
 import { REPORT_FORMAT } from '../../harness/report/report-format.ts';
 import { mergeReports } from '../../harness/commands/merge.ts';
-import { runId } from '../../harness/scenarios/run-spec.ts';
+import { runId } from '../../harness/plan/run-spec.ts';
 import { InputError } from '../../harness/lib/errors.ts';
 import { rejectionOf } from '../support.ts';
 

@@ -5,8 +5,7 @@
  * on. An oracle that no detected control made fire is untrusted: its
  * silence in a scenario run means nothing, and the set cannot pass.
  */
-import type { OracleName } from '../oracles/finding.ts';
-import type { Verdict } from '../judge/verdict.ts';
+import type { OracleName } from './oracles.ts';
 import { CONTROLS, TRAFFIC_PATTERNS, type ControlName, type RunSpec, type ScenarioName } from './run-spec.ts';
 import { CONTROL_RECORDS } from './controls.ts';
 import { SCENARIO_ORACLES } from './hazards.ts';
@@ -15,6 +14,12 @@ export function mustFire(
   spec: Pick<RunSpec, 'scenario' | 'pattern'> & { readonly control: ControlName },
 ): readonly OracleName[] {
   return CONTROL_RECORDS[spec.control].mustFire(spec.scenario, spec.pattern);
+}
+
+/** What proof needs of a judged run: its spec and its verdict's kind (the judge owns the verdict itself). */
+export interface JudgedSpec {
+  readonly spec: RunSpec;
+  readonly verdict: { readonly kind: string };
 }
 
 export interface Unproven {
@@ -27,9 +32,7 @@ export interface Unproven {
  * control could have proven under the traffic patterns run, but no control
  * run that was detected did.
  */
-export function unprovenOracles(
-  runs: ReadonlyArray<{ readonly spec: RunSpec; readonly verdict: Verdict }>,
-): Unproven[] {
+export function unprovenOracles(runs: readonly JudgedSpec[]): Unproven[] {
   const out: Unproven[] = [];
   const scenarios = [...new Set(runs.filter((r) => r.verdict.kind === 'pass').map((r) => r.spec.scenario))];
   for (const scenario of scenarios) {

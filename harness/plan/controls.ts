@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * The negative controls, one record each: how a run sets the hazard up on
- * purpose (L1's kernel arguments, the L0 model's options, what is taken
+ * purpose (L1's kernel arguments, the L0 model's options, the modules taken
  * from L1 before the bind), how its evidence shows that it took effect,
  * which kernels cannot host it, and which oracles must fire under it. A
  * run without a control has a record too (the baseline), so that the
@@ -9,8 +9,7 @@
  * is adding a record here.
  */
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
-import type { L1 } from '../machines/l1.ts';
-import type { OracleName } from '../oracles/finding.ts';
+import type { OracleName } from './oracles.ts';
 import { deviceLeftRunningShows } from './hazards.ts';
 import type { Control, ControlName, ScenarioName, TrafficPattern } from './run-spec.ts';
 
@@ -31,8 +30,8 @@ export interface Setup {
   readonly name: Control;
   readonly kernelArgs: readonly string[];
   readonly l0Globals: readonly string[];
-  /** Done in L1 before the device is bound. */
-  readonly beforeBind: (l1: L1) => Promise<void>;
+  /** Module files taken from L1 before the device is bound, so that nothing can load them. */
+  readonly removeModules: readonly string[];
   /** Null if the bind shows the set-up in effect (as far as it can), else why it does not: the cycle stops there. */
   readonly notInEffectAtBind: (resetModuleLoaded: boolean) => string | null;
   /** Null if the L0 trace shows the set-up in effect, else why it does not. */
@@ -47,13 +46,11 @@ export interface ControlRecord extends Setup {
   readonly notApplicable: (refusal: RefusedBind) => string | null;
 }
 
-const nothing = async () => {};
-
 export const BASELINE: Setup = {
   name: 'none',
   kernelArgs: [],
   l0Globals: [],
-  beforeBind: nothing,
+  removeModules: [],
   notInEffectAtBind: () => null,
   notInEffectInTrace: (t) =>
     t.quiesceIgnoredAfterKill > 0
@@ -83,7 +80,7 @@ export const CONTROL_RECORDS: Readonly<Record<ControlName, ControlRecord>> = {
     kernelArgs: ['vfio_platform.reset_required=0'],
     l0Globals: [],
     // The handler is a module that vfio-platform requests by alias at bind time: take it away.
-    beforeBind: (l1) => l1.removeModuleFile(XGMAC_PROFILE.resetModule),
+    removeModules: [XGMAC_PROFILE.resetModule],
     notInEffectAtBind: (resetModuleLoaded) => (resetModuleLoaded ? 'the reset module is loaded anyway' : null),
     notInEffectInTrace: (t) =>
       t.quiescingWritesAfterKill > 0
@@ -101,7 +98,7 @@ export const CONTROL_RECORDS: Readonly<Record<ControlName, ControlRecord>> = {
     name: 'device-ignores-reset',
     kernelArgs: [],
     l0Globals: XGMAC_PROFILE.ignoreResetGlobals,
-    beforeBind: nothing,
+    removeModules: [],
     notInEffectAtBind: () => null,
     notInEffectInTrace: (t) =>
       t.quiesceIgnoredAfterKill === 0 ? 'the L0 trace shows no quiescing write ignored after the kill' : null,

@@ -4,7 +4,7 @@
  * per scenario and traffic pattern: the vocabulary in which the scenarios
  * say what they judge by and the controls say what they must make fire.
  */
-import type { OracleName } from '../oracles/finding.ts';
+import type { OracleName } from './oracles.ts';
 import type { ScenarioName, TrafficPattern } from './run-spec.ts';
 
 /** Seen whenever a device left running gets frames: its DMA and IRQ line in L0, its IRQ count in L1. */

@@ -8,11 +8,11 @@
  * One definition: the runner cannot drift from the harness.
  */
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
-import { ORACLE_VANTAGE, type OracleName } from '../oracles/finding.ts';
-import { CYCLE_TIMING } from './cycle.ts';
+import { ORACLE_VANTAGE, type OracleName } from './oracles.ts';
 import { SCENARIO_ORACLES } from './hazards.ts';
+import { RAW_DRIVER_IOVA } from './layout.ts';
 import { mustFire } from './proof.ts';
-import { RAW_DRIVER_IOVA, RAW_DRIVER_TIMING } from './raw-driver.ts';
+import { CYCLE_TIMING, RAW_DRIVER_TIMING } from './timing.ts';
 
 /** The control a host under test can set up on itself: the kernel without the device's reset. */
 export const TARGET_CONTROL = 'kernel-no-reset';
@@ -30,22 +30,20 @@ export interface TargetOracles {
   readonly mustFire: readonly OracleName[];
 }
 
-/** A function, not constants: the scenario modules import one another, and this must not run before they are. */
-export function targetOracles(): TargetOracles {
-  const all = SCENARIO_ORACLES['raw-driver'];
-  return {
-    applied: all.filter(onTarget),
-    absent: all.filter((o) => !onTarget(o)),
-    mustFire: mustFire({ scenario: 'raw-driver', pattern: TARGET_PATTERN, control: TARGET_CONTROL }).filter(onTarget),
-  };
-}
+const RAW_DRIVER_ORACLES = SCENARIO_ORACLES['raw-driver'];
+
+export const TARGET_ORACLES: TargetOracles = {
+  applied: RAW_DRIVER_ORACLES.filter(onTarget),
+  absent: RAW_DRIVER_ORACLES.filter((o) => !onTarget(o)),
+  mustFire: mustFire({ scenario: 'raw-driver', pattern: TARGET_PATTERN, control: TARGET_CONTROL }).filter(onTarget),
+};
 
 const list = (names: readonly string[]) => `{ ${names.map((n) => JSON.stringify(n)).join(', ')} }`;
 
 export function targetPlanHeader(): string {
-  const oracles = targetOracles();
+  const oracles = TARGET_ORACLES;
   return [
-    '/* Generated from the harness by harness/scenarios/target-plan.ts: do not edit. */',
+    '/* Generated from the harness by harness/plan/target-plan.ts: do not edit. */',
     '#ifndef TARGET_PLAN_H',
     '#define TARGET_PLAN_H',
     '',

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** How fast frames flow and how long each part of a cycle may take, per scenario. */
+import { WINDOW_RULES } from './windows.ts';
+
+/** Every scenario's cycle. */
+export const CYCLE_TIMING = {
+  framesPerSecond: 200,
+  /** After user #1 is gone, the quiet window passes before user #2 arrives: WINDOW_RULES.quiet. */
+  windows: WINDOW_RULES,
+  /** silent-until-reassigned: frames stop this long before the kill, so that none is in flight at the release. */
+  silenceBeforeKillMs: 300,
+  /**
+   * How long an open of the device, or the release after the kill, may take
+   * before it counts as hung: longer than the kernel's own hung-task and
+   * soft-lockup reports (20 s, kernel-config/debug.config), so that the
+   * console can name the hang.
+   */
+  openTimeoutMs: 30_000,
+  releaseTimeoutMs: 30_000,
+} as const;
+
+/** The raw-driver scenario's users. */
+export const RAW_DRIVER_TIMING = {
+  /** User #1 must have received this many frames, with IRQs, before the kill. */
+  liveFrames: 50,
+  /** ... within this long of being ready. */
+  liveTimeoutMs: 30_000,
+} as const;
+
+/** The vm scenario's VMs. */
+export const VM_TIMING = {
+  /** VM #1's driver must have received this many frames, with IRQs, before the kill. */
+  liveFrames: 50,
+  /** VM #2's QEMU maps its RAM and answers QMP, paused, within this long. */
+  pausedTimeoutMs: 60_000,
+  /** The search of VM #2's RAM from L1 ends within this long. */
+  ramScanTimeoutMs: 60_000,
+} as const;
