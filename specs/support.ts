@@ -13,11 +13,14 @@ export const RUN_FIXTURES = join(repoRoot, 'specs', 'fixtures', 'runs');
 
 /**
  * Compares `text` with the golden file `name` (under specs/fixtures/golden), so that a change shows up in review as a
- * diff. `UPDATE_GOLDEN=1` rewrites the file instead; review the diff before committing it.
+ * diff. `UPDATE_GOLDEN=1` rewrites the file instead (never under CI); review the diff before committing it.
  */
 export async function matchesGolden(name: string, text: string): Promise<void> {
   const path = join(GOLDEN_DIR, name);
   if (process.env['UPDATE_GOLDEN'] === '1') {
+    // Under CI a rewritten golden file would pass whatever the code now prints.
+    if (process.env['CI'] !== undefined && process.env['CI'] !== '')
+      throw new Error(`refusing UPDATE_GOLDEN=1 under CI (CI=${process.env['CI']}): golden files are updated by hand`);
     await writeFile(path, text);
     return;
   }

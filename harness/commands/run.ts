@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `vfio-reset run`: the reset scenarios and their negative controls on one kernel. */
 import { kcidbOrigin } from '../report/kcidb.ts';
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
@@ -9,7 +9,7 @@ import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
 import { jobsOption } from '../campaign/jobs.ts';
 import { checkPlan, parseShard, shardFromCi, type CampaignRequest } from '../campaign/plan.ts';
-import { stderrProgress } from '../lib/progress.ts';
+import { stderrProgress, type Progress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS } from '../plan/run-spec.ts';
 import { blindSpotsOf } from '../plan/hazards.ts';
@@ -28,7 +28,8 @@ import {
   JOBS_HELP,
 } from './command.ts';
 
-const OPTIONS = {
+/** The options `run` takes, as node:util parseArgs reads them. */
+export const RUN_OPTIONS = {
   ...KERNEL_OPTIONS,
   scenario: { type: 'string' },
   controls: { type: 'string' },
@@ -39,6 +40,43 @@ const OPTIONS = {
   jobs: { type: 'string' },
   shard: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
+
+type RunValues = ReturnType<typeof parseArgs<{ options: typeof RUN_OPTIONS; strict: true }>>['values'];
+
+/**
+ * The campaign a `run` command line asks for, in `env` (a GitLab job's
+ * parallel: N shards itself): what run() runs, and what the example CI
+ * pipelines' shards are checked against. Notes go to `note`.
+ */
+export function runRequestOf(values: RunValues, env: NodeJS.ProcessEnv, note: Progress): CampaignRequest {
+  const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
+  if (scenarios.length === 0) throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
+  const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
+  const patterns = trafficOption(values.traffic);
+  for (const blind of blindSpotsOf(patterns)) note(`note: ${blind}`);
+  const signal = signalOption(values.signal);
+  const repeat = repeatOption(values.repeat, 1);
+  const given = values.shard === undefined ? undefined : parseShard(values.shard);
+  if (given === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
+  // A GitLab job with parallel: N shards itself, unless --shard says otherwise.
+  const ci = given === undefined ? shardFromCi(env) : null;
+  const shard = given ?? ci?.shard;
+  const seed = values.seed ?? ci?.seed ?? randomBytes(8).toString('hex');
+  if (ci !== null)
+    note(
+      `shard ${ci.shard.index}/${ci.shard.count} from CI_NODE_INDEX/CI_NODE_TOTAL` +
+        (values.seed === undefined && ci.seed !== null ? `, seed ${ci.seed} from CI_PIPELINE_ID` : ''),
+    );
+  return {
+    scenarios,
+    controls,
+    patterns,
+    signal,
+    repeat,
+    seed,
+    ...(shard !== undefined ? { shard } : {}),
+  };
+}
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -58,40 +96,12 @@ ${JOBS_HELP}  --shard K/N         run only the K-th of N slices of the plan, eac
                       from CI_PIPELINE_ID unless --seed is given
 ${KERNEL_OPTIONS_HELP}
 `,
-  options: OPTIONS,
+  options: RUN_OPTIONS,
   async run({ values }) {
     // Its report ends with kcidb.json: a bad origin fails now, not after the runs.
     kcidbOrigin();
-    const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
-    if (scenarios.length === 0)
-      throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
-    const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
-    const patterns = trafficOption(values.traffic);
-    for (const blind of blindSpotsOf(patterns)) stderrProgress(`note: ${blind}`);
-    const signal = signalOption(values.signal);
-    const repeat = repeatOption(values.repeat, 1);
+    const request = runRequestOf(values, process.env, stderrProgress);
     const jobs = jobsOption(values.jobs);
-    const given = values.shard === undefined ? undefined : parseShard(values.shard);
-    if (given === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
-    // A GitLab job with parallel: N shards itself, unless --shard says otherwise.
-    const ci = given === undefined ? shardFromCi(process.env) : null;
-    const shard = given ?? ci?.shard;
-    const seed = values.seed ?? ci?.seed ?? randomBytes(8).toString('hex');
-    if (ci !== null)
-      stderrProgress(
-        `shard ${ci.shard.index}/${ci.shard.count} from CI_NODE_INDEX/CI_NODE_TOTAL` +
-          (values.seed === undefined && ci.seed !== null ? `, seed ${ci.seed} from CI_PIPELINE_ID` : ''),
-      );
-
-    const request: CampaignRequest = {
-      scenarios,
-      controls,
-      patterns,
-      signal,
-      repeat,
-      seed,
-      ...(shard !== undefined ? { shard } : {}),
-    };
     // A shard with nothing to run is known now, not after the builds.
     checkPlan(request);
 

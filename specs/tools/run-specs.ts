@@ -2,7 +2,8 @@
 /**
  * `npm test`: the unit specs (seconds, no QEMU) and then the integration
  * specs (real builds, real QEMU), in one mocha run, ending with the plain
- * line `N passed, N failed` that CI reads. `--unit` runs the unit layer only.
+ * line `N passed, N failed` that CI reads (`, N skipped` added when a spec
+ * could not run here). `--unit` runs the unit layer only.
  * A whole run says how long each layer took and keeps it for `npm run bench`.
  */
 import Mocha from 'mocha';
@@ -42,6 +43,8 @@ runner.on('end', () => {
   const stats = runner.stats;
   const passed = stats?.passes ?? 0;
   const failed = stats?.failures ?? 0;
+  // A spec that cannot run here (no root, no cgroup v2) is skipped, and said so: never counted as passed.
+  const skipped = stats?.pending ?? 0;
   const layer = (name: 'unit' | 'integration') =>
     [...fileSeconds].filter(([f]) => f.includes(`/specs/${name}/`)).reduce((sum, [, sec]) => sum + sec, 0);
   const unitSeconds = layer('unit');
@@ -50,7 +53,7 @@ runner.on('end', () => {
     `\nunit layer ${unitSeconds.toFixed(0)} s` +
       `${unitOnly ? '' : `, integration layer ${integrationSeconds.toFixed(0)} s`}\n`,
   );
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
   killAllGroups();
   const files = Object.fromEntries(
     [...fileSeconds]

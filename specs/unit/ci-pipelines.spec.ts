@@ -7,12 +7,14 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../../harness/lib/paths.ts';
 import { COMMANDS } from '../../harness/commands/commands.ts';
 import { planRuns, type CampaignRequest } from '../../harness/campaign/plan.ts';
-import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS, runId } from '../../harness/plan/run-spec.ts';
+import { runId } from '../../harness/plan/run-spec.ts';
+import { RUN_OPTIONS, runRequestOf } from '../../harness/commands/run.ts';
 
 type Job = Record<string, unknown>;
 const load = (name: string) =>
@@ -38,31 +40,21 @@ function accepted(command: string, args: readonly string[]): void {
   found!.checkArgs([...args]);
 }
 
-/** The plan `run` would make of these arguments (the options the examples use). */
-function requestOf(args: readonly string[]): CampaignRequest {
-  const value = (name: string) => {
-    const i = args.indexOf(name);
-    return i < 0 ? undefined : args[i + 1];
-  };
-  return {
-    scenarios: SCENARIOS,
-    controls: CONTROLS,
-    patterns: TRAFFIC_PATTERNS,
-    signal: 'KILL',
-    repeat: Number(value('--repeat') ?? '1'),
-    seed: 'example',
-  };
+/** The plan `run` makes of a command line in `env`, by the command's own argument handling. */
+function requestOf(args: readonly string[], env: NodeJS.ProcessEnv = {}): CampaignRequest {
+  const { values } = parseArgs({ args: [...args], options: RUN_OPTIONS, strict: true });
+  return runRequestOf(values, env, () => {});
 }
 
-/** Shards 1..count of the request are disjoint, none is empty, and together they are the plan. */
-function coversThePlan(request: CampaignRequest, count: number): void {
-  const whole = planRuns(request).map(runId).sort();
-  const shards = Array.from({ length: count }, (_, i) =>
-    planRuns({ ...request, shard: { index: i + 1, count } }).map(runId),
-  );
-  for (const [i, s] of shards.entries()) expect(s.length, `shard ${i + 1}/${count}`).to.be.greaterThan(0);
-  expect(shards.flat().sort()).to.deep.equal(whole);
+/** The shards are disjoint, none is empty, and together they are the plan of `whole`. */
+function coversThePlan(whole: CampaignRequest, shards: readonly CampaignRequest[]): void {
+  expect(whole.shard, 'the whole plan is not a shard').to.equal(undefined);
+  const plans = shards.map((s) => planRuns(s).map(runId));
+  for (const [i, p] of plans.entries()) expect(p.length, `shard ${i + 1}/${shards.length}`).to.be.greaterThan(0);
+  expect(plans.flat().sort()).to.deep.equal(planRuns(whole).map(runId).sort());
 }
+
+const numbered = <T>(count: number, f: (k: number) => T) => Array.from({ length: count }, (_, i) => f(i + 1));
 
 describe('the example CI pipelines (examples/ci)', () => {
   describe('GitLab CI', () => {
@@ -76,7 +68,11 @@ describe('the example CI pipelines (examples/ci)', () => {
       const args = harnessCall(script(reset), 'run');
       accepted('run', args);
       expect(args, 'the shard comes from CI_NODE_INDEX/CI_NODE_TOTAL').to.not.include('--shard');
-      coversThePlan(requestOf(args), shards);
+      const ci = (k: number) => ({ CI_NODE_INDEX: String(k), CI_NODE_TOTAL: String(shards), CI_PIPELINE_ID: '7' });
+      coversThePlan(
+        requestOf(args),
+        numbered(shards, (k) => requestOf(args, ci(k))),
+      );
     });
 
     it('merges every shard, whatever their verdicts, and shows JUnit for the shards and the merge', () => {
@@ -114,13 +110,18 @@ describe('the example CI pipelines (examples/ci)', () => {
     it('gives each matrix job its shard of the plan of one seed, whole', () => {
       const count = matrix.length;
       expect(matrix).to.deep.equal(Array.from({ length: count }, (_, i) => i + 1));
-      const args = harnessCall(steps(reset), 'run').map((a) => a.replaceAll('${{matrix.shard}}', '1'));
-      accepted('run', args);
-      expect(args[args.indexOf('--shard') + 1]).to.equal(`1/${count}`);
-      expect(args[args.indexOf('--seed') + 1], 'one seed for every shard of a workflow run').to.match(
+      const call = harnessCall(steps(reset), 'run');
+      const argsOf = (k: number) => call.map((a) => a.replaceAll('${{matrix.shard}}', String(k)));
+      accepted('run', argsOf(1));
+      expect(argsOf(1)[argsOf(1).indexOf('--shard') + 1]).to.equal(`1/${count}`);
+      expect(argsOf(1)[argsOf(1).indexOf('--seed') + 1], 'one seed for every shard of a workflow run').to.match(
         /\$\{\{github\.run_id\}\}/,
       );
-      coversThePlan(requestOf(args), count);
+      const whole = argsOf(1).filter((_, i, all) => all[i] !== '--shard' && all[i - 1] !== '--shard');
+      coversThePlan(
+        requestOf(whole),
+        numbered(count, (k) => requestOf(argsOf(k))),
+      );
     });
 
     it('runs a shard again only when it exits 125', () => {
@@ -140,6 +141,13 @@ describe('the example CI pipelines (examples/ci)', () => {
   it('a pipeline whose shards do not cover the plan fails the check', () => {
     const request = requestOf(['--repeat', '1']);
     const groups = new Set(planRuns(request).map((s) => `${s.scenario}/${s.repetition}`)).size;
-    expect(() => coversThePlan(request, groups + 1)).to.throw();
+    const count = groups + 1;
+    expect(() =>
+      coversThePlan(
+        request,
+        numbered(count, (index) => ({ ...request, shard: { index, count } })),
+      ),
+    ).to.throw();
+    expect(() => coversThePlan(request, [request, request])).to.throw();
   });
 });
