@@ -5,7 +5,7 @@
  * and the run directory's logs alone, so that a run can be judged again
  * from its artifacts (and the rules tested on recorded runs).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentEvent } from '../evidence/agent-reports.ts';
 import type { RunSpec } from '../plan/run-spec.ts';
@@ -82,6 +82,11 @@ const readIfThere = (path: string) =>
   readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) =>
     error.code === 'ENOENT' ? null : Promise.reject(error),
   );
+
+/** Writes a run's record where loadEvidence reads it; the cycle writes the logs as it goes, under EVIDENCE_FILES. */
+export async function writeEvidence(dir: string, evidence: CycleEvidence): Promise<void> {
+  await writeFile(join(dir, EVIDENCE_FILES.record), `${JSON.stringify(evidence, null, 2)}\n`);
+}
 
 /**
  * The record and logs of a run directory. A trace that does not parse is returned as the error, for the judge to

@@ -19,6 +19,23 @@ export const CYCLE_TIMING = {
   releaseTimeoutMs: 30_000,
 } as const;
 
+/** The cycle's phases, in the order they run: each has a time limit, and each is timed in the report. */
+export const CYCLE_PHASES = ['boot', 'bind', 'user1-live', 'silence', 'kill', 'quiet', 'user2', 'collect'] as const;
+export type CyclePhase = (typeof CYCLE_PHASES)[number];
+
+/** How long each phase may take before it is cut short as a failure. */
+export const PHASE_LIMIT_MS: Readonly<Record<CyclePhase, number>> = {
+  // Longer than bootL1's own waits (QMP, console 120 s, SSH 60 s), so that it never outlives the phase.
+  boot: 240_000,
+  bind: 30_000,
+  'user1-live': 180_000,
+  silence: CYCLE_TIMING.silenceBeforeKillMs + 30_000,
+  kill: CYCLE_TIMING.releaseTimeoutMs + 15_000,
+  quiet: WINDOW_RULES.quiet.maxMs + 15_000,
+  user2: 240_000,
+  collect: 30_000,
+};
+
 /** The raw-driver scenario's users. */
 export const RAW_DRIVER_TIMING = {
   /** User #1 must have received this many frames, with IRQs, before the kill. */

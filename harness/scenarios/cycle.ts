@@ -1,139 +1,186 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The reset cycle every scenario shares: boot L1 with the device (and the
- * control, if any), bind it to vfio-platform, bring user #1 up with traffic
- * flowing, kill it with a real signal, keep a quiet window, hand the device
- * to user #2 (traffic as the run's pattern says), then write down all the
- * evidence and judge it (judge/judge.ts) from the run directory alone. A
- * scenario only says who user #1 and user #2 are.
+ * The reset cycle every scenario shares, phase by phase (plan/timing.ts
+ * names them and their limits): boot L1 with the device (and the control,
+ * if any), bind it to vfio-platform, bring user #1 up with traffic flowing,
+ * fall silent (in the silent pattern), kill user #1 with a real signal,
+ * keep a quiet window, hand the device to user #2, collect L1's log; then
+ * write down all the evidence and judge it from the run directory alone
+ * (judge/run-result.ts). A scenario only says who user #1 and user #2 are
+ * (users.ts).
  */
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bootL1, shutdownL1, type L1Session } from '../machines/l1-session.ts';
-import type { KeyPair, SshSession } from '../machines/ssh.ts';
-import { L1, type BindResult } from '../machines/l1.ts';
+import { bootL1, type L1Session } from '../machines/l1-session.ts';
+import { L1 } from '../machines/l1.ts';
 import type { L0Devices, XgmacPort } from '../machines/l1-host.ts';
 import { freeLoopbackUdpPort } from '../machines/free-port.ts';
-import { ProcessStuck } from '../machines/remote-process.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
-import { payloadKey, type PayloadKey } from '../traffic/payload.ts';
+import { payloadKey } from '../traffic/payload.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
-import { agentFailureOf, type AgentEvent } from '../evidence/agent-reports.ts';
 import {
   EVIDENCE_FILES,
   EVIDENCE_FORMAT,
+  writeEvidence,
   type BindOutcome,
   type CycleEvidence,
-  type CycleFailure,
-  type User1Evidence,
 } from '../judge/evidence.ts';
-import { INSTANCE } from '../plan/layout.ts';
 import { firstKernelCrash } from '../judge/kernel-crash.ts';
-import type { Stack } from '../recipes/stack.ts';
-import type { Progress } from '../lib/progress.ts';
+import { resultOf, type RunResult } from '../judge/run-result.ts';
 import { setupOf, type Setup } from '../plan/controls.ts';
-import { runId, type KillSignal, type RunSpec } from '../plan/run-spec.ts';
-import { PhaseTimeout, Timeline } from './timeline.ts';
-import { keepWindowOpen, type WindowEnd } from './evidence-window.ts';
+import { INSTANCE } from '../plan/layout.ts';
+import { runId, type RunSpec } from '../plan/run-spec.ts';
+import { CYCLE_TIMING, PHASE_LIMIT_MS, type CyclePhase } from '../plan/timing.ts';
 import { WINDOW_RULES, type WindowName } from '../plan/windows.ts';
 import { TraceFollower } from '../trace/trace-follower.ts';
-import { CYCLE_TIMING } from '../plan/timing.ts';
-import { resultOf, type RunResult } from '../judge/run-result.ts';
+import { failureOf } from './cycle-failure.ts';
+import { keepWindowOpen, type WindowEnd } from './evidence-window.ts';
+import { Timeline } from './timeline.ts';
+import type { RunContext, ScenarioUsers, User1, User2Run, UserEnv } from './users.ts';
 
 /** How long L1's console is given to finish printing a crash before it is written down. */
 const CRASH_SETTLE_MS = 1500;
 
-export interface RunContext {
-  readonly stack: Stack;
-  readonly sshKey: KeyPair;
-  readonly dir: string;
-  readonly spec: RunSpec;
-  readonly progress: Progress;
+const device = XGMAC_PROFILE.deviceName(INSTANCE);
+
+/** L1's kernel arguments and L0's devices for a run under `setup`: what the boot phase asks for. */
+export function l1SetupOf(
+  setup: Setup,
+  ports: readonly XgmacPort[],
+  traceFile: string,
+): { readonly extraKernelArgs: readonly string[]; readonly devices: L0Devices } {
+  return {
+    extraKernelArgs: setup.kernelArgs,
+    devices: { xgmacs: ports, traceFile, globals: [...XGMAC_PROFILE.l0Globals, ...setup.l0Globals] },
+  };
 }
 
-/** What a scenario's users get to work with. */
-export interface CycleEnv {
-  readonly ssh: SshSession;
+/**
+ * The evidence of one cycle as it grows, written down whatever happens:
+ * each field stays null where the cycle never got that far, as the record's
+ * format says. Phases run through `phase`, which times them and, once L1's
+ * console is watched, races them against a kernel crash.
+ */
+class CycleRecord {
+  readonly timeline = new Timeline();
+  readonly notes: string[] = [];
+  readonly startedAt = Date.now();
+  /** The phase under way, named in a failure. */
+  current: CyclePhase = 'boot';
+  bind: BindOutcome | null = null;
+  user1: User1 | null = null;
+  l1UptimeAtKillS: number | null = null;
+  irqCounts: CycleEvidence['irqCounts'] = null;
+  user2: User2Run | null = null;
+  failure: CycleEvidence['failure'] = null;
+  /** Work the failure cut short may still settle later (an agent "exits" when L1 goes): its marks are not evidence. */
+  private marksAtFailure: Record<string, number> | null = null;
+  private crash: Promise<never> | null = null;
+
+  constructor(
+    readonly spec: RunSpec,
+    readonly dir: string,
+  ) {}
+
+  async phase<T>(name: CyclePhase, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.current = name;
+    const work = this.timeline.phase(name, PHASE_LIMIT_MS[name], body);
+    return this.crash === null ? work : Promise.race([work, this.crash]);
+  }
+
+  /** From now on, a kernel crash on L1's console fails the phase under way. */
+  watchCrashes(crash: Promise<never>): void {
+    this.crash = crash;
+  }
+
+  /** Runs `body`; a failure is recorded (and error.txt written), not thrown. The first failure is the run's. */
+  async recording(body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (error) {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      await appendFile(join(this.dir, 'error.txt'), `${this.current}: ${text}\n`);
+      if (this.failure !== null) return;
+      this.failure = failureOf(error, this.current);
+      this.marksAtFailure = { ...this.timeline.marks };
+    }
+  }
+
+  evidence(): CycleEvidence {
+    return {
+      format: EVIDENCE_FORMAT,
+      spec: this.spec,
+      startedAt: this.startedAt,
+      endedAt: Date.now(),
+      marks: this.marksAtFailure ?? this.timeline.marks,
+      phases: this.timeline.phases,
+      bind: this.bind,
+      user1: this.user1?.evidence ?? null,
+      l1UptimeAtKillS: this.l1UptimeAtKillS,
+      irqCounts: this.irqCounts,
+      user2: this.user2?.events ?? null,
+      failure: this.failure,
+      notes: this.notes,
+    };
+  }
+}
+
+/** L1 up with the run's device and control: what every phase after the boot works with. */
+interface Booted extends AsyncDisposable {
+  readonly session: L1Session;
   readonly l1: L1;
-  readonly device: string;
-  readonly key: PayloadKey;
-  readonly dir: string;
-  readonly timeline: Timeline;
-  readonly progress: Progress;
-  readonly id: string;
+  /** The L0 trace as QEMU writes it, read to size the windows. */
+  readonly trace: TraceFollower;
+  readonly env: UserEnv;
 }
 
-export interface User1 {
-  readonly evidence: User1Evidence;
-  /** Kills user #1 with a real signal; resolves once it is gone, with L1's clock at the kill. */
-  kill(signal: KillSignal): Promise<{ readonly l1UptimeS: number }>;
-  /** The device's interrupt count in L1 once user #1 is gone (null: no IRQ descriptor). */
-  irqCountAtRelease(): Promise<number | null>;
-}
-
-/** What user #2 may call on the cycle while it runs. */
-export interface User2Hooks {
-  /** The device's interrupt count in L1, sampled while user #2 holds it without enabling it. */
-  sampleIrqCount(): Promise<number | null>;
-  /** User #2 is ready to see stale DMA (its memory is mapped): frames flow again in the silent pattern. */
-  resumeTraffic(): void;
-  /** User #2 is done: no more frames. */
-  stopTraffic(): void;
-  /** Resolves once the evidence since `openedAt` (wall clock, ms) suffices to end user #2's window. */
-  keepWindowOpen(openedAt: number): Promise<WindowEnd>;
-}
-
-export interface User2Run {
-  readonly events: readonly AgentEvent[];
-  readonly irqCountDuring: number | null;
-  /** L1's kernel log from the kill on (dmesg's lines), if the scenario read it itself; else the cycle reads it. */
-  readonly kernelLogAfterKill?: readonly string[];
-}
-
-export interface ScenarioUsers {
-  /** Binds the device to vfio-platform for this run's users: what the kernel said if it refused. */
-  bind(env: CycleEnv): Promise<BindResult>;
-  startUser1(env: CycleEnv): Promise<User1>;
-  /** Runs user #2 to the end; the cycle stops the traffic afterwards. */
-  runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run>;
-}
-
-/** The kernel's VFIO path failed a user: an open that fails or hangs, a release that hangs. */
-export class VfioPathFailure extends Error {
-  override readonly name = 'VfioPathFailure';
-  constructor(readonly failure: Exclude<CycleFailure, { kind: 'error' }>) {
-    super(failure.kind);
-  }
-}
-
-/** The agents' step that opens the device (VFIO_GROUP_GET_DEVICE_FD, which runs the kernel's open path and reset). */
-const OPEN_STEP = 'get_device_fd';
-
-/** What awaitOpened reads of an agent: its reports and whether it is gone. */
-export interface OpeningAgent {
-  readonly events: readonly AgentEvent[];
-  readonly exited: boolean;
-  waitForEvent(name: string, timeoutMs: number): Promise<AgentEvent>;
-}
-
-/** Waits for an agent's "opened" report; an open that fails or hangs is the kernel's, not the harness's. */
-export async function awaitOpened(agent: OpeningAgent, user: string): Promise<void> {
-  try {
-    await agent.waitForEvent('opened', CYCLE_TIMING.openTimeoutMs);
-  } catch (error) {
-    const failed = agentFailureOf(agent.events);
-    if (failed !== null && failed.step === OPEN_STEP)
-      throw new VfioPathFailure({ kind: 'open-failed', user, step: failed.step, message: failed.message });
-    if (!agent.exited)
-      throw new VfioPathFailure({ kind: 'open-hang', user, seconds: CYCLE_TIMING.openTimeoutMs / 1000 });
+/**
+ * Boots L1. Disposing of it writes L1's console from the bind on and powers
+ * L1 off; after a failure, frames keep coming while the console settles
+ * first, so that the L0 trace shows what the device does meanwhile.
+ */
+async function boot(ctx: RunContext, rec: CycleRecord, source: FrameSource, signal: AbortSignal): Promise<Booted> {
+  const traceFile = join(ctx.dir, EVIDENCE_FILES.trace);
+  const port: XgmacPort = { link: source.link, mac: '52:54:00:12:34:00' };
+  const session = await bootL1(
+    {
+      qemuBinary: ctx.stack.qemu.binary,
+      kernel: ctx.stack.kernel.image,
+      rootImage: ctx.stack.l1Image.path,
+      key: ctx.sshKey,
+      runDir: ctx.dir,
+      ...l1SetupOf(setupOf(ctx.spec.control), [port], traceFile),
+    },
+    ctx.progress,
+    signal,
+  );
+  const trace = await TraceFollower.open(traceFile).catch(async (error: unknown) => {
+    await session[Symbol.asyncDispose]();
     throw error;
-  }
+  });
+  const consoleFromBind = session.machine.console.mark;
+  const l1 = new L1(session.ssh);
+  const { dir, progress } = ctx;
+  return {
+    session,
+    l1,
+    trace,
+    env: { ssh: session.ssh, l1, device, key: source.key, dir, timeline: rec.timeline, progress, id: runId(ctx.spec) },
+    async [Symbol.asyncDispose]() {
+      if (rec.failure !== null) await sleep(CRASH_SETTLE_MS);
+      await trace.close();
+      const console = session.machine.console.contents.slice(consoleFromBind);
+      await writeFile(join(dir, EVIDENCE_FILES.consoleAfterBind), console);
+      await session[Symbol.asyncDispose]();
+    },
+  };
 }
 
-/** Rejects as soon as L1's console, from `from` on, shows a kernel crash; `stop` ends the watch. */
-function watchForCrash(session: L1Session, from: number): { seen: Promise<never>; stop: () => void } {
+/** Rejects as soon as L1's console, from now on, shows a kernel crash; disposing of it ends the watch. */
+function crashWatch(session: L1Session): Disposable & { readonly seen: Promise<never> } {
+  const from = session.machine.console.mark;
   let stop = () => {};
   const seen = new Promise<never>((_, reject) => {
     const check = () => {
@@ -147,326 +194,142 @@ function watchForCrash(session: L1Session, from: number): { seen: Promise<never>
     check();
   });
   seen.catch(() => {});
-  return { seen, stop };
+  return { seen, [Symbol.dispose]: () => stop() };
 }
 
-function failureOf(error: unknown, phase: string): CycleFailure {
-  if (error instanceof VfioPathFailure) return error.failure;
-  if (error instanceof ProcessStuck) return { kind: 'release-hang', seconds: error.seconds, state: error.state };
-  const known = error instanceof InfrastructureError || error instanceof PhaseTimeout;
-  const message = known ? error.message : `harness error: ${(error as Error).stack ?? String(error)}`;
-  return {
-    kind: 'error',
-    phase,
-    message: message.split('\n')[0] ?? message,
-    tail: error instanceof InfrastructureError && error.tail !== '' ? error.tail : null,
-  };
+/** Binds the device for the run's users; false if the kernel refused it or the bind shows the set-up not in effect. */
+async function bind(b: Booted, users: ScenarioUsers, setup: Setup, rec: CycleRecord): Promise<boolean> {
+  for (const module of setup.removeModules) await b.l1.removeModuleFile(module);
+  const bound = await users.bind(b.env);
+  const resetModule = XGMAC_PROFILE.resetModule;
+  if (!bound.bound) {
+    rec.bind = {
+      bound: false,
+      kernelSays: bound.kernelSays,
+      resetModuleShipped: await b.l1.moduleShipped(resetModule),
+      kernelRelease: await b.l1.kernelRelease(),
+    };
+    return false;
+  }
+  const loaded = await b.l1.moduleLoaded(resetModule);
+  rec.bind = { bound: true, resetModuleLoaded: loaded };
+  rec.notes.push(`reset module ${loaded ? 'loaded' : 'not loaded'} after bind`);
+  // A set-up the bind already shows not in effect decides nothing: the judge says why.
+  return setup.notInEffectAtBind(loaded) === null;
 }
-
-/** What the steps of one cycle share: its context, the machines and traffic it runs, the evidence as it grows. */
-interface CycleState {
-  readonly ctx: RunContext;
-  readonly users: ScenarioUsers;
-  readonly id: string;
-  readonly setup: Setup;
-  readonly source: FrameSource;
-  readonly timeline: Timeline;
-  readonly notes: string[];
-  /** The step under way, named in a failure. */
-  phase: string;
-  session: L1Session | undefined;
-  l1: L1 | undefined;
-  /** The L0 trace as QEMU writes it, read to size the windows. */
-  trace: TraceFollower | undefined;
-  env: CycleEnv | undefined;
-  consoleFromBind: number | null;
-  bind: BindOutcome | null;
-  user1: User1 | undefined;
-  l1UptimeAtKillS: number | null;
-  irqAtRelease: number | null;
-  irqCounts: CycleEvidence['irqCounts'];
-  user2: readonly AgentEvent[] | null;
-  kernelLogAfterKill: readonly string[] | undefined;
-  dmesgMark: number;
-}
-
-/** One step of the cycle: 'stop' ends the cycle there (the evidence says why); a throw is a failure. */
-interface Step {
-  readonly name: string;
-  readonly timeoutMs: number;
-  run(state: CycleState, signal: AbortSignal): Promise<'next' | 'stop'>;
-}
-
-const started = <T>(value: T | undefined, what: string): T => {
-  if (value === undefined) throw new Error(`the cycle reached a step before ${what}`);
-  return value;
-};
-
-const device = XGMAC_PROFILE.deviceName(INSTANCE);
-
-/** L1's kernel arguments and L0's devices for a run under `setup`: what the boot step asks for. */
-export function l1SetupOf(
-  setup: Setup,
-  ports: readonly XgmacPort[],
-  traceFile: string,
-): { readonly extraKernelArgs: readonly string[]; readonly devices: L0Devices } {
-  return {
-    extraKernelArgs: setup.kernelArgs,
-    devices: { xgmacs: ports, traceFile, globals: [...XGMAC_PROFILE.l0Globals, ...setup.l0Globals] },
-  };
-}
-
-const STEPS: readonly Step[] = [
-  {
-    name: 'boot',
-    // Longer than bootL1's own waits (QMP, console 120 s, SSH 60 s), so that it never outlives the phase.
-    timeoutMs: 240_000,
-    async run(s, signal) {
-      const { ctx } = s;
-      s.session = await bootL1(
-        {
-          qemuBinary: ctx.stack.qemu.binary,
-          kernel: ctx.stack.kernel.image,
-          rootImage: ctx.stack.l1Image.path,
-          key: ctx.sshKey,
-          runDir: ctx.dir,
-          ...l1SetupOf(
-            s.setup,
-            [{ link: s.source.link, mac: '52:54:00:12:34:00' }],
-            join(ctx.dir, EVIDENCE_FILES.trace),
-          ),
-        },
-        ctx.progress,
-        signal,
-      );
-      s.l1 = new L1(s.session.ssh);
-      s.trace = await TraceFollower.open(join(ctx.dir, EVIDENCE_FILES.trace));
-      const { dir, progress } = ctx;
-      s.env = {
-        ssh: s.session.ssh,
-        l1: s.l1,
-        device,
-        key: s.source.key,
-        dir,
-        timeline: s.timeline,
-        progress,
-        id: s.id,
-      };
-      return 'next';
-    },
-  },
-  {
-    name: 'bind',
-    timeoutMs: 30_000,
-    async run(s) {
-      const l1 = started(s.l1, 'boot');
-      for (const module of s.setup.removeModules) await l1.removeModuleFile(module);
-      const bound = await s.users.bind(started(s.env, 'boot'));
-      const module = XGMAC_PROFILE.resetModule;
-      if (!bound.bound) {
-        s.bind = {
-          bound: false,
-          kernelSays: bound.kernelSays,
-          resetModuleShipped: await l1.moduleShipped(module),
-          kernelRelease: await l1.kernelRelease(),
-        };
-        return 'stop';
-      }
-      const loaded = await l1.moduleLoaded(module);
-      s.bind = { bound: true, resetModuleLoaded: loaded };
-      s.notes.push(`reset module ${loaded ? 'loaded' : 'not loaded'} after bind`);
-      // A set-up the bind already shows not in effect decides nothing: the judge says why.
-      return s.setup.notInEffectAtBind(loaded) === null ? 'next' : 'stop';
-    },
-  },
-  {
-    name: 'user1-live',
-    timeoutMs: 180_000,
-    async run(s) {
-      s.source.start(CYCLE_TIMING.framesPerSecond);
-      s.user1 = await s.users.startUser1(started(s.env, 'boot'));
-      return s.user1.evidence.live ? 'next' : 'stop';
-    },
-  },
-  {
-    name: 'silence',
-    timeoutMs: CYCLE_TIMING.silenceBeforeKillMs + 30_000,
-    async run(s) {
-      s.dmesgMark = await started(s.l1, 'boot').dmesgLineCount();
-      if (s.ctx.spec.pattern === 'silent-until-reassigned') {
-        s.source.stop();
-        s.timeline.mark('traffic-stopped');
-        await sleep(CYCLE_TIMING.silenceBeforeKillMs);
-      }
-      return 'next';
-    },
-  },
-  {
-    name: 'kill',
-    timeoutMs: CYCLE_TIMING.releaseTimeoutMs + 15_000,
-    async run(s) {
-      s.ctx.progress(`${s.id}: killing user #1 with SIG${s.ctx.spec.signal}`);
-      s.timeline.mark('kill');
-      s.l1UptimeAtKillS = (await started(s.user1, 'user #1').kill(s.ctx.spec.signal)).l1UptimeS;
-      s.timeline.mark('user1-exit');
-      return 'next';
-    },
-  },
-  {
-    name: 'quiet',
-    timeoutMs: WINDOW_RULES.quiet.maxMs + 15_000,
-    async run(s) {
-      const openedAt = started(s.timeline.marks['user1-exit'], 'the end of user #1');
-      s.irqAtRelease = await started(s.user1, 'user #1').irqCountAtRelease();
-      await windowOf(s, 'quiet', openedAt, s.ctx.spec.pattern === 'continuous');
-      s.timeline.mark('quiet-end');
-      return 'next';
-    },
-  },
-  {
-    name: 'user2',
-    timeoutMs: 240_000,
-    async run(s) {
-      const l1 = started(s.l1, 'boot');
-      const resumeTraffic = () => {
-        if (s.ctx.spec.pattern !== 'silent-until-reassigned' || s.timeline.marks['traffic-resumed'] !== undefined)
-          return;
-        s.source.start(CYCLE_TIMING.framesPerSecond);
-        s.timeline.mark('traffic-resumed');
-      };
-      const sampleIrqCount = () => l1.irqCount(XGMAC_PROFILE.hwirqs(INSTANCE));
-      const keepOpen = async (openedAt: number) => {
-        const end = await windowOf(s, 'user2', openedAt, true);
-        s.timeline.mark('user2-window-end');
-        return end;
-      };
-      const stopTraffic = () => s.source.stop();
-      const u2 = await s.users.runUser2(started(s.env, 'boot'), {
-        sampleIrqCount,
-        resumeTraffic,
-        stopTraffic,
-        keepWindowOpen: keepOpen,
-      });
-      s.timeline.mark('user2-done');
-      stopTraffic();
-      s.user2 = u2.events;
-      s.kernelLogAfterKill = u2.kernelLogAfterKill;
-      s.irqCounts = { atRelease: s.irqAtRelease, during: u2.irqCountDuring };
-      return 'next';
-    },
-  },
-  {
-    name: 'collect',
-    timeoutMs: 30_000,
-    async run(s) {
-      const dmesg = s.kernelLogAfterKill ?? (await started(s.l1, 'boot').dmesgSince(s.dmesgMark));
-      await writeFile(join(s.ctx.dir, EVIDENCE_FILES.dmesgAfterKill), `${dmesg.join('\n')}\n`);
-      if (dmesg.some((l) => /: reset$/.test(l.trim()))) s.notes.push('L1 logged the vfio-platform reset');
-      return 'next';
-    },
-  },
-];
 
 /** Keeps window `name` open from `openedAt` as its rule says; the note says how it ended. */
-async function windowOf(s: CycleState, name: WindowName, openedAt: number, framesFlow: boolean): Promise<WindowEnd> {
+async function windowOf(
+  b: Booted,
+  rec: CycleRecord,
+  name: WindowName,
+  openedAt: number,
+  framesFlow: boolean,
+): Promise<WindowEnd> {
   const rule = WINDOW_RULES[name];
-  const end = await keepWindowOpen(rule, started(s.trace, 'boot'), INSTANCE, openedAt, framesFlow);
+  const end = await keepWindowOpen(rule, b.trace, INSTANCE, openedAt, framesFlow);
   const why =
     end.endedBy === 'evidence'
       ? `its ${framesFlow ? `${rule.frames} frames and ` : ''}${rule.floorMs} ms floor reached`
       : `its ${rule.maxMs} ms bound reached without the evidence`;
-  s.notes.push(`${name} window: ${end.ms} ms, ${end.frames} frames to the device (${why})`);
+  rec.notes.push(`${name} window: ${end.ms} ms, ${end.frames} frames to the device (${why})`);
   return end;
 }
 
-/** Runs the steps in order, racing each (from the bind on) against a kernel crash on L1's console. */
-async function runSteps(s: CycleState): Promise<void> {
-  let crashWatch: ReturnType<typeof watchForCrash> | undefined;
+/** User #2 with the device, the traffic paced as the run's pattern says. */
+async function runUser2(b: Booted, users: ScenarioUsers, rec: CycleRecord, source: FrameSource): Promise<User2Run> {
+  const { timeline } = rec;
+  const silent = rec.spec.pattern === 'silent-until-reassigned';
+  const stopTraffic = () => source.stop();
   try {
-    for (const step of STEPS) {
-      if (step.name === 'bind') {
-        const session = started(s.session, 'boot');
-        s.consoleFromBind = session.machine.console.mark;
-        crashWatch = watchForCrash(session, s.consoleFromBind);
-      }
-      s.phase = step.name;
-      const work = s.timeline.phase(step.name, step.timeoutMs, (signal) => step.run(s, signal));
-      const outcome = await (crashWatch === undefined ? work : Promise.race([work, crashWatch.seen]));
-      if (outcome === 'stop') break;
-    }
-    s.phase = 'collect';
-    await writeFile(join(s.ctx.dir, 'dmesg.txt'), await started(s.l1, 'boot').dmesg());
+    const run = await users.runUser2(b.env, {
+      sampleIrqCount: () => b.l1.irqCount(XGMAC_PROFILE.hwirqs(INSTANCE)),
+      resumeTraffic: () => {
+        if (!silent || timeline.marks['traffic-resumed'] !== undefined) return;
+        source.start(CYCLE_TIMING.framesPerSecond);
+        timeline.mark('traffic-resumed');
+      },
+      stopTraffic,
+      keepWindowOpen: async (openedAt) => {
+        const end = await windowOf(b, rec, 'user2', openedAt, true);
+        timeline.mark('user2-window-end');
+        return end;
+      },
+    });
+    timeline.mark('user2-done');
+    return run;
   } finally {
-    crashWatch?.stop();
+    stopTraffic();
   }
+}
+
+/** The phases after the boot, in order; a phase whose outcome decides nothing more ends the cycle there. */
+async function phasesOnL1(b: Booted, ctx: RunContext, users: ScenarioUsers, rec: CycleRecord, source: FrameSource) {
+  const { spec } = ctx;
+  const { timeline } = rec;
+  using crash = crashWatch(b.session);
+  rec.watchCrashes(crash.seen);
+
+  if (!(await rec.phase('bind', () => bind(b, users, setupOf(spec.control), rec)))) return;
+
+  const user1 = await rec.phase('user1-live', () => {
+    source.start(CYCLE_TIMING.framesPerSecond);
+    return users.startUser1(b.env);
+  });
+  rec.user1 = user1;
+  if (!user1.evidence.live) return;
+
+  const dmesgMark = await rec.phase('silence', async () => {
+    const mark = await b.l1.dmesgLineCount();
+    if (spec.pattern === 'silent-until-reassigned') {
+      source.stop();
+      timeline.mark('traffic-stopped');
+      await sleep(CYCLE_TIMING.silenceBeforeKillMs);
+    }
+    return mark;
+  });
+
+  const user1Gone = await rec.phase('kill', async () => {
+    ctx.progress(`${runId(spec)}: killing user #1 with SIG${spec.signal}`);
+    timeline.mark('kill');
+    rec.l1UptimeAtKillS = (await user1.kill(spec.signal)).l1UptimeS;
+    return timeline.mark('user1-exit');
+  });
+
+  const irqAtRelease = await rec.phase('quiet', async () => {
+    const count = await user1.irqCountAtRelease();
+    await windowOf(b, rec, 'quiet', user1Gone, spec.pattern === 'continuous');
+    timeline.mark('quiet-end');
+    return count;
+  });
+
+  const user2 = await rec.phase('user2', () => runUser2(b, users, rec, source));
+  rec.user2 = user2;
+  rec.irqCounts = { atRelease: irqAtRelease, during: user2.irqCountDuring };
+
+  await rec.phase('collect', async () => {
+    const dmesg = user2.kernelLogAfterKill ?? (await b.l1.dmesgSince(dmesgMark));
+    await writeFile(join(ctx.dir, EVIDENCE_FILES.dmesgAfterKill), `${dmesg.join('\n')}\n`);
+    if (dmesg.some((l) => /: reset$/.test(l.trim()))) rec.notes.push('L1 logged the vfio-platform reset');
+  });
 }
 
 /** Runs one cycle; `usersOf` gives the run's users, which may keep state of their own for the run. */
 export async function runCycle(ctx: RunContext, usersOf: (ctx: RunContext) => ScenarioUsers): Promise<RunResult> {
-  const { spec, dir } = ctx;
-  const startedAt = Date.now();
-  const state: CycleState = {
-    ctx,
-    users: usersOf(ctx),
-    id: runId(spec),
-    setup: setupOf(spec.control),
-    source: await FrameSource.open(payloadKey(spec.seed), await freeLoopbackUdpPort()),
-    timeline: new Timeline(),
-    notes: [],
-    phase: 'boot',
-    session: undefined,
-    l1: undefined,
-    trace: undefined,
-    env: undefined,
-    consoleFromBind: null,
-    bind: null,
-    user1: undefined,
-    l1UptimeAtKillS: null,
-    irqAtRelease: null,
-    irqCounts: null,
-    user2: null,
-    kernelLogAfterKill: undefined,
-    dmesgMark: 0,
-  };
-  let failure: CycleFailure | null = null;
-  let marksAtFailure: Record<string, number> | null = null;
-  try {
-    await runSteps(state);
-  } catch (error) {
-    const phase = state.phase;
-    failure = failureOf(error, phase);
-    // Work the failure cut short may still settle later (an agent "exits" when L1 goes): its marks are not evidence.
-    marksAtFailure = { ...state.timeline.marks };
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    await writeFile(join(dir, 'error.txt'), `${phase}: ${text}\n`);
-  } finally {
-    // Frames keep coming while the console settles: the L0 trace shows what the device does meanwhile.
-    if (state.session !== undefined && failure !== null) await sleep(CRASH_SETTLE_MS);
-    state.source.close();
-    await state.trace?.close();
-    if (state.session !== undefined) {
-      if (state.consoleFromBind !== null) {
-        const console = state.session.machine.console.contents.slice(state.consoleFromBind);
-        await writeFile(join(dir, EVIDENCE_FILES.consoleAfterBind), console);
-      }
-      await shutdownL1(state.session);
-    }
+  const rec = new CycleRecord(ctx.spec, ctx.dir);
+  const users = usersOf(ctx);
+  {
+    using source = await FrameSource.open(payloadKey(ctx.spec.seed), await freeLoopbackUdpPort());
+    await rec.recording(async () => {
+      await using booted = await rec.phase('boot', (signal) => boot(ctx, rec, source, signal));
+      await rec.recording(async () => {
+        await phasesOnL1(booted, ctx, users, rec, source);
+        rec.current = 'collect';
+        await writeFile(join(ctx.dir, 'dmesg.txt'), await booted.l1.dmesg());
+      });
+    });
   }
-  const evidence: CycleEvidence = {
-    format: EVIDENCE_FORMAT,
-    spec,
-    startedAt,
-    endedAt: Date.now(),
-    marks: marksAtFailure ?? state.timeline.marks,
-    phases: state.timeline.phases,
-    bind: state.bind,
-    user1: state.user1?.evidence ?? null,
-    l1UptimeAtKillS: state.l1UptimeAtKillS,
-    irqCounts: state.irqCounts,
-    user2: state.user2,
-    failure,
-    notes: state.notes,
-  };
-  await writeFile(join(dir, EVIDENCE_FILES.record), `${JSON.stringify(evidence, null, 2)}\n`);
-  return resultOf(state.id, evidence, dir);
+  const evidence = rec.evidence();
+  await writeEvidence(ctx.dir, evidence);
+  return resultOf(runId(ctx.spec), evidence, ctx.dir);
 }

@@ -16,16 +16,16 @@ import { payloadKey } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
 import { WINDOW_RULES } from '../plan/windows.ts';
 import { TargetRunner } from './target-runner.ts';
+import { runCycle } from './cycle.ts';
+import { awaitOpened } from './cycle-failure.ts';
 import {
-  awaitOpened,
-  runCycle,
-  type CycleEnv,
+  type UserEnv,
   type RunContext,
   type ScenarioUsers,
   type User1,
   type User2Hooks,
   type User2Run,
-} from './cycle.ts';
+} from './users.ts';
 import { CYCLE_TIMING } from '../plan/timing.ts';
 import type { RunResult } from '../judge/run-result.ts';
 import { RAW_DRIVER_TIMING } from '../plan/timing.ts';
@@ -33,7 +33,7 @@ import { RAW_DRIVER_TIMING } from '../plan/timing.ts';
 /** The runner's findings against the harness's, per oracle, for the spec that keeps the two in step. */
 export const TARGET_FINDINGS_FILE = 'target-findings.json';
 
-async function startUser1(env: CycleEnv, runner: TargetRunner): Promise<User1> {
+async function startUser1(env: UserEnv, runner: TargetRunner): Promise<User1> {
   env.progress(`${env.id}: user #1 (raw VFIO driver) up, frames streaming`);
   runner.say('user1');
   const driver = runner.view('user1');
@@ -63,7 +63,7 @@ async function startUser1(env: CycleEnv, runner: TargetRunner): Promise<User1> {
   };
 }
 
-async function runUser2(env: CycleEnv, runner: TargetRunner, hooks: User2Hooks): Promise<User2Run> {
+async function runUser2(env: UserEnv, runner: TargetRunner, hooks: User2Hooks): Promise<User2Run> {
   env.progress(`${env.id}: user #2 (reset probe) opens the device`);
   runner.say('user2');
   const probe = runner.view('user2');

@@ -13,24 +13,22 @@
 import { join } from 'node:path';
 import { RemoteAgent } from '../machines/remote-process.ts';
 import { L2_QEMU, l2CommandLine, type L2Inspection } from '../machines/l2-guest.ts';
-import { L1_PATHS } from '../plan/layout.ts';
 import { PausedL2 } from '../machines/paused-l2.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { agentFailureOf, decodeRamSnapshot, decodeVmStats, type AgentEvent } from '../evidence/agent-reports.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
-import { INSTANCE } from '../plan/layout.ts';
-import { VM_GUEST } from '../plan/layout.ts';
+import { INSTANCE, L1_PATHS, VM_GUEST } from '../plan/layout.ts';
+import { runCycle } from './cycle.ts';
+import { VfioPathFailure } from './cycle-failure.ts';
 import {
-  runCycle,
-  VfioPathFailure,
-  type CycleEnv,
+  type UserEnv,
   type RunContext,
   type ScenarioUsers,
   type User1,
   type User2Hooks,
   type User2Run,
-} from './cycle.ts';
+} from './users.ts';
 import type { RunResult } from '../judge/run-result.ts';
 import { VM_TIMING } from '../plan/timing.ts';
 
@@ -51,7 +49,7 @@ export function vmArgv(device: string, role: 'user1' | 'user2'): string[] {
   });
 }
 
-const vmCommand = (env: CycleEnv, role: 'user1' | 'user2') => shellQuote(vmArgv(env.device, role));
+const vmCommand = (env: UserEnv, role: 'user1' | 'user2') => shellQuote(vmArgv(env.device, role));
 
 /** L1's QEMU could not open the passed-through device (hw/vfio: vfio_get_device). */
 const QEMU_OPEN_FAILED = /error getting device from group[^\n]*/;
@@ -71,7 +69,7 @@ async function onVm<T>(vm: RemoteAgent, user: string, wait: () => Promise<T>): P
 const vmEvent = (vm: RemoteAgent, user: string, event: string, timeoutMs: number) =>
   onVm(vm, user, () => vm.waitForEvent(event, timeoutMs));
 
-async function startUser1(env: CycleEnv): Promise<User1> {
+async function startUser1(env: UserEnv): Promise<User1> {
   env.progress(`${env.id}: user #1 (VM with the calxeda xgmac driver) booting`);
   const vm = await RemoteAgent.start(
     'user #1 (VM #1)',
@@ -101,7 +99,7 @@ async function startUser1(env: CycleEnv): Promise<User1> {
 
 const USER2 = 'user #2 (VM #2)';
 
-async function runUser2(env: CycleEnv, hooks: User2Hooks): Promise<User2Run> {
+async function runUser2(env: UserEnv, hooks: User2Hooks): Promise<User2Run> {
   env.progress(`${env.id}: user #2 (fresh VM, paused, its RAM read from L1 before it runs) starting`);
   // Before it, VM #2's RAM does not exist: no write can land there.
   env.timeline.mark('user2-started');
