@@ -40,7 +40,12 @@ export type TraceEvent = Stamp &
     | { readonly kind: 'smmu-abort'; readonly sid: number; readonly iova: number }
   );
 
-export type DmaTarget = 'rx-desc' | 'tx-desc' | 'rx-buf' | 'tx-buf';
+/** The words the L0 model's trace uses for a DMA's direction, target and result, and an RX frame's verdict. */
+export const DMA_DIRS = ['read', 'write'] as const;
+export const DMA_TARGETS = ['rx-desc', 'tx-desc', 'rx-buf', 'tx-buf'] as const;
+export const DMA_RESULTS = ['ok', 'fault'] as const;
+export const RX_VERDICTS = ['accepted', 'dropped'] as const;
+export type DmaTarget = (typeof DMA_TARGETS)[number];
 export type TraceKind = TraceEvent['kind'];
 
 /**
@@ -114,11 +119,11 @@ export function parseTraceLine(line: string): TraceEvent | null {
           t,
           kind: 'dma',
           instance,
-          dir: oneOf(f, 'dir', ['read', 'write'] as const),
-          what: oneOf(f, 'what', ['rx-desc', 'tx-desc', 'rx-buf', 'tx-buf'] as const),
+          dir: oneOf(f, 'dir', DMA_DIRS),
+          what: oneOf(f, 'what', DMA_TARGETS),
           iova: num(f, 'iova'),
           len: num(f, 'len'),
-          ok: oneOf(f, 'result', ['ok', 'fault'] as const) === 'ok',
+          ok: oneOf(f, 'result', DMA_RESULTS) === 'ok',
         };
       case 'xgmac_irq':
         return { t, kind: 'irq', instance, line: num(f, 'line'), level: num(f, 'level') ? 1 : 0 };
@@ -137,7 +142,7 @@ export function parseTraceLine(line: string): TraceEvent | null {
           t,
           kind: 'rx-frame',
           instance,
-          verdict: oneOf(f, 'verdict', ['accepted', 'dropped'] as const),
+          verdict: oneOf(f, 'verdict', RX_VERDICTS),
           size: num(f, 'size'),
           reason: f.get('reason') ?? '',
         };
