@@ -134,6 +134,17 @@ static void child_line(struct agent_child *c, const char *line)
 	}
 }
 
+void agent_user2_evidence(const struct agent_child *user2, struct target_evidence *e)
+{
+	e->registers_seen = true;
+	e->control = (uint32_t)user2->control;
+	e->dma_control = (uint32_t)user2->dma_control;
+	e->dma_intr_ena = (uint32_t)user2->dma_intr_ena;
+	e->probe_irqs = user2->irqs;
+	e->first_irq_index = user2->first_irq_index;
+	e->changed_bytes = (unsigned long long)user2->changed_bytes;
+}
+
 void agent_read(struct agent_child *c)
 {
 	for (;;) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "target-oracles.h"
 
 #define AGENT_LINE_MAX 16384
 
@@ -63,6 +64,9 @@ bool agent_pump(struct target_link *l, struct agent_child *const kids[], unsigne
 
 /* Ends the agent if it has not ended (SIGKILL), reads the rest of its reports and closes its log. */
 void agent_stop(struct agent_child *c);
+
+/* What user 2's reports give the judgement (target_judge), as the runner takes them once user 2 is done. */
+void agent_user2_evidence(const struct agent_child *user2, struct target_evidence *e);
 
 /* For agent_pump: whether the agent (ctx) has exited. */
 bool agent_exited(void *ctx);

@@ -263,13 +263,7 @@ static bool run_user2(struct runner *r, struct target_cycle *cy)
 		undecided(r, cy, "user 2 ended without its memory and done reports");
 		return false;
 	}
-	cy->evidence.registers_seen = true;
-	cy->evidence.control = (uint32_t)user2.control;
-	cy->evidence.dma_control = (uint32_t)user2.dma_control;
-	cy->evidence.dma_intr_ena = (uint32_t)user2.dma_intr_ena;
-	cy->evidence.probe_irqs = user2.irqs;
-	cy->evidence.first_irq_index = user2.first_irq_index;
-	cy->evidence.changed_bytes = (unsigned long long)user2.changed_bytes;
+	agent_user2_evidence(&user2, &cy->evidence);
 	return true;
 }
 

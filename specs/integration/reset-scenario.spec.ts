@@ -124,7 +124,7 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
     },
   );
 
-  it('runs raw-driver under the on-target runner, which judges every L1 oracle as the harness does', async () => {
+  it('runs raw-driver under the on-target runner, which judges every L1 oracle as the harness does, count included', async () => {
     const raw = result.runs.filter((r) => r.spec.scenario === 'raw-driver');
     expect(raw).to.have.length(6);
     for (const r of raw) {
@@ -135,7 +135,10 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
       ).to.deep.equal(TARGET_ORACLES.applied);
       for (const f of findings) {
         const harness = r.oracles.find((o) => o.oracle === f.oracle)!;
-        expect(f.fired, `${r.id}: ${f.oracle}, runner against harness`).to.equal(harness.fired);
+        expect({ fired: f.fired, count: f.count }, `${r.id}: ${f.oracle}, runner against harness`).to.deep.equal({
+          fired: harness.fired,
+          count: harness.count,
+        });
       }
       const ktap = await readFile(join(r.dir, TARGET_FILES.ktap), 'utf8');
       expect(ktap, r.id).to.match(/^KTAP version 1\n1\.\.1\n/);
