@@ -24,7 +24,7 @@ void json_line(const char *event, const char *fields_fmt, ...)
 
 _Noreturn void agent_fail(const char *step, int err)
 {
-	json_line("error", "\"step\":\"%s\",\"errno\":%d,\"message\":\"%s\"", step, err, strerror(err));
+	json_line(EVENT_ERROR, "\"step\":\"%s\",\"errno\":%d,\"message\":\"%s\"", step, err, strerror(err));
 	exit(2);
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "contract.h"
 
 /* Prints `{"event":"<event>",<fields>}` where fields is a printf format of JSON members. */
 void __attribute__((format(printf, 2, 3))) json_line(const char *event, const char *fields_fmt, ...);

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		agent_fail("socket", errno);
 	bring_up(fd, iface);
-	json_line("sending", "\"iface\":\"%s\",\"rate\":%llu", iface, rate);
+	json_line(EVENT_SENDING, "\"iface\":\"%s\",\"rate\":%llu", iface, rate);
 	next_stats = mono_ms() + 1000;
 	while (!stop) {
 		struct timespec gap = { .tv_sec = 0, .tv_nsec = 1000000000 / rate };
@@ -99,11 +99,11 @@ int main(int argc, char **argv)
 		else
 			failed++;
 		if (mono_ms() >= next_stats) {
-			json_line("stats", "\"sent\":%u,\"failed\":%llu", seq, failed);
+			json_line(EVENT_STATS, "\"sent\":%u,\"failed\":%llu", seq, failed);
 			next_stats += 1000;
 		}
 		nanosleep(&gap, NULL);
 	}
-	json_line("stopped", "\"sent\":%u,\"failed\":%llu", seq, failed);
+	json_line(EVENT_STOPPED, "\"sent\":%u,\"failed\":%llu", seq, failed);
 	return 0;
 }

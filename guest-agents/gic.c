@@ -183,6 +183,6 @@ void gic_report(const char *root, const char *gic, const struct gic_spis *spis)
 	}
 	fputc(']', f);
 	json_text_close(f);
-	json_line("gic", "%s", text);
+	json_line(EVENT_GIC, "%s", text);
 	free(text);
 }

@@ -17,7 +17,7 @@ int main(void)
 
 	if (uname(&u) != 0)
 		memset(&u, 0, sizeof(u));
-	json_line("up", "\"kernel\":\"%s\",\"machine\":\"%s\",\"uptime_s\":%.3f",
+	json_line(EVENT_UP, "\"kernel\":\"%s\",\"machine\":\"%s\",\"uptime_s\":%.3f",
 		  u.release, u.machine, uptime_seconds());
 	sync();
 	reboot(RB_POWER_OFF);

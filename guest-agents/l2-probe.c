@@ -115,7 +115,7 @@ static void report_device(const struct nodes *nodes, const char *node, struct gi
 	fprintf(f, "],\"driver_bound\":%s,\"driver\":", dev.bound ? "true" : "false");
 	json_string(f, dev.bound ? dev.driver : NULL);
 	json_text_close(f);
-	json_line("device", "%s", text);
+	json_line(EVENT_DEVICE, "%s", text);
 	free(text);
 }
 
@@ -127,7 +127,7 @@ static void report_memory(const struct nodes *nodes)
 
 	if (ranges != 1)
 		agent_fail("find_memory", ranges ? E2BIG : ENODEV);
-	json_line("memory", "\"base\":\"0x%llx\",\"bytes\":%llu", (unsigned long long)base,
+	json_line(EVENT_MEMORY, "\"base\":\"0x%llx\",\"bytes\":%llu", (unsigned long long)base,
 		  (unsigned long long)size);
 }
 
@@ -136,12 +136,12 @@ int main(void)
 	static struct nodes nodes;
 	struct gic_spis spis = { .n = 0 };
 
-	json_line("probe-start", "\"uptime_s\":%.3f", uptime_seconds());
+	json_line(EVENT_PROBE_START, "\"uptime_s\":%.3f", uptime_seconds());
 	find_nodes(&nodes);
 	report_memory(&nodes);
 	for (unsigned int i = 0; i < nodes.nxgmac; i++)
 		report_device(&nodes, nodes.xgmac[i], &spis);
 	gic_report(nodes.root, nodes.gic, &spis);
-	json_line("probe-done", NULL);
+	json_line(EVENT_PROBE_DONE, NULL);
 	return 0;
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "siphash.h"
 
-static const uint8_t source_mac[6] = { 0x52, 0x54, 0x00, 0x76, 0x66, 0x72 };
+static const uint8_t source_mac[6] = FRAME_SOURCE_MAC;
 
 static void put_le32(uint8_t *p, uint32_t v)
 {

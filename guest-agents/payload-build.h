@@ -11,8 +11,7 @@
 #include <stdint.h>
 #include "payload-scan.h"
 
-#define FRAME_ETHERTYPE 0x88b5
-#define FRAME_LEN (14 + PAYLOAD_LEN)
+#define FRAME_LEN (FRAME_HEADER_LEN + PAYLOAD_LEN)
 
 /* Payload seq of run_id under key. */
 void payload_build(uint8_t out[PAYLOAD_LEN], const uint8_t key[16], uint32_t run_id, uint32_t seq);

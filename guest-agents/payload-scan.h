@@ -18,11 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAYLOAD_MAGIC "vfioRST1"
-#define PAYLOAD_MAGIC_LEN 8
-#define PAYLOAD_LEN 128
-/* The bytes that must be present for a payload to be recognised. */
-#define PAYLOAD_RECOGNISED_LEN 24
+/* PAYLOAD_MAGIC, PAYLOAD_LEN, PAYLOAD_RECOGNISED_LEN: the harness's, generated. */
+#include "contract.h"
 /*
  * Calls found (if not NULL) for each payload of run_id under key that starts
  * in buf[0, len) and whose recognised bytes all lie there, in increasing

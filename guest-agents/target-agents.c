@@ -16,7 +16,6 @@
 #include "payload-scan.h"
 
 #define POLL_SLICE_MS 20
-#define FRAME_HEADER_LEN 14
 
 void link_event(struct target_link *l, const char *event, const char *fmt, ...)
 {
@@ -24,7 +23,7 @@ void link_event(struct target_link *l, const char *event, const char *fmt, ...)
 
 	if (!l->events)
 		return;
-	fprintf(l->events, "{\"from\":\"runner\",\"event\":\"%s\"", event);
+	fprintf(l->events, "{\"from\":\"" FROM_RUNNER "\",\"event\":\"%s\"", event);
 	if (fmt && *fmt) {
 		putc(',', l->events);
 		va_start(ap, fmt);
@@ -53,8 +52,8 @@ void agent_start(struct target_link *l, struct agent_child *c, const char *who, 
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(fds[1], STDOUT_FILENO);
 		execv(argv[0], argv);
-		printf("{\"event\":\"error\",\"step\":\"exec\",\"errno\":%d,\"message\":\"%s: %s\"}\n", errno, argv[0],
-		       strerror(errno));
+		printf("{\"event\":\"" EVENT_ERROR "\",\"step\":\"exec\",\"errno\":%d,\"message\":\"%s: %s\"}\n",
+		       errno, argv[0], strerror(errno));
 		_exit(2);
 	}
 	close(fds[1]);
@@ -64,7 +63,7 @@ void agent_start(struct target_link *l, struct agent_child *c, const char *who, 
 		snprintf(path, sizeof(path), "%s/%s.jsonl", c->link->out, who);
 		c->log = fopen(path, "a");
 	}
-	link_event(l, "started", "\"who\":\"%s\",\"pid\":%d", who, (int)c->pid);
+	link_event(l, EVENT_STARTED, "\"who\":\"%s\",\"pid\":%d", who, (int)c->pid);
 }
 
 static void at_start(void *ctx, size_t offset, uint32_t seq)
@@ -106,29 +105,29 @@ static void child_line(struct agent_child *c, const char *line)
 		fprintf(c->link->events, "{\"from\":\"%s\",%s\n", c->who, line + 1);
 		fflush(c->link->events);
 	}
-	if (json_event_is(line, "frame")) {
+	if (json_event_is(line, EVENT_FRAME)) {
 		c->frames++;
 		c->frames_verified += frame_verified(c, line);
-	} else if (json_event_is(line, "irq")) {
+	} else if (json_event_is(line, EVENT_IRQ)) {
 		if (c->irqs++ == 0 && json_number(line, "index", &v))
 			c->first_irq_index = (unsigned int)v;
-	} else if (json_event_is(line, "ready")) {
+	} else if (json_event_is(line, EVENT_READY)) {
 		c->ready = true;
-	} else if (json_event_is(line, "opened")) {
+	} else if (json_event_is(line, EVENT_OPENED)) {
 		c->opened = true;
-	} else if (json_event_is(line, "irqs-armed")) {
+	} else if (json_event_is(line, EVENT_IRQS_ARMED)) {
 		c->armed = true;
-	} else if (json_event_is(line, "dma-mapped")) {
+	} else if (json_event_is(line, EVENT_DMA_MAPPED)) {
 		c->mapped = true;
-	} else if (json_event_is(line, "registers")) {
+	} else if (json_event_is(line, EVENT_REGISTERS)) {
 		c->registers = json_number(line, "control", &c->control) &&
 			       json_number(line, "dma_control", &c->dma_control) &&
 			       json_number(line, "dma_intr_ena", &c->dma_intr_ena);
-	} else if (json_event_is(line, "memory")) {
+	} else if (json_event_is(line, EVENT_MEMORY)) {
 		c->memory = json_number(line, "changed_bytes", &c->changed_bytes);
-	} else if (json_event_is(line, "done")) {
+	} else if (json_event_is(line, EVENT_DONE)) {
 		c->done = true;
-	} else if (json_event_is(line, "error")) {
+	} else if (json_event_is(line, EVENT_ERROR)) {
 		c->failed = true;
 		snprintf(c->failure, sizeof(c->failure), "%.255s", line);
 	}
@@ -177,7 +176,7 @@ static void exited(struct agent_child *c)
 	c->exited = true;
 	if (c->fd >= 0)
 		agent_read(c);
-	link_event(c->link, "exited", "\"who\":\"%s\",\"status\":%d,\"signal\":%d", c->who,
+	link_event(c->link, EVENT_EXITED, "\"who\":\"%s\",\"status\":%d,\"signal\":%d", c->who,
 		   WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1,
 		   WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0);
 }
@@ -285,7 +284,7 @@ bool agent_go_on(struct target_link *l, const char *word, uint64_t alone_ms, str
 		agent_pump(l, kids, nkids, alone_ms, never, NULL);
 		return true;
 	}
-	link_event(l, "waiting", "\"for\":\"%s\"", word);
+	link_event(l, EVENT_WAITING, "\"for\":\"%s\"", word);
 	while (!agent_pump(l, kids, nkids, 60 * 60 * 1000, told, &w))
 		;
 	if (l->input_closed && strcmp(l->word, word) != 0)

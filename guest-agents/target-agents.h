@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "contract.h"
 #include "target-oracles.h"
 
 #define AGENT_LINE_MAX 16384

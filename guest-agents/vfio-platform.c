@@ -70,7 +70,7 @@ void vfio_platform_open(struct vfio_platform *p, const char *device)
 	if (!(p->info.flags & VFIO_DEVICE_FLAGS_PLATFORM))
 		agent_fail("device_not_platform", ENODEV);
 	/* The kernel's open path (and the reset it runs) is done: a hang or a crash before this line is its. */
-	json_line("opened", "\"device\":\"%s\",\"group\":\"%s\",\"irqs\":%u,\"regions\":%u",
+	json_line(EVENT_OPENED, "\"device\":\"%s\",\"group\":\"%s\",\"irqs\":%u,\"regions\":%u",
 		  p->device, p->group, p->info.num_irqs, p->info.num_regions);
 }
 

@@ -29,9 +29,10 @@
  *            [--control both|none|kernel-no-reset] [--key HEX32 --run-id N]
  *            [--traffic-from IFACE] [--agents DIR] [--out DIR]
  *            [--paced --ktap FILE]
- * Exit status: 0 every case decided and passed, 1 a case failed, 2 bad
- * usage, 3 something kept a case from being decided (an infrastructure
- * error, not a finding).
+ * Exit status, the harness's own (contract.h): 0 every case decided and
+ * passed, 1 a case failed, 2 bad usage, 125 something kept a case from
+ * being decided (an infrastructure error, not a finding), as git bisect
+ * run reads it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -86,7 +87,7 @@ static _Noreturn void __attribute__((format(printf, 1, 2))) usage_error(const ch
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs(" (see the usage at the top of guest-agents/vfio-reset-target.c)\n", stderr);
-	exit(2);
+	exit(EXIT_USAGE);
 }
 
 /* s as the inside of a JSON string: the kernel's words may hold quotes and backslashes. */
@@ -117,7 +118,7 @@ static void __attribute__((format(printf, 3, 4))) undecided(struct runner *r, st
 	va_start(ap, fmt);
 	vsnprintf(cy->undecided, sizeof(cy->undecided), fmt, ap);
 	va_end(ap);
-	link_event(r->link, "undecided", "\"why\":\"%s\"", json_inner(cy->undecided));
+	link_event(r->link, EVENT_UNDECIDED, "\"why\":\"%s\"", json_inner(cy->undecided));
 }
 
 /* An open that failed is the kernel's VFIO path failing the user: a finding, unlike other agent errors. */
@@ -168,7 +169,7 @@ static void after_kill(void *ctx, unsigned long long usec, const char *text)
 {
 	struct kernel_log *log = ctx;
 
-	link_event(log->runner->link, "kmsg", "\"line\":\"[%5llu.%06llu] %s\"", usec / 1000000, usec % 1000000,
+	link_event(log->runner->link, EVENT_KMSG, "\"line\":\"[%5llu.%06llu] %s\"", usec / 1000000, usec % 1000000,
 		   json_inner(text));
 	target_smmu_line(&log->smmu, text);
 }
@@ -189,7 +190,7 @@ static bool run_user1(struct runner *r, struct target_cycle *cy, int *kmsg)
 
 	snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)TARGET_IOVA);
 	agent_path(r, driver, sizeof(driver), "xgmac-vfio-driver");
-	agent_start(r->link, &user1, "user1", argv);
+	agent_start(r->link, &user1, FROM_USER1, argv);
 	/* As long as the harness gives it: the open (the kernel's reset among it), then the frames once ready. */
 	if (agent_pump(r->link, kids, 1, TARGET_OPEN_TIMEOUT_MS, user1_ready, &user1))
 		agent_pump(r->link, kids, 1, TARGET_LIVE_TIMEOUT_MS, user1_settled, &user1);
@@ -205,7 +206,7 @@ static bool run_user1(struct runner *r, struct target_cycle *cy, int *kmsg)
 				  user1.frames, user1.irqs, user1.failed ? ", it failed" : "");
 		return false;
 	}
-	if (!agent_go_on(r->link, "kill", 0, kids, 1)) {
+	if (!agent_go_on(r->link, WORD_KILL, 0, kids, 1)) {
 		agent_stop(&user1);
 		undecided(r, cy, "the harness went away before the kill");
 		return false;
@@ -213,14 +214,14 @@ static bool run_user1(struct runner *r, struct target_cycle *cy, int *kmsg)
 	*kmsg = host_kmsg_from_now();
 	/* The log's own time of the kill: its times are placed from this line, never from uptime_s. */
 	host_kmsg_note("<6>vfio-reset: SIG%s to pid %d", r->opt->signal_name, (int)user1.pid);
-	link_event(r->link, "killing", "\"uptime_s\":%.3f,\"signal\":\"%s\"", boot_us() / 1e6, r->opt->signal_name);
+	link_event(r->link, EVENT_KILLING, "\"uptime_s\":%.3f,\"signal\":\"%s\"", boot_us() / 1e6, r->opt->signal_name);
 	killed_at = mono_ms();
 	kill(user1.pid, r->opt->signal);
 	if (!agent_pump(r->link, kids, 1, TARGET_RELEASE_TIMEOUT_MS, agent_exited, &user1)) {
 		/* Stuck in the kernel: it cannot be reaped, and the device stays held. */
 		host_stuck_state(user1.pid, cy->release_hang, sizeof(cy->release_hang));
-		link_event(r->link, "release-hang", "\"seconds\":%u,\"state\":\"%s\"", TARGET_RELEASE_TIMEOUT_MS / 1000,
-			   json_inner(cy->release_hang));
+		link_event(r->link, EVENT_RELEASE_HANG, "\"seconds\":%u,\"state\":\"%s\"",
+			   TARGET_RELEASE_TIMEOUT_MS / 1000, json_inner(cy->release_hang));
 		return false;
 	}
 	cy->release_ms = mono_ms() - killed_at;
@@ -239,7 +240,7 @@ static bool run_user2(struct runner *r, struct target_cycle *cy)
 	snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)TARGET_IOVA);
 	snprintf(window, sizeof(window), "%u", TARGET_WINDOW_MS);
 	agent_path(r, probe, sizeof(probe), "xgmac-reset-probe");
-	agent_start(r->link, &user2, "user2", argv);
+	agent_start(r->link, &user2, FROM_USER2, argv);
 	agent_pump(r->link, kids, 1, TARGET_OPEN_TIMEOUT_MS + 15000, probe_at_registers, &user2);
 	if (!user2.registers) {
 		agent_stop(&user2);
@@ -249,13 +250,13 @@ static bool run_user2(struct runner *r, struct target_cycle *cy)
 		return false;
 	}
 	/* The probe ends its own window at --window-ms; paced, the harness ends it once the L0 trace suffices. */
-	if (!agent_go_on(r->link, "end-window", TARGET_WINDOW_MS, kids, 1)) {
+	if (!agent_go_on(r->link, WORD_END_WINDOW, TARGET_WINDOW_MS, kids, 1)) {
 		agent_stop(&user2);
 		undecided(r, cy, "the harness went away during user 2's window");
 		return false;
 	}
 	cy->evidence.irq_during = host_irq_count(&r->device);
-	link_event(r->link, "irq-sampled", "\"irq_count\":%lld", cy->evidence.irq_during);
+	link_event(r->link, EVENT_IRQ_SAMPLED, "\"irq_count\":%lld", cy->evidence.irq_during);
 	kill(user2.pid, SIGUSR1);
 	agent_pump(r->link, kids, 1, TARGET_WINDOW_MS + 15000, agent_exited, &user2);
 	agent_stop(&user2);
@@ -275,25 +276,25 @@ static void run_cycle(struct runner *r, struct target_cycle *cy)
 
 	if (!host_bind_vfio(&r->device, said, sizeof(said))) {
 		snprintf(cy->bind_refused, sizeof(cy->bind_refused), "%s", said);
-		link_event(r->link, "bind-refused", "\"kernel_says\":\"%s\"", json_inner(said));
+		link_event(r->link, EVENT_BIND_REFUSED, "\"kernel_says\":\"%s\"", json_inner(said));
 		return;
 	}
-	link_event(r->link, "bound", "\"reset_module_loaded\":%s",
+	link_event(r->link, EVENT_BOUND, "\"reset_module_loaded\":%s",
 		   host_module_loaded(TARGET_RESET_MODULE) ? "true" : "false");
-	if (!agent_go_on(r->link, "user1", 0, NULL, 0))
+	if (!agent_go_on(r->link, WORD_USER1, 0, NULL, 0))
 		return undecided(r, cy, "the harness went away before user 1");
 	if (!run_user1(r, cy, &kmsg))
 		goto out;
 	cy->evidence.irq_at_release = host_irq_count(&r->device);
-	link_event(r->link, "user1-gone", "\"irq_count\":%lld", cy->evidence.irq_at_release);
-	if (!agent_go_on(r->link, "user2", TARGET_QUIET_MS, NULL, 0)) {
+	link_event(r->link, EVENT_USER1_GONE, "\"irq_count\":%lld", cy->evidence.irq_at_release);
+	if (!agent_go_on(r->link, WORD_USER2, TARGET_QUIET_MS, NULL, 0)) {
 		undecided(r, cy, "the harness went away before user 2");
 		goto out;
 	}
 	if (!run_user2(r, cy))
 		goto out;
 	/* Paced, the harness has stopped the frames first: the log then covers the whole span the harness judges. */
-	if (!agent_go_on(r->link, "collect", 0, NULL, 0)) {
+	if (!agent_go_on(r->link, WORD_COLLECT, 0, NULL, 0)) {
 		undecided(r, cy, "the harness went away before the kernel's log was read");
 		goto out;
 	}
@@ -306,8 +307,8 @@ static void run_cycle(struct runner *r, struct target_cycle *cy)
 	target_judge(&cy->evidence, cy->findings);
 	cy->judged = true;
 	for (unsigned int i = 0; i < TARGET_ORACLE_COUNT; i++)
-		link_event(r->link, "finding", "\"oracle\":\"%s\",\"fired\":%s,\"count\":%llu", cy->findings[i].oracle,
-			   cy->findings[i].fired ? "true" : "false", cy->findings[i].count);
+		link_event(r->link, EVENT_FINDING, "\"oracle\":\"%s\",\"fired\":%s,\"count\":%llu",
+			   cy->findings[i].oracle, cy->findings[i].fired ? "true" : "false", cy->findings[i].count);
 out:
 	if (kmsg >= 0)
 		close(kmsg);
@@ -415,7 +416,7 @@ static void start_frames(struct runner *r, struct agent_child *frames)
 	snprintf(run_id, sizeof(run_id), "%u", l->run_id);
 	snprintf(rate, sizeof(rate), "%u", TARGET_FRAMES_PER_SECOND);
 	agent_path(r, sender, sizeof(sender), "frame-sender");
-	agent_start(l, frames, "frames", argv);
+	agent_start(l, frames, FROM_FRAMES, argv);
 }
 
 int main(int argc, char **argv)
@@ -493,12 +494,13 @@ int main(int argc, char **argv)
 		frames.exited = true;
 		agent_stop(&frames);
 	}
-	link_event(&link, "done", "\"control\":\"%s\",\"scenario\":\"%s\"",
+	link_event(&link, EVENT_DONE, "\"control\":\"%s\",\"scenario\":\"%s\"",
 		   run_control ? verdict_name(cv.result) : "not run",
 		   run_scenario ? verdict_name(sv.result) : "not run");
 	if (rep.out != stdout)
 		fclose(rep.out);
 	if (sv.result == KTAP_FAIL || cv.result == KTAP_FAIL)
-		return 1;
-	return (run_scenario && sv.result != KTAP_PASS) || (run_control && cv.result != KTAP_PASS) ? 3 : 0;
+		return EXIT_REGRESSION;
+	return (run_scenario && sv.result != KTAP_PASS) || (run_control && cv.result != KTAP_PASS) ? EXIT_UNDECIDED
+												 : EXIT_GOOD;
 }

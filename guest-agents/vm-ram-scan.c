@@ -36,14 +36,14 @@ static void on_payload(void *ctx, size_t offset, uint32_t seq)
 	struct found *found = ctx;
 
 	if (found->payloads++ < MAX_LISTED)
-		json_line("stale-payload", "\"gpa\":\"0x%llx\",\"seq\":%u",
+		json_line(EVENT_STALE_PAYLOAD, "\"gpa\":\"0x%llx\",\"seq\":%u",
 			  (unsigned long long)(found->gpa_base + offset), seq);
 }
 
 /* A page that cannot be read ends the scan with a report, never with a scan that skipped it. */
 static void on_sigbus(int sig)
 {
-	static const char line[] = "{\"event\":\"error\",\"step\":\"ram_scan_fault\",\"errno\":14}\n";
+	static const char line[] = "{\"event\":\"" EVENT_ERROR "\",\"step\":\"ram_scan_fault\",\"errno\":14}\n";
 
 	(void)sig;
 	if (write(STDOUT_FILENO, line, sizeof(line) - 1) < 0)
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	payload_scan(ram, st.st_size, key, run_id, on_payload, &found);
 	munmap(ram, st.st_size);
 	close(fd);
-	json_line("ram-snapshot",
+	json_line(EVENT_RAM_SNAPSHOT,
 		  "\"gpa_base\":\"0x%llx\",\"bytes\":%llu,\"payloads\":%llu,\"listed\":%llu,"
 		  "\"t_boot_ms\":%.3f,\"seconds\":%.3f",
 		  (unsigned long long)found.gpa_base, (unsigned long long)st.st_size,

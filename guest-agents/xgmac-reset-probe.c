@@ -130,7 +130,7 @@ static void arm_irqs(struct probe *p)
 		p->nirqs++;
 	}
 	json_text_close(f);
-	json_line("irqs-armed", "\"indexes\":[%s]", list);
+	json_line(EVENT_IRQS_ARMED, "\"indexes\":[%s]", list);
 	free(list);
 }
 
@@ -141,7 +141,7 @@ static void map_dma(struct probe *p)
 	if (p->dma == MAP_FAILED)
 		agent_fail("dma_alloc", errno);
 	vfio_dma_map(&p->vfio, p->dma, p->iova, p->bytes);
-	json_line("dma-mapped", "\"iova\":\"0x%llx\",\"bytes\":%llu",
+	json_line(EVENT_DMA_MAPPED, "\"iova\":\"0x%llx\",\"bytes\":%llu",
 		  (unsigned long long)p->iova, (unsigned long long)p->bytes);
 }
 
@@ -159,7 +159,7 @@ static void report_registers(struct probe *p)
 	uint32_t rx_base = vfio_regs_read32(&p->regs, XGMAC_DMA_RX_BASE_ADDR);
 	uint32_t cur_rx = vfio_regs_read32(&p->regs, XGMAC_DMA_CUR_RX_DESC);
 
-	json_line("registers", "\"control\":\"0x%08x\",\"dma_control\":\"0x%08x\",\"dma_intr_ena\":\"0x%08x\","
+	json_line(EVENT_REGISTERS, "\"control\":\"0x%08x\",\"dma_control\":\"0x%08x\",\"dma_intr_ena\":\"0x%08x\","
 		  "\"dma_status\":\"0x%08x\",\"rx_base\":\"0x%08x\",\"cur_rx_desc\":\"0x%08x\","
 		  "\"t_boot_ms\":%llu.%03llu",
 		  control, dma_control, intr_ena, status, rx_base, cur_rx,
@@ -174,7 +174,7 @@ static void on_irq(struct probe *p, struct irq *irq, int fd)
 	agent_check_io(read(fd, &events, sizeof(events)), sizeof(events), "eventfd_read");
 	t = boot_us();
 	irq->count += events;
-	json_line("irq", "\"index\":%u,\"count\":%llu,\"t_boot_ms\":%llu.%03llu", irq->index, irq->count,
+	json_line(EVENT_IRQ, "\"index\":%u,\"count\":%llu,\"t_boot_ms\":%llu.%03llu", irq->index, irq->count,
 		  (unsigned long long)(t / 1000), (unsigned long long)(t % 1000));
 	/*
 	 * vfio-platform masked the line when it fired; unmasking fires it again at
@@ -262,7 +262,7 @@ static size_t report_memory(struct probe *p)
 		fputs("\"}", f);
 	}
 	json_text_close(f);
-	json_line("memory", "\"bytes\":%llu,\"changed_bytes\":%zu,\"ranges_total\":%zu,\"ranges\":[%s],"
+	json_line(EVENT_MEMORY, "\"bytes\":%llu,\"changed_bytes\":%zu,\"ranges_total\":%zu,\"ranges\":[%s],"
 		  "\"t_boot_ms\":%llu.%03llu",
 		  (unsigned long long)p->bytes, scan.changed_bytes, scan.nranges, list,
 		  (unsigned long long)(t / 1000), (unsigned long long)(t % 1000));
@@ -289,7 +289,7 @@ int main(int argc, char **argv)
 	changed = report_memory(&p);
 	for (unsigned int i = 0; i < p.nirqs; i++)
 		irq_total += p.irqs[i].count;
-	json_line("done", "\"irq_total\":%llu,\"changed_bytes\":%zu", irq_total, changed);
+	json_line(EVENT_DONE, "\"irq_total\":%llu,\"changed_bytes\":%zu", irq_total, changed);
 	/* Exiting closes the VFIO files, which releases the device and its DMA map. */
 	return 0;
 }

@@ -118,7 +118,7 @@ static void unmap_dma(struct agent *a)
 {
 	uint64_t unmapped = vfio_dma_unmap(&a->vfio, a->iova, a->dma_bytes);
 
-	json_line("unmapped", "\"iova\":\"0x%llx\",\"bytes\":%llu,\"after_frames\":%lu",
+	json_line(EVENT_UNMAPPED, "\"iova\":\"0x%llx\",\"bytes\":%llu,\"after_frames\":%lu",
 		  (unsigned long long)a->iova, (unsigned long long)unmapped, a->frames);
 }
 
@@ -131,7 +131,7 @@ static void on_frame(void *arg, const uint8_t *frame, unsigned int len)
 	for (unsigned int i = 0; i < n; i++)
 		snprintf(head + 2 * i, 3, "%02x", frame[i]);
 	a->frames++;
-	json_line("frame", "\"seq\":%lu,\"len\":%u,\"head\":\"%s\"", a->frames, len, head);
+	json_line(EVENT_FRAME, "\"seq\":%lu,\"len\":%u,\"head\":\"%s\"", a->frames, len, head);
 	/* Right at the Nth frame, so that the test knows exactly which frames preceded the unmap. */
 	if (a->frames == a->unmap_after)
 		unmap_dma(a);
@@ -148,7 +148,7 @@ static void on_irq(struct agent *a)
 	/* Ack before polling: a frame completing meanwhile raises the line again instead of being missed. */
 	status = xgmac_irq_ack(&a->ring);
 	a->irqs++;
-	json_line("irq", "\"count\":%lu,\"status\":\"0x%08x\"", a->irqs, status);
+	json_line(EVENT_IRQ, "\"count\":%lu,\"status\":\"0x%08x\"", a->irqs, status);
 	xgmac_rx_poll(&a->ring, on_frame, a);
 	/* vfio-platform masks a level interrupt when it fires, until we say we are done. */
 	vfio_irq_unmask(&a->vfio, 0);
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	arm_irq(&a);
 	if (xgmac_rx_setup(&a.ring))
 		agent_fail("soft_reset", ETIMEDOUT);
-	json_line("ready", "\"device\":\"%s\",\"group\":\"%s\",\"iova\":\"0x%llx\",\"dma_bytes\":%llu,"
+	json_line(EVENT_READY, "\"device\":\"%s\",\"group\":\"%s\",\"iova\":\"0x%llx\",\"dma_bytes\":%llu,"
 		  "\"regions\":%u,\"irqs\":%u,\"mmap\":%s",
 		  a.device, a.vfio.group, (unsigned long long)a.iova, (unsigned long long)a.dma_bytes,
 		  a.vfio.info.num_regions, a.vfio.info.num_irqs, mmapped ? "true" : "false");
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 		if (n > 0)
 			on_irq(&a);
 		if (mono_ms() >= next_stats) {
-			json_line("stats", "\"frames\":%lu,\"irqs\":%lu,\"status\":\"0x%08x\"",
+			json_line(EVENT_STATS, "\"frames\":%lu,\"irqs\":%lu,\"status\":\"0x%08x\"",
 				  a.frames, a.irqs, vfio_regs_read32(&a.regs, XGMAC_DMA_STATUS));
 			next_stats = mono_ms() + STATS_MS;
 		}

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	replay_log(argv[5], &r);
 	target_judge(&e, out);
 	for (unsigned int i = 0; i < TARGET_ORACLE_COUNT; i++)
-		printf("{\"oracle\":\"%s\",\"fired\":%s,\"count\":%llu}\n", out[i].oracle, out[i].fired ? "true" : "false",
-		       out[i].count);
+		printf("{\"oracle\":\"%s\",\"fired\":%s,\"count\":%llu}\n", out[i].oracle,
+		       out[i].fired ? "true" : "false", out[i].count);
 	return 0;
 }

@@ -6,6 +6,10 @@
  * field by name or gets NaN.
  */
 import { arrayField, booleanField, field, FieldError, hexField, numberField, stringField } from '../lib/fields.ts';
+import type { AgentEventName } from '../plan/contract.ts';
+
+/** Whether a report is the one named: names are the contract's (plan/contract.ts), which the C agents share. */
+const is = (name: AgentEventName) => (e: AgentEvent) => e.event === name;
 
 /**
  * One JSON line an agent printed, as the harness received it: the
@@ -30,7 +34,7 @@ export interface AgentFailure {
 }
 
 export function agentFailureOf(events: readonly AgentEvent[]): AgentFailure | null {
-  const error = events.find((e) => e.event === 'error');
+  const error = events.find(is('error'));
   if (error === undefined) return null;
   const where = 'an "error" report';
   return {
@@ -83,8 +87,8 @@ export interface ResetProbeReport {
   readonly memory: ProbeMemory;
 }
 
-function only(events: readonly AgentEvent[], name: string, who: string): AgentEvent {
-  const found = events.filter((e) => e.event === name);
+function only(events: readonly AgentEvent[], name: AgentEventName, who: string): AgentEvent {
+  const found = events.filter(is(name));
   if (found.length !== 1) throw new EvidenceError(`${who} sent ${found.length} "${name}" reports, expected one`);
   return found[0]!;
 }
@@ -109,16 +113,14 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
     dmaStatus: numberField(r, rw, 'dma_status'),
     tBootMs: numberField(r, rw, 't_boot_ms'),
   };
-  const irqs = events
-    .filter((e) => e.event === 'irq')
-    .map((e) => {
-      const iw = `${who}'s "irq" report`;
-      return {
-        index: numberField(e, iw, 'index'),
-        count: numberField(e, iw, 'count'),
-        tBootMs: numberField(e, iw, 't_boot_ms'),
-      };
-    });
+  const irqs = events.filter(is('irq')).map((e) => {
+    const iw = `${who}'s "irq" report`;
+    return {
+      index: numberField(e, iw, 'index'),
+      count: numberField(e, iw, 'count'),
+      tBootMs: numberField(e, iw, 't_boot_ms'),
+    };
+  });
   const m = only(events, 'memory', who);
   const mapped = only(events, 'dma-mapped', who);
   const iova = stringField(mapped, `${who}'s "dma-mapped" report`, 'iova');
@@ -198,13 +200,11 @@ export function decodeRamSnapshot(events: readonly AgentEvent[]): {
     listed: numberField(s, sw, 'listed'),
     receivedAt: s.receivedAt,
   };
-  const stalePayloads = events
-    .filter((e) => e.event === 'stale-payload')
-    .map((e) => {
-      const gpa = stringField(e, `${who}'s "stale-payload" report`, 'gpa');
-      if (!/^0x[0-9a-f]+$/.test(gpa)) throw new EvidenceError(`${who}: "stale-payload" gpa ${gpa} is not hex`);
-      return { gpa: Number(gpa), seq: numberField(e, `${who}'s "stale-payload" report`, 'seq') };
-    });
+  const stalePayloads = events.filter(is('stale-payload')).map((e) => {
+    const gpa = stringField(e, `${who}'s "stale-payload" report`, 'gpa');
+    if (!/^0x[0-9a-f]+$/.test(gpa)) throw new EvidenceError(`${who}: "stale-payload" gpa ${gpa} is not hex`);
+    return { gpa: Number(gpa), seq: numberField(e, `${who}'s "stale-payload" report`, 'seq') };
+  });
   if (!Number.isSafeInteger(snapshot.gpaBase)) throw new EvidenceError(`${sw}: gpa_base is not a hex address`);
   if (stalePayloads.length !== snapshot.listed || snapshot.listed > snapshot.payloads)
     throw new EvidenceError(
@@ -221,7 +221,7 @@ export function decodeRamSnapshot(events: readonly AgentEvent[]): {
 export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
   const { snapshot, stalePayloads } = decodeRamSnapshot(events);
   const who = "VM #2's l2-probe";
-  const g = events.filter((e) => e.event === 'gic');
+  const g = events.filter(is('gic'));
   // A stale write can break what QEMU loaded into VM #2's RAM: then the hazard itself kept the probe from looking.
   if (g.length === 0 && snapshot.payloads > 0) return { snapshot, stalePayloads, probe: null };
   const device = only(events, 'device', who);
@@ -251,14 +251,14 @@ export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
 
 /** The raw driver's "frame" reports: the first bytes of each frame it received. */
 export function decodeDriverFrames(events: readonly AgentEvent[]): Buffer[] {
-  return events.filter((e) => e.event === 'frame').map((e) => hexField(e, 'user #1\'s "frame" report', 'head'));
+  return events.filter(is('frame')).map((e) => hexField(e, 'user #1\'s "frame" report', 'head'));
 }
 
 /** VM #1's latest traffic statistics, or null before its first report. */
 export function decodeVmStats(
   events: readonly AgentEvent[],
 ): { readonly rxPackets: number; readonly irqs: number } | null {
-  const s = events.filter((e) => e.event === 'stats').at(-1);
+  const s = events.filter(is('stats')).at(-1);
   if (s === undefined) return null;
   const where = 'VM #1\'s "stats" report';
   return { rxPackets: numberField(s, where, 'rx_packets'), irqs: numberField(s, where, 'irqs') };

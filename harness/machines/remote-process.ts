@@ -9,6 +9,7 @@ import { createWriteStream } from 'node:fs';
 import type { SshSession } from './ssh.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { withDeadline } from '../lib/time.ts';
+import type { AgentEventName } from '../plan/contract.ts';
 
 export class RemoteAgent {
   readonly events: AgentEvent[] = [];
@@ -115,12 +116,12 @@ export class RemoteAgent {
   }
 
   /** Waits for the first event named `name` (after `from` events) and returns it. */
-  async waitForEvent(name: string, timeoutMs: number, from = 0): Promise<AgentEvent> {
+  async waitForEvent(name: AgentEventName, timeoutMs: number, from = 0): Promise<AgentEvent> {
     await this.waitUntil(() => this.events.slice(from).some((e) => e.event === name), timeoutMs, `"${name}" report`);
     return this.events.slice(from).find((e) => e.event === name)!;
   }
 
-  ofEvent(name: string): AgentEvent[] {
+  ofEvent(name: AgentEventName): AgentEvent[] {
     return this.events.filter((e) => e.event === name);
   }
 

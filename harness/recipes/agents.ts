@@ -6,6 +6,7 @@ import { capture, runStep } from './build-step.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import { xgmacHeader } from '../devices/c-header.ts';
 import { targetPlanHeader } from '../plan/target-plan.ts';
+import { contractHeader } from '../plan/contract.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { repoRoot } from '../lib/paths.ts';
 
@@ -19,7 +20,7 @@ export interface Agents {
 
 /** The headers the agents are built with that the harness generates from its own definitions, by file name. */
 export function generatedHeaders(): Readonly<Record<string, string>> {
-  return { 'xgmac-regs.h': xgmacHeader(), 'target-plan.h': targetPlanHeader() };
+  return { 'xgmac-regs.h': xgmacHeader(), 'target-plan.h': targetPlanHeader(), 'contract.h': contractHeader() };
 }
 
 export async function buildAgents(store: CacheStore): Promise<Agents> {

@@ -10,6 +10,7 @@ import { agentFailureOf, type AgentEvent } from '../evidence/agent-reports.ts';
 import type { CycleFailure } from '../judge/evidence.ts';
 import { InfrastructureError } from '../lib/errors.ts';
 import { CYCLE_TIMING } from '../plan/timing.ts';
+import type { AgentEventName } from '../plan/contract.ts';
 import { PhaseTimeout } from './timeline.ts';
 
 /** The kernel's VFIO path failed a user: an open that fails or hangs, a release that hangs. */
@@ -27,7 +28,7 @@ const OPEN_STEP = 'get_device_fd';
 export interface OpeningAgent {
   readonly events: readonly AgentEvent[];
   readonly exited: boolean;
-  waitForEvent(name: string, timeoutMs: number): Promise<AgentEvent>;
+  waitForEvent(name: AgentEventName, timeoutMs: number): Promise<AgentEvent>;
 }
 
 /** Waits for an agent's "opened" report; an open that fails or hangs is the kernel's, not the harness's. */

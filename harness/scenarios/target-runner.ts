@@ -18,10 +18,9 @@ import { InfrastructureError } from '../lib/errors.ts';
 import type { SshSession } from '../machines/ssh.ts';
 import type { Control, KillSignal } from '../plan/run-spec.ts';
 import { TARGET_CONTROL } from '../plan/target-plan.ts';
+import type { AgentEventName, ReportSource, RunnerEventName, RunnerWord } from '../plan/contract.ts';
 
-export type TargetUser = 'user1' | 'user2';
-/** The harness's words, in the order the runner waits for them. */
-export type TargetWord = 'user1' | 'kill' | 'user2' | 'end-window' | 'collect';
+export type TargetUser = Extract<ReportSource, 'user1' | 'user2'>;
 
 /** Where the runner writes its KTAP in L1 (tmpfs), fetched into the run directory as TARGET_FILES.ktap. */
 const KTAP_IN_L1 = '/tmp/vfio-reset-target.ktap';
@@ -38,7 +37,7 @@ export interface UserView {
   readonly name: string;
   readonly events: readonly AgentEvent[];
   readonly exited: boolean;
-  waitForEvent(name: string, timeoutMs: number): Promise<AgentEvent>;
+  waitForEvent(name: AgentEventName, timeoutMs: number): Promise<AgentEvent>;
   waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
   tail(): string;
 }
@@ -120,18 +119,18 @@ export class TargetRunner {
   }
 
   /** The runner's own reports. */
-  private ofRunner(name: string): AgentEvent[] {
+  private ofRunner(name: RunnerEventName): AgentEvent[] {
     return this.agent.events.filter((e) => e['from'] === 'runner' && e.event === name);
   }
 
   /** Waits for the runner's first report named one of `names`. */
-  async runnerSays(names: readonly string[], timeoutMs: number): Promise<AgentEvent> {
+  async runnerSays(names: readonly RunnerEventName[], timeoutMs: number): Promise<AgentEvent> {
     const found = () => names.flatMap((n) => this.ofRunner(n))[0];
     await this.agent.waitUntil(() => found() !== undefined, timeoutMs, `"${names.join('" or "')}" report`);
     return found()!;
   }
 
-  say(word: TargetWord): void {
+  say(word: RunnerWord): void {
     this.agent.send(word);
   }
 

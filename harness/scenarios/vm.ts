@@ -31,6 +31,7 @@ import {
 } from './users.ts';
 import type { RunResult } from '../judge/run-result.ts';
 import { VM_TIMING } from '../plan/timing.ts';
+import type { AgentEventName } from '../plan/contract.ts';
 
 /** How VM #2 is seen from L1 before it runs. */
 export const VM2_INSPECTION: L2Inspection = {
@@ -66,7 +67,7 @@ async function onVm<T>(vm: RemoteAgent, user: string, wait: () => Promise<T>): P
   }
 }
 
-const vmEvent = (vm: RemoteAgent, user: string, event: string, timeoutMs: number) =>
+const vmEvent = (vm: RemoteAgent, user: string, event: AgentEventName, timeoutMs: number) =>
   onVm(vm, user, () => vm.waitForEvent(event, timeoutMs));
 
 async function startUser1(env: UserEnv): Promise<User1> {

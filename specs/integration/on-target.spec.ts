@@ -14,6 +14,7 @@ import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts
 import { wiredNicMac } from '../../harness/machines/l1-host.ts';
 import { L1_PATHS } from '../../harness/plan/layout.ts';
 import { TARGET_ORACLES } from '../../harness/plan/target-plan.ts';
+import { EXIT } from '../../harness/lib/exit-codes.ts';
 
 /** The result lines of one KTAP level: name to "ok", "not ok" or "skip". */
 function results(ktap: string, indent: string): Map<string, string> {
@@ -60,7 +61,7 @@ describe('the on-target runner on its own in L1 (integration)', function () {
       300_000,
     );
     await writeFile(join(runDir, 'target.ktap'), run.stdout);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(EXIT.good);
     expect(run.stdout.split('\n')[0]).to.equal('KTAP version 1');
     expect([...results(run.stdout, '').entries()]).to.deep.equal([
       ['control.kernel-no-reset', 'ok'],
@@ -83,13 +84,13 @@ describe('the on-target runner on its own in L1 (integration)', function () {
       `${L1_PATHS.agents}/vfio-reset-target --traffic-from ${nic} --control none`,
       300_000,
     );
-    expect(run.code, run.stdout).to.equal(3);
+    expect(run.code, run.stdout).to.equal(EXIT.undecided);
     expect(run.stdout).to.match(/^ok 1 scenario\.raw-driver # SKIP silent, but no kernel-side control fired/m);
   });
 
-  it('says what is wrong with bad usage in one line, exit 2, before touching the device', async () => {
+  it('says what is wrong with bad usage in one line, exit 2 (usage), before touching the device', async () => {
     const run = await session.ssh.exec(`${L1_PATHS.agents}/vfio-reset-target --signal HUP`, 30_000);
-    expect(run.code).to.equal(2);
+    expect(run.code).to.equal(EXIT.usage);
     expect(run.stderr.trim().split('\n')).to.have.length(1);
     expect(run.stderr).to.match(/--signal HUP: not one of KILL, SEGV, ABRT, TERM/);
   });

@@ -124,7 +124,7 @@ describe('reset scenarios: raw VFIO driver and VM killed, device reassigned (int
     },
   );
 
-  it('runs raw-driver under the on-target runner, which judges every L1 oracle as the harness does, count included', async () => {
+  it('runs raw-driver under the on-target runner, which judges every L1 oracle as the harness does', async () => {
     const raw = result.runs.filter((r) => r.spec.scenario === 'raw-driver');
     expect(raw).to.have.length(6);
     for (const r of raw) {
