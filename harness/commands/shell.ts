@@ -22,6 +22,7 @@ import { stderrProgress } from '../lib/progress.ts';
 import { EXIT } from '../lib/exit-codes.ts';
 import { InputError } from '../lib/errors.ts';
 import { artifactDir, kernelRequestOf, KERNEL_OPTIONS, KERNEL_OPTIONS_HELP, defineCommand } from './command.ts';
+import { INSTANCE, xgmacMac } from '../plan/layout.ts';
 
 const OPTIONS = { ...KERNEL_OPTIONS, append: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const DETACH = '\x1d';
@@ -61,7 +62,7 @@ ${KERNEL_OPTIONS_HELP}
       authorizedKeysFile: await authorizedKeysFile(runDir, key),
       extraKernelArgs: values.append?.split(' ').filter((a) => a !== '') ?? [],
       devices: {
-        xgmacs: [{ link: source.link, mac: '52:54:00:12:34:00' }],
+        xgmacs: [{ link: source.link, mac: xgmacMac(INSTANCE) }],
         traceFile: join(runDir, 'l0-trace.log'),
         globals: [],
       },

@@ -13,7 +13,7 @@
  * failed test: a failure is a finding about the kernel, never the lab's.
  */
 import { L1_CPU, L1_KERNEL_ARGS, L1_MACHINE, L1_SIZE, wiredNicMac, xgmacArgs } from '../machines/l1-host.ts';
-import { L1_PATHS } from '../plan/layout.ts';
+import { INSTANCE, L1_PATHS, xgmacMac } from '../plan/layout.ts';
 import type { KillSignal } from '../plan/run-spec.ts';
 import type { YamlValue } from '../lib/yaml-text.ts';
 
@@ -141,7 +141,7 @@ function jobHeader(name: string): Record<string, YamlValue> {
 }
 
 /** Frames reach the emulated XGMAC from a NIC of L1's own on the same QEMU hub: no harness on the dispatcher. */
-const WIRED_XGMAC = [{ link: 'l1-nic', mac: '52:54:00:12:34:00' }] as const;
+const WIRED_XGMAC = [{ link: 'l1-nic', mac: xgmacMac(INSTANCE) }] as const;
 
 /** The QEMU job's context: what LAVA's qemu device type puts on the L0 QEMU's command line. */
 export const QEMU_CONTEXT = {

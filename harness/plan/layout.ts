@@ -8,6 +8,9 @@
 /** The XGMAC instance under test (L0 may model more). */
 export const INSTANCE = 0;
 
+/** The MAC address of L0's XGMAC `instance`, as L1's kernel and the guests see it. */
+export const xgmacMac = (instance: number) => `52:54:00:12:34:${instance.toString(16).padStart(2, '0')}`;
+
 /** Where both raw-driver users map their DMA memory: user #2 maps fresh memory at user #1's IOVAs. */
 export const RAW_DRIVER_IOVA = 0x10000000;
 

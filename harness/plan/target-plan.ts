@@ -58,7 +58,7 @@ export function targetPlanHeader(): string {
     '',
     `#define TARGET_RESET_MODULE ${JSON.stringify(XGMAC_PROFILE.resetModule)}`,
     `#define TARGET_IOVA 0x${RAW_DRIVER_IOVA.toString(16)}ull`,
-    `#define TARGET_LIVE_FRAMES ${RAW_DRIVER_TIMING.liveFrames}`,
+    `#define TARGET_LIVE_FRAMES ${CYCLE_TIMING.liveFrames}`,
     `#define TARGET_LIVE_TIMEOUT_MS ${RAW_DRIVER_TIMING.liveTimeoutMs}`,
     `#define TARGET_FRAMES_PER_SECOND ${CYCLE_TIMING.framesPerSecond}`,
     `#define TARGET_OPEN_TIMEOUT_MS ${CYCLE_TIMING.openTimeoutMs}`,

@@ -17,6 +17,8 @@ export const CYCLE_TIMING = {
    */
   openTimeoutMs: 30_000,
   releaseTimeoutMs: 30_000,
+  /** User #1 (a raw driver or VM #1's driver) must have received this many frames, with IRQs, before the kill. */
+  liveFrames: 50,
 } as const;
 
 /** The cycle's phases, in the order they run: each has a time limit, and each is timed in the report. */
@@ -38,16 +40,12 @@ export const PHASE_LIMIT_MS: Readonly<Record<CyclePhase, number>> = {
 
 /** The raw-driver scenario's users. */
 export const RAW_DRIVER_TIMING = {
-  /** User #1 must have received this many frames, with IRQs, before the kill. */
-  liveFrames: 50,
-  /** ... within this long of being ready. */
+  /** User #1 must have received CYCLE_TIMING.liveFrames within this long of being ready. */
   liveTimeoutMs: 30_000,
 } as const;
 
 /** The vm scenario's VMs. */
 export const VM_TIMING = {
-  /** VM #1's driver must have received this many frames, with IRQs, before the kill. */
-  liveFrames: 50,
   /** VM #2's QEMU maps its RAM and answers QMP, paused, within this long. */
   pausedTimeoutMs: 60_000,
   /** The search of VM #2's RAM from L1 ends within this long. */

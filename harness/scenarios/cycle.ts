@@ -30,7 +30,7 @@ import {
 import { firstKernelCrash } from '../judge/kernel-crash.ts';
 import { resultOf, type RunResult } from '../judge/run-result.ts';
 import { setupOf, type Setup } from '../plan/controls.ts';
-import { INSTANCE } from '../plan/layout.ts';
+import { INSTANCE, xgmacMac } from '../plan/layout.ts';
 import { runId, type RunSpec } from '../plan/run-spec.ts';
 import { CYCLE_TIMING, PHASE_LIMIT_MS, type CyclePhase } from '../plan/timing.ts';
 import { WINDOW_RULES, type WindowName } from '../plan/windows.ts';
@@ -143,7 +143,7 @@ interface Booted extends AsyncDisposable {
  */
 async function boot(ctx: RunContext, rec: CycleRecord, source: FrameSource, signal: AbortSignal): Promise<Booted> {
   const traceFile = join(ctx.dir, EVIDENCE_FILES.trace);
-  const port: XgmacPort = { link: source.link, mac: '52:54:00:12:34:00' };
+  const port: XgmacPort = { link: source.link, mac: xgmacMac(INSTANCE) };
   const session = await bootL1(
     {
       qemuBinary: ctx.stack.qemu.binary,

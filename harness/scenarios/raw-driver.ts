@@ -44,9 +44,9 @@ async function startUser1(env: UserEnv, runner: TargetRunner): Promise<User1> {
   const irqs = () => driver.events.filter((e) => e.event === 'irq').length;
   await driver
     .waitUntil(
-      () => frames() >= RAW_DRIVER_TIMING.liveFrames && irqs() > 0,
+      () => frames() >= CYCLE_TIMING.liveFrames && irqs() > 0,
       RAW_DRIVER_TIMING.liveTimeoutMs,
-      `${RAW_DRIVER_TIMING.liveFrames} frames with IRQs`,
+      `${CYCLE_TIMING.liveFrames} frames with IRQs`,
     )
     .catch(() => {});
   const decoded = decodeDriverFrames(driver.events);
@@ -56,7 +56,7 @@ async function startUser1(env: UserEnv, runner: TargetRunner): Promise<User1> {
       frames: decoded.length,
       irqs: irqs(),
       payloadsVerified: verified,
-      live: decoded.length >= RAW_DRIVER_TIMING.liveFrames && irqs() > 0 && verified === decoded.length,
+      live: decoded.length >= CYCLE_TIMING.liveFrames && irqs() > 0 && verified === decoded.length,
     },
     kill: (signal) => runner.kill(signal, CYCLE_TIMING.releaseTimeoutMs),
     irqCountAtRelease: async () => runner.irqCountAtRelease(),

@@ -30,7 +30,7 @@ import {
   type User2Run,
 } from './users.ts';
 import type { RunResult } from '../judge/run-result.ts';
-import { VM_TIMING } from '../plan/timing.ts';
+import { CYCLE_TIMING, VM_TIMING } from '../plan/timing.ts';
 import type { AgentEventName } from '../plan/contract.ts';
 
 /** How VM #2 is seen from L1 before it runs. */
@@ -82,9 +82,9 @@ async function startUser1(env: UserEnv): Promise<User1> {
   env.timeline.mark('user1-ready');
   const live = () => {
     const s = decodeVmStats(vm.events);
-    return s !== null && s.rxPackets >= VM_TIMING.liveFrames && s.irqs > 0;
+    return s !== null && s.rxPackets >= CYCLE_TIMING.liveFrames && s.irqs > 0;
   };
-  await vm.waitUntil(live, 60_000, `${VM_TIMING.liveFrames} frames with IRQs in VM #1`).catch(() => {});
+  await vm.waitUntil(live, 60_000, `${CYCLE_TIMING.liveFrames} frames with IRQs in VM #1`).catch(() => {});
   const s = decodeVmStats(vm.events);
   return {
     evidence: {
