@@ -8,13 +8,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runRawDriver } from '../scenarios/raw-driver.ts';
-import { runVm } from '../scenarios/vm.ts';
+import { runScenario } from '../scenarios/run-scenario.ts';
 import type { RunResult } from '../judge/run-result.ts';
 import { runId } from '../plan/run-spec.ts';
 import { checkPlan, type CampaignRequest } from './plan.ts';
 import { inParallel } from './jobs.ts';
-import { CYCLE_TIMING, RAW_DRIVER_TIMING } from '../plan/timing.ts';
+import { CYCLE_TIMING } from '../plan/timing.ts';
+import { SCENARIO_RECORDS } from '../plan/scenarios.ts';
 import { provenanceOf, type Provenance } from '../report/provenance.ts';
 import { REPORT_FORMAT, runRecordOf, type CampaignReport, type RunRecord } from '../report/report-format.ts';
 import { writeCampaignReport } from '../report/write-report.ts';
@@ -50,7 +50,7 @@ export async function runCampaign(
     // Side by side, a run's lines say which run they are.
     const own: Progress = jobs === 1 ? progress : (line) => progress(`[${i + 1}/${specs.length}] ${line}`);
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}`);
-    const result = await (spec.scenario === 'vm' ? runVm : runRawDriver)({ stack, sshKey, dir, spec, progress: own });
+    const result = await runScenario({ stack, sshKey, dir, spec, progress: own });
     await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     const reason = 'reason' in result.verdict ? ` (${result.verdict.reason})` : '';
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${reason}`);
@@ -61,7 +61,11 @@ export async function runCampaign(
     format: REPORT_FORMAT,
     created: new Date().toISOString(),
     request: { ...request },
-    timing: { cycle: CYCLE_TIMING, rawDriver: RAW_DRIVER_TIMING, jobs },
+    timing: {
+      cycle: CYCLE_TIMING,
+      scenarios: Object.fromEntries(Object.values(SCENARIO_RECORDS).map((s) => [s.name, s.timing])),
+      jobs,
+    },
     provenance,
     exitCode: exitCodeOf(runs),
     runs: runs.map(runRecordOf),

@@ -2,25 +2,24 @@
 /**
  * What a device left running after the release shows, to which oracle,
  * per scenario and traffic pattern: the vocabulary in which the scenarios
- * say what they judge by and the controls say what they must make fire.
+ * (scenarios.ts) say what they judge by and the controls say what they
+ * must make fire.
  */
 import type { OracleName } from './oracles.ts';
 import type { ScenarioName, TrafficPattern } from './run-spec.ts';
 
 /** Seen whenever a device left running gets frames: its DMA and IRQ line in L0, its IRQ count in L1. */
-const DEVICE_ACTIVE: readonly OracleName[] = ['l0-dma-after-release', 'l0-irq-after-release', 'l1-vfio-irq-count'];
+export const DEVICE_ACTIVE: readonly OracleName[] = [
+  'l0-dma-after-release',
+  'l0-irq-after-release',
+  'l1-vfio-irq-count',
+];
 /** Seen when frames reach a device left running while no one has mapped the old IOVAs. */
-const IOMMU_FAULTS: readonly OracleName[] = ['l0-smmu-faults', 'l1-smmu-events'];
+export const IOMMU_FAULTS: readonly OracleName[] = ['l0-smmu-faults', 'l1-smmu-events'];
 /** What the next user sees of the device itself before it enables anything. */
-const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
+export const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
   'raw-driver': ['user2-registers', 'user2-irqs'],
   vm: ['user2-gic-pending'],
-};
-
-/** The oracles each scenario judges by. */
-export const SCENARIO_ORACLES: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
-  'raw-driver': [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER['raw-driver'], 'user2-memory'],
-  vm: [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER.vm, 'user2-memory'],
 };
 
 /**

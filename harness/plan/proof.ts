@@ -8,7 +8,7 @@
 import type { OracleName } from './oracles.ts';
 import { CONTROLS, TRAFFIC_PATTERNS, type ControlName, type RunSpec, type ScenarioName } from './run-spec.ts';
 import { CONTROL_RECORDS } from './controls.ts';
-import { SCENARIO_ORACLES } from './hazards.ts';
+import { oraclesOf } from './scenarios.ts';
 
 export function mustFire(
   spec: Pick<RunSpec, 'scenario' | 'pattern'> & { readonly control: ControlName },
@@ -49,7 +49,7 @@ export function unprovenOracles(runs: readonly JudgedSpec[]): Unproven[] {
           : [],
       ),
     );
-    const missing = SCENARIO_ORACLES[scenario].filter((o) => provable.has(o) && !proven.has(o));
+    const missing = oraclesOf(scenario).filter((o) => provable.has(o) && !proven.has(o));
     if (missing.length > 0) out.push({ scenario, oracles: missing });
   }
   return out;

@@ -9,10 +9,10 @@
  */
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { ORACLE_VANTAGE, type OracleName } from './oracles.ts';
-import { SCENARIO_ORACLES } from './hazards.ts';
+import { SCENARIO_RECORDS } from './scenarios.ts';
 import { RAW_DRIVER_IOVA } from './layout.ts';
 import { mustFire } from './proof.ts';
-import { CYCLE_TIMING, RAW_DRIVER_TIMING } from './timing.ts';
+import { CYCLE_TIMING } from './timing.ts';
 
 /** The control a host under test can set up on itself: the kernel without the device's reset. */
 export const TARGET_CONTROL = 'kernel-no-reset';
@@ -30,7 +30,8 @@ export interface TargetOracles {
   readonly mustFire: readonly OracleName[];
 }
 
-const RAW_DRIVER_ORACLES = SCENARIO_ORACLES['raw-driver'];
+const RAW_DRIVER = SCENARIO_RECORDS['raw-driver'];
+const RAW_DRIVER_ORACLES = RAW_DRIVER.oracles;
 
 export const TARGET_ORACLES: TargetOracles = {
   applied: RAW_DRIVER_ORACLES.filter(onTarget),
@@ -59,7 +60,7 @@ export function targetPlanHeader(): string {
     `#define TARGET_RESET_MODULE ${JSON.stringify(XGMAC_PROFILE.resetModule)}`,
     `#define TARGET_IOVA 0x${RAW_DRIVER_IOVA.toString(16)}ull`,
     `#define TARGET_LIVE_FRAMES ${CYCLE_TIMING.liveFrames}`,
-    `#define TARGET_LIVE_TIMEOUT_MS ${RAW_DRIVER_TIMING.liveTimeoutMs}`,
+    `#define TARGET_LIVE_TIMEOUT_MS ${RAW_DRIVER.timing.liveTimeoutMs}`,
     `#define TARGET_FRAMES_PER_SECOND ${CYCLE_TIMING.framesPerSecond}`,
     `#define TARGET_OPEN_TIMEOUT_MS ${CYCLE_TIMING.openTimeoutMs}`,
     `#define TARGET_RELEASE_TIMEOUT_MS ${CYCLE_TIMING.releaseTimeoutMs}`,

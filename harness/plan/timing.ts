@@ -37,17 +37,3 @@ export const PHASE_LIMIT_MS: Readonly<Record<CyclePhase, number>> = {
   user2: 240_000,
   collect: 30_000,
 };
-
-/** The raw-driver scenario's users. */
-export const RAW_DRIVER_TIMING = {
-  /** User #1 must have received CYCLE_TIMING.liveFrames within this long of being ready. */
-  liveTimeoutMs: 30_000,
-} as const;
-
-/** The vm scenario's VMs. */
-export const VM_TIMING = {
-  /** VM #2's QEMU maps its RAM and answers QMP, paused, within this long. */
-  pausedTimeoutMs: 60_000,
-  /** The search of VM #2's RAM from L1 ends within this long. */
-  ramScanTimeoutMs: 60_000,
-} as const;

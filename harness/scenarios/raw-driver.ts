@@ -16,7 +16,6 @@ import { payloadKey } from '../traffic/payload.ts';
 import { decodeDriverFrames } from '../evidence/agent-reports.ts';
 import { WINDOW_RULES } from '../plan/windows.ts';
 import { TargetRunner } from './target-runner.ts';
-import { runCycle } from './cycle.ts';
 import { awaitOpened } from './cycle-failure.ts';
 import {
   type UserEnv,
@@ -27,8 +26,7 @@ import {
   type User2Run,
 } from './users.ts';
 import { CYCLE_TIMING } from '../plan/timing.ts';
-import type { RunResult } from '../judge/run-result.ts';
-import { RAW_DRIVER_TIMING } from '../plan/timing.ts';
+import { SCENARIO_RECORDS } from '../plan/scenarios.ts';
 
 /** The runner's findings against the harness's, per oracle, for the spec that keeps the two in step. */
 export const TARGET_FINDINGS_FILE = 'target-findings.json';
@@ -45,7 +43,7 @@ async function startUser1(env: UserEnv, runner: TargetRunner): Promise<User1> {
   await driver
     .waitUntil(
       () => frames() >= CYCLE_TIMING.liveFrames && irqs() > 0,
-      RAW_DRIVER_TIMING.liveTimeoutMs,
+      SCENARIO_RECORDS['raw-driver'].timing.liveTimeoutMs,
       `${CYCLE_TIMING.liveFrames} frames with IRQs`,
     )
     .catch(() => {});
@@ -86,7 +84,7 @@ async function runUser2(env: UserEnv, runner: TargetRunner, hooks: User2Hooks): 
 }
 
 /** The users of one run: one runner, started at the bind, for the whole L1 half. */
-function rawDriverUsers(ctx: RunContext): ScenarioUsers {
+export function rawDriverUsers(ctx: RunContext): ScenarioUsers {
   let runner: TargetRunner | undefined;
   const running = () => {
     if (runner === undefined) throw new Error('the runner is started by the bind');
@@ -108,8 +106,4 @@ function rawDriverUsers(ctx: RunContext): ScenarioUsers {
     startUser1: (env) => startUser1(env, running()),
     runUser2: (env, hooks) => runUser2(env, running(), hooks),
   };
-}
-
-export function runRawDriver(ctx: RunContext): Promise<RunResult> {
-  return runCycle(ctx, rawDriverUsers);
 }

@@ -19,18 +19,12 @@ import { agentFailureOf, decodeRamSnapshot, decodeVmStats, type AgentEvent } fro
 import { InfrastructureError } from '../lib/errors.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { INSTANCE, L1_PATHS, VM_GUEST } from '../plan/layout.ts';
-import { runCycle } from './cycle.ts';
 import { VfioPathFailure } from './cycle-failure.ts';
-import {
-  type UserEnv,
-  type RunContext,
-  type ScenarioUsers,
-  type User1,
-  type User2Hooks,
-  type User2Run,
-} from './users.ts';
-import type { RunResult } from '../judge/run-result.ts';
-import { CYCLE_TIMING, VM_TIMING } from '../plan/timing.ts';
+import { type UserEnv, type ScenarioUsers, type User1, type User2Hooks, type User2Run } from './users.ts';
+import { CYCLE_TIMING } from '../plan/timing.ts';
+import { SCENARIO_RECORDS } from '../plan/scenarios.ts';
+
+const VM_TIMING = SCENARIO_RECORDS.vm.timing;
 import type { AgentEventName } from '../plan/contract.ts';
 
 /** How VM #2 is seen from L1 before it runs. */
@@ -165,7 +159,3 @@ export const VM_USERS: ScenarioUsers = {
   startUser1,
   runUser2,
 };
-
-export function runVm(ctx: RunContext): Promise<RunResult> {
-  return runCycle(ctx, () => VM_USERS);
-}

@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import { mustFire } from '../../harness/plan/proof.ts';
-import { blindSpotsOf, SCENARIO_ORACLES } from '../../harness/plan/hazards.ts';
+import { blindSpotsOf } from '../../harness/plan/hazards.ts';
+import { oraclesOf } from '../../harness/plan/scenarios.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
 
 describe('which oracles the controls must make fire', () => {
@@ -16,7 +17,7 @@ describe('which oracles the controls must make fire', () => {
         TRAFFIC_PATTERNS.flatMap((pattern) => CONTROLS.flatMap((control) => mustFire({ scenario, control, pattern }))),
       );
       expect(
-        SCENARIO_ORACLES[scenario].filter((o) => !proven.has(o)),
+        oraclesOf(scenario).filter((o) => !proven.has(o)),
         'oracles no control proves',
       ).to.deep.equal([]);
     });
@@ -28,7 +29,7 @@ describe('which oracles the controls must make fire', () => {
         const proven = new Set(
           TRAFFIC_PATTERNS.flatMap((pattern) => mustFire({ scenario, control: 'device-ignores-reset', pattern })),
         );
-        expect(SCENARIO_ORACLES[scenario].filter((o) => !proven.has(o))).to.deep.equal([]);
+        expect(oraclesOf(scenario).filter((o) => !proven.has(o))).to.deep.equal([]);
       },
     );
 
@@ -36,7 +37,7 @@ describe('which oracles the controls must make fire', () => {
       for (const pattern of TRAFFIC_PATTERNS) {
         for (const control of CONTROLS)
           expect(
-            mustFire({ scenario, pattern, control }).filter((o) => !SCENARIO_ORACLES[scenario].includes(o)),
+            mustFire({ scenario, pattern, control }).filter((o) => !oraclesOf(scenario).includes(o)),
             `${pattern}/${control}`,
           ).to.deep.equal([]);
       }
