@@ -1,9 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** Runs one build command in its own process group, its output appended to a log file. */
-import { appendFile, readFile } from 'node:fs/promises';
+/**
+ * Runs one build command in its own process group, its output appended to a
+ * log file. A step that runs long says how far it got every 20 s, read from
+ * what it has logged (ninja's [n/N], kbuild's objects, apt's downloads), so
+ * that a CI log or a person watching never sees a build fall silent.
+ */
+import { appendFile, open, readFile, stat } from 'node:fs/promises';
 import { startGroup } from '../process/process-groups.ts';
 import { InfrastructureError, lastLines } from '../lib/errors.ts';
+import { stderrProgress, type Progress } from '../lib/progress.ts';
 import type { Credentials } from './build-user.ts';
+
+/** How often a running step says how far it got: well under the 30 s a silent CI job may be taken for hung at. */
+export const STEP_PROGRESS_EVERY_MS = 20_000;
+
+/** How far a step got, from what it has logged so far; null if the log says nothing countable. */
+export function stepProgressOf(logged: string): string | null {
+  const ninja = [...logged.matchAll(/^\[(\d+)\/(\d+)\] /gm)].at(-1);
+  if (ninja !== undefined) return `${ninja[1]}/${ninja[2]} build steps`;
+  // kbuild's quiet lines: "  CC      init/main.o", "  LD [M]  drivers/.../x.ko".
+  const objects = logged.match(/^ {2}(?:CC|AS|AR|LD|OBJCOPY|GZIP|CPP|MODPOST|HOSTCC|HOSTLD)\b/gm)?.length ?? 0;
+  if (objects > 0) return `${objects} objects built`;
+  const fetched = logged.match(/^Get:\d+ /gm)?.length ?? 0;
+  if (fetched > 0) return `${fetched} files fetched`;
+  return null;
+}
+
+/** Until stopped, says every `everyMs` how far the step logging to `log` from `from` got. */
+function watchStep(what: string, log: string, from: number, progress: Progress, everyMs: number): () => void {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    void (async () => {
+      const size = (await stat(log)).size;
+      const file = await open(log, 'r');
+      try {
+        const { buffer, bytesRead } = await file.read(Buffer.alloc(size - from), 0, size - from, from);
+        const logged = buffer.subarray(0, bytesRead).toString('utf8');
+        const seconds = Math.round((Date.now() - started) / 1000);
+        progress(
+          `${what}: ${stepProgressOf(logged) ?? `${Math.round(logged.length / 1024)} KiB logged`}, ${seconds} s`,
+        );
+      } finally {
+        await file.close();
+      }
+    })().catch(() => {});
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 export interface StepOptions {
   readonly cwd?: string;
@@ -12,6 +56,9 @@ export interface StepOptions {
   readonly input?: string;
   /** Run as this user (a kernel tree's own code, see build-user.ts) rather than as the harness. */
   readonly as?: Credentials | null;
+  /** Where a long step says how far it got (default: the command's progress on stderr), and how often. */
+  readonly progress?: Progress;
+  readonly progressEveryMs?: number;
 }
 
 export async function runStep(
@@ -21,6 +68,14 @@ export async function runStep(
   options: StepOptions,
 ): Promise<void> {
   await appendFile(options.log, `\n$ ${[file, ...args].join(' ')}\n`);
+  const from = (await stat(options.log)).size;
+  const stopWatching = watchStep(
+    what,
+    options.log,
+    from,
+    options.progress ?? stderrProgress,
+    options.progressEveryMs ?? STEP_PROGRESS_EVERY_MS,
+  );
   const child = startGroup(
     file,
     args,
@@ -35,7 +90,7 @@ export async function runStep(
     },
     options.as ?? null,
   );
-  const result = await child;
+  const result = await child.finally(stopWatching);
   if (result.exitCode !== 0 || result.failed) {
     const log = await readFile(options.log, 'utf8').catch(() => '');
     const how = result.signal !== undefined ? `killed by ${result.signal}` : `exit ${result.exitCode ?? '?'}`;

@@ -38,18 +38,30 @@ export interface StackRequest {
 
 export async function buildStack(store: CacheStore, request: StackRequest, progress: Progress): Promise<Stack> {
   const started = Date.now();
+  const parts: string[] = [];
+  const part = async <T>(name: string, build: () => Promise<T>): Promise<T> => {
+    const from = Date.now();
+    const built = await build();
+    parts.push(`${name} ${Math.round((Date.now() - from) / 1000)} s`);
+    return built;
+  };
   // QEMU first: a bad --qemu fails in a second, not after a kernel build.
-  const qemu = await resolveL0Qemu(store, request.qemu, progress);
+  const qemu = await part('QEMU', () => resolveL0Qemu(store, request.qemu, progress));
   const k = request.kernel;
-  const kernel =
+  const kernel = await part('kernel', async () =>
     k.kind === 'prebuilt'
-      ? await prebuiltKernel(store, k.image, k.modules)
-      : await buildKernel(store, await defaultRecipe(k.source, k.extraPatches), progress);
+      ? prebuiltKernel(store, k.image, k.modules)
+      : buildKernel(store, await defaultRecipe(k.source, k.extraPatches), progress),
+  );
   progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
-  const base = await buildDebianBase(store, progress);
-  const agents = await buildAgents(store);
-  const l2 = await buildL2Initramfs(store, base, agents, kernel);
-  const l1Image = await buildL1Image(store, { base, kernel, agents, l2 });
+  const base = await part('Debian base', () => buildDebianBase(store, progress));
+  const { agents, l2, l1Image } = await part('images', async () => {
+    const agents = await buildAgents(store);
+    const l2 = await buildL2Initramfs(store, base, agents, kernel);
+    return { agents, l2, l1Image: await buildL1Image(store, { base, kernel, agents, l2 }) };
+  });
   progress(`L1 image ${l1Image.built ? 'built' : 'from cache'}: ${l1Image.path}`);
-  return { qemu, kernel, base, agents, l2, l1Image, buildSeconds: (Date.now() - started) / 1000 };
+  const buildSeconds = (Date.now() - started) / 1000;
+  progress(`ready in ${Math.round(buildSeconds)} s: ${parts.join(', ')}`);
+  return { qemu, kernel, base, agents, l2, l1Image, buildSeconds };
 }
