@@ -8,9 +8,13 @@
  * at 1 and 2 jobs and the default, and what the job model predicts for a
  * 16-core runner; warm npm test per layer (as the last npm test measured
  * it); the cold set-up in its parts, from the cache's manifests.
+ * `--json` prints the headline figures as one JSON object instead, for a
+ * dashboard: bisect_module_step_s, npm_test_warm_s, cold_parts_s, cycle_s
+ * (median per scenario) and runs_per_min (per job count); a figure not
+ * measured on this machine yet is null.
  */
 import { shortSocketPath } from '../../harness/machines/socket-path.ts';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CacheStore } from '../../harness/cache/store.ts';
@@ -126,6 +130,11 @@ async function builtIn(kind: string, key: string): Promise<string> {
   return 'manifest' in found ? `${found.manifest.buildSeconds.toFixed(0)} s` : 'unknown';
 }
 const qemuKey = stack.qemu.origin.kind === 'built' ? stack.qemu.origin.key : null;
+/** Build seconds recorded in a cache entry's manifest, null if there is none. */
+async function builtSeconds(kind: string, key: string): Promise<number | null> {
+  const found = await store.verify(store.entryDir(kind, key));
+  return 'manifest' in found ? Math.round(found.manifest.buildSeconds) : null;
+}
 const setupParts: Array<[string, string]> = [
   ['qemu', qemuKey === null ? 'given (--qemu)' : await builtIn('qemu', qemuKey)],
   ['kernel', await builtIn('kernel', stack.kernel.key)],
@@ -198,5 +207,45 @@ const lines = [
   `  warm stack           ${warmBuild.toFixed(2)} s   ratio cold kernel / warm stack ` +
     (coldKernel === undefined ? 'n/a' : ratio(coldKernel, warmBuild)),
 ];
-process.stdout.write(`${lines.join('\n')}\n`);
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const sum = (xs: ReadonlyArray<number | null>) =>
+  xs.some((x) => x === null) ? null : xs.reduce<number>((a, x) => a + x!, 0);
+/** Seconds host-setup.sh took when it last did its work (apt), null if it never recorded them. */
+async function hostSetupSeconds(): Promise<number | null> {
+  try {
+    const recorded = JSON.parse(await readFile(join(store.root, 'host-setup-time.json'), 'utf8')) as {
+      seconds?: unknown;
+    };
+    return typeof recorded.seconds === 'number' ? recorded.seconds : null;
+  } catch {
+    return null;
+  }
+}
+const headline = {
+  bisect_module_step_s: null as number | null,
+  npm_test_warm_s: specTimes === null ? null : Math.round(specTimes.unitSeconds + specTimes.integrationSeconds),
+  cold_parts_s: {
+    apt: await hostSetupSeconds(),
+    qemu: qemuKey === null ? null : await builtSeconds('qemu', qemuKey),
+    kernel: await builtSeconds('kernel', stack.kernel.key),
+    images: sum([
+      await builtSeconds('debian-base', stack.base.key),
+      await builtSeconds('agents', stack.agents.key),
+      await builtSeconds('l2-initramfs', stack.l2.key),
+      await builtSeconds('l1-image', stack.l1Image.key),
+    ]),
+  },
+  cycle_s: Object.fromEntries(
+    [...new Set(campaign.runs.map((r) => r.spec.scenario))].map((scenario) => [
+      scenario,
+      median(campaign.runs.filter((r) => r.spec.scenario === scenario).map((r) => r.seconds)),
+    ]),
+  ),
+  runs_per_min: Object.fromEntries(rates.map((r) => [String(r.jobs), Math.round(r.runsPerMinute * 10) / 10])),
+};
+process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(headline)}\n` : `${lines.join('\n')}\n`);
 killAllGroups();
