@@ -20,6 +20,7 @@ import { treeSource } from '../recipes/kernel-source.ts';
 import { CONTROLS, SCENARIOS } from '../plan/run-spec.ts';
 import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, defineCommand } from './command.ts';
 import { closingLine } from '../judge/verdict.ts';
+import { recordBuildTime } from '../cache/build-times.ts';
 
 const OPTIONS = {
   'kernel-tree': { type: 'string' },
@@ -77,6 +78,7 @@ ${TRAFFIC_HELP}
       step,
     );
     stderrProgress(`bisect step at ${source.kind === 'tree' ? source.revision : ''}; artifacts: ${outDir}`);
+    const started = Date.now();
     const stack = await buildStack(
       store,
       { kernel: { kind: 'build', source, extraPatches: await extraPatchesOf(values.patches) }, qemu: values.qemu },
@@ -91,7 +93,12 @@ ${TRAFFIC_HELP}
       process.argv.slice(1),
       stderrProgress,
     );
-    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}\n${closingLine(result.runs)}\n`);
+    // For `npm run bench`: how long a step takes, per kernel build path (a step that built nothing is not one).
+    const path = stack.kernel.built ? stack.kernel.howBuilt?.kind : undefined;
+    if (path !== undefined)
+      await recordBuildTime(store.root, `bisect-step-${path}`, false, (Date.now() - started) / 1000);
+    const how = stack.kernel.howBuilt === null ? '' : `\nkernel: ${stack.kernel.howBuilt.why}`;
+    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}${how}\n${closingLine(result.runs)}\n`);
     return result.exitCode;
   },
 });

@@ -113,6 +113,29 @@ export function sourceLabel(source: KernelSource): string {
     : `tree-${sha256(source.dir).slice(0, 12)}`;
 }
 
+/** The mirrored source, and what changed in it. */
+export interface PreparedSource {
+  readonly src: string;
+  /** What the mirror held before (its stamp), null if it was never completed. */
+  readonly previous: string | null;
+  /** What it holds now. */
+  readonly stamp: string;
+  /** Files (relative to the tree) whose content differs from what the mirror held; null if there was no mirror. */
+  readonly changed: readonly string[] | null;
+}
+
+/** The files a unified diff touches (the "+++ b/..." line of each "---"/"+++" header), relative to the tree. */
+export function filesOfPatch(text: string): string[] {
+  return [...text.matchAll(/^--- .*\n\+\+\+ (?:b\/)?(\S+)/gm)].map((m) => m[1]!).filter((f) => f !== '/dev/null');
+}
+
+/** rsync --itemize-changes lines for regular files, links and deletions: the paths they name. */
+export function itemizedPaths(output: string): string[] {
+  return [...output.matchAll(/^(?:[<>ch.][fLDS][^\s]*|\*deleting) +(.+)$/gm)]
+    .map((m) => m[1]!)
+    .filter((p) => !p.endsWith('/'));
+}
+
 /**
  * Makes `workDir/src` hold the source with `patches` applied. The source
  * (Debian's tarball, unpacked once into `pristine/`, or the user's tree) is
@@ -127,12 +150,17 @@ export async function prepareSourceTree(
   workDir: string,
   log: string,
   as: Credentials | null = null,
-): Promise<string> {
+): Promise<PreparedSource> {
   const src = join(workDir, 'src');
   const stampPath = join(workDir, 'src.stamp');
   const stamp = sha256(JSON.stringify({ source, patches }));
-  if ((await readFile(stampPath, 'utf8').catch(() => '')) === stamp && existsSync(src)) return src;
+  const previous = existsSync(src) ? await readFile(stampPath, 'utf8').catch(() => null) : null;
+  if (previous === stamp) return { src, previous, stamp, changed: [] };
   await rm(stampPath, { force: true });
+  // The patched files as the mirror holds them: re-applying the same patch is no change.
+  const patched = [...new Set(patches.flatMap((p) => filesOfPatch(p.text)))];
+  const hashOf = (f: string) => sha256File(join(src, f)).catch(() => null);
+  const before = new Map(await Promise.all(patched.map(async (f) => [f, await hashOf(f)] as const)));
   let from: string;
   if (source.kind === 'debian-package') {
     from = join(workDir, 'pristine');
@@ -155,12 +183,25 @@ export async function prepareSourceTree(
   if (as !== null) await ownTree(src, as);
   // -a without -t: times are not copied, and --checksum compares contents. The copy belongs to whoever builds it.
   const owner = as === null ? [] : [`--chown=${as.uid}:${as.gid}`];
+  const itemized = join(workDir, 'src.changes');
+  await rm(itemized, { force: true });
   await runStep(
     'mirroring the kernel source',
     'rsync',
-    ['-rlpgoD', '--checksum', '--delete', ...owner, '--exclude=/.git', `${from}/`, `${src}/`],
+    [
+      '-rlpgoD',
+      '--checksum',
+      '--delete',
+      ...owner,
+      '--exclude=/.git',
+      `--log-file=${itemized}`,
+      '--log-file-format=%i %n',
+      `${from}/`,
+      `${src}/`,
+    ],
     { log },
   );
+  const mirrored = itemizedPaths((await readFile(itemized, 'utf8')).replace(/^\S+ \S+ \[\d+\] /gm, ''));
   // Before the stamp: a copy of a tree that changed must never pass for the tree it was identified as.
   await assertTreeUnchanged(source);
   for (const patch of patches) {
@@ -178,8 +219,12 @@ export async function prepareSourceTree(
       );
     }
   }
+  // A patched file changed if its patched content did; any other file if rsync had to copy or delete it.
+  const patchedChanged = [];
+  for (const f of patched) if ((await hashOf(f)) !== before.get(f)) patchedChanged.push(f);
   await writeFile(stampPath, stamp);
-  return src;
+  const changed = [...mirrored.filter((f) => !before.has(f)), ...patchedChanged].sort();
+  return { src, previous, stamp, changed: previous === null ? null : changed };
 }
 
 /** Makes `dir` (made if missing) and everything in it belong to `as`, unless it already does. */

@@ -12,10 +12,18 @@ import { buildInProgress } from './build-in-progress.ts';
 import { notAnArm64Image } from './kernel-image.ts';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts';
-import { ownTree, prepareSourceTree, sourceLabel, type KernelSource, type Patch } from './kernel-source.ts';
+import {
+  ownTree,
+  prepareSourceTree,
+  sourceLabel,
+  type KernelSource,
+  type Patch,
+  type PreparedSource,
+} from './kernel-source.ts';
+import { buildPathOf, type BuildPath } from './kernel-build-path.ts';
 import { BUILD_USER_NAME, buildCredentials, buildDir, type Credentials } from './build-user.ts';
 import type { PrebuiltKernel } from './kernel-image.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
@@ -46,6 +54,8 @@ export interface KernelArtifact {
   readonly key: string;
   readonly built: boolean;
   readonly buildSeconds: number;
+  /** How it was built (the whole tree, or only the modules that changed), and why; null if not recorded. */
+  readonly howBuilt: { readonly kind: BuildPath['kind']; readonly why: string } | null;
   /** What it was built from, for reports: the source and the sha256 of each fragment and patch. */
   readonly recipe: {
     readonly source: KernelSource | PrebuiltKernel;
@@ -154,7 +164,8 @@ async function buildInto(out: string, { store, recipe, workDir, as, onProgress }
   const from = recipe.source.kind === 'tree' ? recipe.source.dir : recipe.source.tarball;
   onProgress(`building kernel from ${from} (log: ${log})`);
   if (as !== null) onProgress(`the tree's own code runs as ${BUILD_USER_NAME} (uid ${as.uid}), not root`);
-  const src = await prepareSourceTree(recipe.source, recipe.patches, workDir, log, as);
+  const prepared = await prepareSourceTree(recipe.source, recipe.patches, workDir, log, as);
+  const { src } = prepared;
   const build = join(workDir, 'build');
   const cold = !existsSync(join(build, '.config'));
   const started = Date.now();
@@ -162,17 +173,53 @@ async function buildInto(out: string, { store, recipe, workDir, as, onProgress }
   const ccache = await buildDir(join(store.root, 'ccache'), 'ccache', as);
   const { env, make } = kbuild(ccache, workDir, src, build);
   if (as !== null) for (const dir of [build, ccache]) await ownTree(dir, as);
-  await configure(recipe.fragments, workDir, src, build, env, make, log, as);
-  onProgress('compiling kernel Image and modules');
+  const path = await buildPathFor(prepared, recipe, build);
+  onProgress(`kernel: ${path.why}`);
   const jobs = `-j${Math.max(1, availableParallelism())}`;
+  const targets = path.kind === 'modules' ? path.targets : ['Image', 'modules'];
+  if (path.kind === 'full') await configure(recipe.fragments, workDir, src, build, env, make, log, as);
+  onProgress(`compiling ${targets.join(', ')}`);
+  // A single-target .ko build writes a modules.order of its own and then removes it: modules_install needs the real one.
+  const order = join(build, 'modules.order');
+  const kept = `${order}.vfio-reset`;
+  if (path.kind === 'modules') await runStep('keeping modules.order', 'cp', ['-p', order, kept], { log, as });
   const { discarded } = await buildInProgress(build, () =>
-    runStep('compiling the kernel', 'make', [...make, jobs, 'Image', 'modules'], { env, log, as }),
+    runStep('compiling the kernel', 'make', [...make, jobs, ...targets], { env, log, as }),
   );
+  if (path.kind === 'modules') await runStep('restoring modules.order', 'mv', ['-f', kept, order], { log, as });
   if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
   const release = (await capture('make', [...make, '-s', 'kernelrelease'], undefined, as)).trim();
   await installModules({ env, make }, workDir, join(out, 'modules'), log, as);
   await keepArtifacts(build, out, release, log);
-  await recordBuildTime(store.root, 'kernel', cold, (Date.now() - started) / 1000);
+  await writeFile(join(out, HOW_BUILT), `${JSON.stringify({ kind: path.kind, why: path.why })}\n`);
+  await writeFile(join(workDir, LAST_BUILD), JSON.stringify(lastBuildOf(prepared.stamp, recipe)));
+  const kind = path.kind === 'modules' ? 'kernel-modules' : 'kernel';
+  await recordBuildTime(store.root, kind, cold, (Date.now() - started) / 1000);
+}
+
+/** In a kernel cache entry: how it was built (the build path's decision and why). */
+const HOW_BUILT = 'how-built.json';
+/** In a work tree: what its last good build was made from, so that the next can tell what changed since. */
+const LAST_BUILD = 'last-build.json';
+
+const lastBuildOf = (srcStamp: string, recipe: KernelRecipe) => ({
+  src: srcStamp,
+  fragments: sha256(JSON.stringify(recipe.fragments)),
+});
+
+/** The build path for this build: the last good build's record is consumed, so that a failed build leaves none. */
+async function buildPathFor(prepared: PreparedSource, recipe: KernelRecipe, build: string): Promise<BuildPath> {
+  const recordPath = join(dirname(build), LAST_BUILD);
+  const last = await readFile(recordPath, 'utf8').catch(() => null);
+  await rm(recordPath, { force: true });
+  const expected = JSON.stringify(lastBuildOf(prepared.previous ?? '', recipe));
+  const lastBuildMatches =
+    last === expected && existsSync(join(build, '.config')) && existsSync(join(build, 'modules.order'));
+  return buildPathOf({
+    changed: prepared.changed,
+    lastBuildMatches,
+    config: lastBuildMatches ? await readFile(join(build, '.config'), 'utf8') : '',
+  });
 }
 
 /** modules_install into `dest`, through the build user's work tree when it builds: it cannot reach the cache. */
@@ -223,6 +270,7 @@ export async function buildKernel(
       join(repoRoot, 'harness/recipes/kernel.ts'),
       join(repoRoot, 'harness/recipes/kernel-source.ts'),
       join(repoRoot, 'harness/recipes/kernel-config.ts'),
+      join(repoRoot, 'harness/recipes/kernel-build-path.ts'),
     ]),
   };
   const as = buildCredentials();
@@ -249,6 +297,10 @@ export async function buildKernel(
     key: entry.manifest.key,
     built: entry.built,
     buildSeconds: entry.manifest.buildSeconds,
+    howBuilt: await readFile(join(entry.dir, HOW_BUILT), 'utf8').then(
+      (text) => JSON.parse(text) as KernelArtifact['howBuilt'],
+      () => null,
+    ),
     recipe: {
       source: recipe.source,
       fragmentDigests: Object.fromEntries(recipe.fragments.map((f) => [f.name, sha256(f.text)])),

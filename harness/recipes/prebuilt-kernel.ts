@@ -47,6 +47,7 @@ export async function prebuiltKernel(
     key: entry.manifest.key,
     built: entry.built,
     buildSeconds: entry.manifest.buildSeconds,
+    howBuilt: null,
     recipe: { source, fragmentDigests: {}, patchDigests: {} },
   };
 }

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { arch, hostname, release } from 'node:os';
 import type { KernelSource } from '../recipes/kernel-source.ts';
 import type { PrebuiltKernel } from '../recipes/kernel-image.ts';
+import type { KernelArtifact } from '../recipes/kernel.ts';
 import type { Stack } from '../recipes/stack.ts';
 import { repoRoot } from '../lib/paths.ts';
 
@@ -15,6 +16,8 @@ export interface Provenance {
     readonly source: KernelSource | PrebuiltKernel;
     readonly release: string;
     readonly cacheKey: string;
+    /** How the harness built it for this run: the whole tree, or only the modules that changed (bisect), and why. */
+    readonly howBuilt: KernelArtifact['howBuilt'];
     readonly fragments: Record<string, string>;
     readonly patches: Record<string, string>;
   };
@@ -46,6 +49,7 @@ export async function provenanceOf(stack: Stack, argv: readonly string[]): Promi
       source: stack.kernel.recipe.source,
       release: stack.kernel.release,
       cacheKey: stack.kernel.key,
+      howBuilt: stack.kernel.howBuilt,
       fragments: stack.kernel.recipe.fragmentDigests,
       patches: stack.kernel.recipe.patchDigests,
     },

@@ -226,7 +226,7 @@ async function hostSetupSeconds(): Promise<number | null> {
   }
 }
 const headline = {
-  bisect_module_step_s: null as number | null,
+  bisect_module_step_s: times['bisect-step-modules']?.incremental?.seconds ?? null,
   npm_test_warm_s: specTimes === null ? null : Math.round(specTimes.unitSeconds + specTimes.integrationSeconds),
   cold_parts_s: {
     apt: await hostSetupSeconds(),

@@ -38,7 +38,7 @@ describe("a kernel tree's identity, checked again once it is copied for the buil
   it('lets an unchanged tree through, and copies it', async () => {
     const source = await treeSource(tree.dir);
     await assertTreeUnchanged(source);
-    const src = await prepareSourceTree(source, [], work, join(work, 'log'));
+    const { src } = await prepareSourceTree(source, [], work, join(work, 'log'));
     expect(await readFile(join(src, 'reset.c'), 'utf8')).to.equal('int reset(void) { return 0; }\n');
     expect(existsSync(join(work, 'src.stamp'))).to.equal(true);
   });
