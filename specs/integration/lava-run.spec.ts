@@ -18,6 +18,7 @@ import { lavaDispatcher, type LavaDispatcher } from './lava-dispatcher.ts';
 import { repoRoot } from '../../harness/lib/paths.ts';
 import { LAVA_FILES } from '../../harness/commands/lava-jobs.ts';
 import { TARGET_ORACLES } from '../../harness/plan/target-plan.ts';
+import { EXIT } from '../../harness/lib/exit-codes.ts';
 
 interface LavaResult {
   readonly case: string;
@@ -99,7 +100,7 @@ describe('the emulated-host LAVA job under lava-run (integration)', function () 
     const unwired = join(dir, 'lava-device-unwired.yaml');
     await writeFile(unwired, JSON.stringify(device));
     const run = await lavaRun('unwired', unwired);
-    expect(run.log).to.match(/vfio-reset-target could not decide \(exit 3\)/);
+    expect(run.log).to.match(new RegExp(`vfio-reset-target could not decide \\(exit ${EXIT.undecided}\\)`));
     const job = run.results.find((r) => r.case === 'job');
     expect(job?.result, run.log.slice(-3000)).to.equal('fail');
     expect(job?.error_type).to.equal('Test');
