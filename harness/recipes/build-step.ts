@@ -90,7 +90,10 @@ export async function runStep(
     },
     options.as ?? null,
   );
+  const started = Date.now();
   const result = await child.finally(stopWatching);
+  // Each step's time in its log, so that where a cold build's time went can be read back from the cache entry.
+  await appendFile(options.log, `# ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (result.exitCode !== 0 || result.failed) {
     const log = await readFile(options.log, 'utf8').catch(() => '');
     const how = result.signal !== undefined ? `killed by ${result.signal}` : `exit ${result.exitCode ?? '?'}`;

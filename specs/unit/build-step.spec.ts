@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** A long build step says how far it got while it runs, read from what it logged: never silent in a CI log. */
 import { expect } from 'chai';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStep, stepProgressOf } from '../../harness/recipes/build-step.ts';
@@ -32,6 +32,7 @@ describe('build steps', () => {
       expect(said.length, said.join('\n')).to.be.at.least(2);
       expect(said.length, 'nothing once the step has ended').to.equal(after);
       for (const line of said) expect(line).to.match(/^compiling: [1-4]\/4 build steps, \d+ s$/);
+      expect(await readFile(log, 'utf8'), 'the step timed in its log').to.match(/\n# compiling: 1\.\d s\n$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
