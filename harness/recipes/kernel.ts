@@ -179,7 +179,7 @@ async function buildInto(out: string, { store, recipe, workDir, as, onProgress }
   const targets = path.kind === 'modules' ? path.targets : ['Image', 'modules'];
   if (path.kind === 'full') await configure(recipe.fragments, workDir, src, build, env, make, log, as);
   onProgress(`compiling ${targets.join(', ')}`);
-  // A single-target .ko build writes a modules.order of its own and then removes it: modules_install needs the real one.
+  // A single-target .ko build writes a modules.order of its own, then removes it: modules_install needs the real one.
   const order = join(build, 'modules.order');
   const kept = `${order}.vfio-reset`;
   if (path.kind === 'modules') await runStep('keeping modules.order', 'cp', ['-p', order, kept], { log, as });
