@@ -10,8 +10,9 @@
  * it); the cold set-up in its parts, from the cache's manifests.
  * `--json` prints the headline figures as one JSON object instead, for a
  * dashboard: bisect_module_step_s, npm_test_warm_s, cold_parts_s, cycle_s
- * (median per scenario) and runs_per_min (per job count); a figure not
- * measured on this machine yet is null.
+ * (median per scenario), runs_per_min (per job count) and objects (per
+ * subsystem, kernel and QEMU); a figure not measured on this machine yet is
+ * null.
  */
 import { shortSocketPath } from '../../harness/machines/socket-path.ts';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CacheStore } from '../../harness/cache/store.ts';
 import { cacheRoot } from '../../harness/lib/paths.ts';
-import { debianSource } from '../../harness/recipes/kernel-source.ts';
+import { debianSource, sourceLabel } from '../../harness/recipes/kernel-source.ts';
 import { buildStack } from '../../harness/recipes/stack.ts';
 import { runSmoke } from '../../harness/scenarios/smoke.ts';
 import { QemuMachine, shellQuote } from '../../harness/machines/qemu-machine.ts';
@@ -34,6 +35,8 @@ import { availableParallelism } from 'node:os';
 import { CONTROLS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
 import { defaultJobs } from '../../harness/campaign/jobs.ts';
 import { readSpecTimes } from './spec-times.ts';
+import { kernelObjects, qemuObjects, summary } from './build-objects.ts';
+import { existsSync, readdirSync } from 'node:fs';
 
 const quiet = () => {};
 const s = (ms: number) => Math.round(ms / 10) / 100;
@@ -225,6 +228,27 @@ async function hostSetupSeconds(): Promise<number | null> {
     return null;
   }
 }
+/** Objects per subsystem in the kernel's and QEMU's work trees (where a cold compile's time goes); null if absent. */
+function buildObjects(): { kernel: Record<string, number> | null; qemu: Record<string, number> | null } {
+  const kernelBuild = join(store.root, 'work', 'kernel', sourceLabel(source), 'build');
+  const qemuWork = join(store.root, 'work', 'qemu');
+  const qemuBuild = existsSync(qemuWork)
+    ? readdirSync(qemuWork)
+        .map((d) => join(qemuWork, d, 'build'))
+        .find((d) => existsSync(d))
+    : undefined;
+  return {
+    kernel: existsSync(kernelBuild) ? kernelObjects(kernelBuild) : null,
+    qemu: qemuBuild === undefined ? null : qemuObjects(qemuBuild),
+  };
+}
+const built = buildObjects();
+lines.push(
+  '',
+  'objects per subsystem (the work trees: where a cold compile goes)',
+  `  kernel ${built.kernel === null ? 'no work tree' : summary(built.kernel)}`,
+  `  qemu   ${built.qemu === null ? 'no work tree' : summary(built.qemu)}`,
+);
 const headline = {
   bisect_module_step_s: times['bisect-step-modules']?.incremental?.seconds ?? null,
   npm_test_warm_s: specTimes === null ? null : Math.round(specTimes.unitSeconds + specTimes.integrationSeconds),
@@ -246,6 +270,7 @@ const headline = {
     ]),
   ),
   runs_per_min: Object.fromEntries(rates.map((r) => [String(r.jobs), Math.round(r.runsPerMinute * 10) / 10])),
+  objects: built,
 };
 process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(headline)}\n` : `${lines.join('\n')}\n`);
 killAllGroups();
