@@ -101,10 +101,29 @@ export function splitExitMark(stdout: string): { stdout: string; code: number | 
 }
 
 export class SshSession {
+  /** When and why the connection ended, for the message of every command that finds it gone. */
+  private ended: { readonly at: number; readonly why: string } | null = null;
+  private lastError: string | null = null;
+  private closing = false;
+
   private constructor(
     private readonly client: ssh2.Client,
     readonly port: number,
-  ) {}
+  ) {
+    client.on('error', (error: Error) => (this.lastError = error.message));
+    client.on('close', () => {
+      this.ended ??= {
+        at: Date.now(),
+        why: this.lastError ?? (this.closing ? 'closed by the harness' : "closed from L1's side"),
+      };
+    });
+  }
+
+  /** How the connection ended, as a clause for an error message ('' while it is up). */
+  private endedClause(): string {
+    if (this.ended === null) return '';
+    return `; the connection ended ${((Date.now() - this.ended.at) / 1000).toFixed(1)} s before: ${this.ended.why}`;
+  }
 
   /** Connects, retrying while the guest's sshd is not up yet, for at most `timeoutMs`. */
   static async connect(
@@ -159,7 +178,9 @@ export class SshSession {
   /** A channel for `command`; a connection that is gone is L1 gone (or its network), never a harness bug. */
   private async open(command: string): Promise<ClientChannel> {
     const lost = (error: Error) =>
-      new InfrastructureError(`SSH to L1 lost (${error.message}) running: ${command.split('\n')[0]}`);
+      new InfrastructureError(
+        `SSH to L1 lost (${error.message}${this.endedClause()}) running: ${command.split('\n')[0]}`,
+      );
     for (let attempt = 1; ; attempt++) {
       try {
         return await new Promise<ClientChannel>((resolve, reject) => {
@@ -258,6 +279,7 @@ export class SshSession {
   }
 
   end(): void {
+    this.closing = true;
     this.client.end();
   }
 }

@@ -18,7 +18,7 @@ import { freeLoopbackUdpPort } from '../machines/free-port.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey } from '../traffic/payload.ts';
-import { InfrastructureError } from '../lib/errors.ts';
+import { InfrastructureError, lastLines } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
 import {
   EVIDENCE_FILES,
@@ -88,6 +88,11 @@ class CycleRecord {
     this.current = name;
     const work = this.timeline.phase(name, PHASE_LIMIT_MS[name], body);
     return this.crash === null ? work : Promise.race([work, this.crash]);
+  }
+
+  /** A harness-side failure that brought no output of its own gets L1's state, so that its reason can be read. */
+  withL1State(state: string): void {
+    if (this.failure?.kind === 'error' && this.failure.tail === null) this.failure = { ...this.failure, tail: state };
   }
 
   /** From now on, a kernel crash on L1's console fails the phase under way. */
@@ -172,10 +177,20 @@ async function boot(ctx: RunContext, rec: CycleRecord, source: FrameSource, sign
       if (rec.failure !== null) await sleep(CRASH_SETTLE_MS);
       await trace.close();
       const console = session.machine.console.contents.slice(consoleFromBind);
+      rec.withL1State(l1StateOf(session, console));
       await writeFile(join(dir, EVIDENCE_FILES.consoleAfterBind), console);
       await session[Symbol.asyncDispose]();
     },
   };
+}
+
+/** What L1 was doing when the harness lost it: its QEMU's state and its console's last lines. */
+function l1StateOf(session: L1Session, consoleFromBind: string): string {
+  const { machine } = session;
+  const qemu = machine.hasExited
+    ? `L1's QEMU had exited (${machine.stderr.trim().split('\n').pop() ?? ''})`
+    : "L1's QEMU was running";
+  return `${qemu}; L1's console from the bind on:\n${lastLines(consoleFromBind, 20)}`;
 }
 
 /** Rejects as soon as L1's console, from now on, shows a kernel crash; disposing of it ends the watch. */

@@ -26,7 +26,7 @@ describe('an L1 command whose exec request dropbear refuses', () => {
   /** A client whose server refuses the first `refusals` exec requests, then runs `true`. */
   function session(refusals: number) {
     let asked = 0;
-    const client = {
+    const client = Object.assign(new EventEmitter(), {
       exec(command: string, cb: (error: Error | undefined, channel?: unknown) => void) {
         asked++;
         if (asked <= refusals) return cb(new Error('Unable to exec'));
@@ -37,9 +37,9 @@ describe('an L1 command whose exec request dropbear refuses', () => {
           channel.emit('close');
         });
       },
-    };
+    });
     const ssh = new (SshSession as unknown as new (c: unknown, port: number) => SshSession)(client, 2222);
-    return { ssh, asked: () => asked };
+    return { ssh, client, asked: () => asked };
   }
 
   it('asks again: the command never started', async () => {
@@ -56,5 +56,36 @@ describe('an L1 command whose exec request dropbear refuses', () => {
     );
     expect(error?.message).to.equal('SSH to L1 lost (Unable to exec) running: true');
     expect(s.asked()).to.equal(3);
+  });
+});
+
+describe('an L1 command on a connection that has ended', () => {
+  function endedSession(error: Error | null) {
+    const client = Object.assign(new EventEmitter(), {
+      exec() {
+        throw new Error('Not connected');
+      },
+      end() {},
+    });
+    const ssh = new (SshSession as unknown as new (c: unknown, port: number) => SshSession)(client, 2222);
+    if (error !== null) client.emit('error', error);
+    client.emit('close');
+    return ssh;
+  }
+
+  const messageOf = (ssh: SshSession) =>
+    ssh.exec('uname -r').then(
+      () => '',
+      (e: Error) => e.message,
+    );
+
+  it("names the connection's own last error and when it ended", async () => {
+    expect(await messageOf(endedSession(new Error('read ECONNRESET')))).to.match(
+      /^SSH to L1 lost \(Not connected; the connection ended \d+\.\d s before: read ECONNRESET\) running: uname -r$/,
+    );
+  });
+
+  it("says the connection was closed from L1's side when it ended without an error", async () => {
+    expect(await messageOf(endedSession(null))).to.contain("ended 0.0 s before: closed from L1's side");
   });
 });
