@@ -11,22 +11,20 @@
 import { withWorkLock } from '../cache/work-lock.ts';
 import { buildInProgress } from './build-in-progress.ts';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
-import { execa } from 'execa';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { recordBuildTime } from '../cache/build-times.ts';
 import { InfrastructureError, InputError } from '../lib/errors.ts';
 import { repoRoot } from '../lib/paths.ts';
 import type { Progress } from '../lib/progress.ts';
-import { describeMirror, hostMirror } from './host-mirror.ts';
+import { newestSource, sourceApt, unpackSource, type SourceApt, type SourcePackage } from './source-apt.ts';
 
 export const QEMU_PATCH_DIR = join(repoRoot, 'images', 'qemu', 'patches');
 /** The upstream series the patches are written against. */
 const SUPPORTED_UPSTREAM = /^1:10\.0\.\d+\+ds-/;
-const LIST_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 /** The project's devices configuration, copied into the source as configs/devices/aarch64-softmmu/vfio-reset.mak. */
 export const QEMU_DEVICES_MAK = join(repoRoot, 'images', 'qemu', 'devices', 'aarch64-softmmu.mak');
@@ -59,72 +57,9 @@ export interface QemuArtifact {
   readonly buildSeconds: number;
 }
 
-interface AptPrivate {
-  readonly options: string[];
-}
-
-/**
- * A private apt configuration that knows trixie's source packages only, from the host's own mirror; the host's
- * apt.conf (proxies) still applies.
- */
-async function trixieApt(root: string, log: string, progress: Progress): Promise<AptPrivate> {
-  const dir = join(root, 'apt-trixie');
-  const lists = join(dir, 'lists');
-  await mkdir(join(lists, 'partial'), { recursive: true });
-  const sources = join(dir, 'sources.list');
-  const mirror = await hostMirror();
-  const wanted =
-    `deb-src ${mirror.archive} trixie main\n` +
-    (mirror.security === null ? '' : `deb-src ${mirror.security} trixie-security main\n`);
-  const options = [
-    '-o',
-    `Dir::Etc::SourceList=${sources}`,
-    '-o',
-    'Dir::Etc::SourceParts=/dev/null',
-    '-o',
-    `Dir::State::Lists=${lists}`,
-  ];
-  // One harness updates the lists at a time (apt-get refuses a second); the next finds them fresh.
-  await withWorkLock(
-    dir,
-    () => {},
-    async () => {
-      const fresh = await stat(join(lists, 'lock')).then(
-        (s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS,
-        () => false,
-      );
-      // apt stores the lists compressed where it can (…_Sources.lz4).
-      const have = (await readdir(lists)).some((n) => /_Sources(\.\w+)?$/.test(n));
-      // Lists fetched from another mirror are not reused: that mirror may be out of reach here.
-      const sameMirror = (await readFile(sources, 'utf8').catch(() => '')) === wanted;
-      if (fresh && have && sameMirror) return;
-      await writeFile(sources, wanted);
-      progress(`trixie's source list from ${describeMirror(mirror)}`);
-      // Offline with lists already fetched: keep using them (the cache key still names the exact version).
-      await runStep('apt-get update (trixie sources)', 'apt-get', [...options, 'update'], { log }).catch(
-        (error: unknown) => {
-          if (!have || !sameMirror) throw error;
-        },
-      );
-    },
-  );
-  return { options };
-}
-
-/** The Version and .dsc sha256 of trixie's qemu source package. */
-async function qemuSourceVersion(apt: AptPrivate): Promise<{ version: string; dscSha256: string }> {
-  const text = await capture('apt-cache', [...apt.options, 'showsrc', 'qemu']);
-  // Several stanzas (trixie, trixie-security): take the highest version.
-  const stanzas = text.split('\n\n').filter((s) => /^Package: qemu$/m.test(s));
-  const parsed = stanzas.map((s) => ({
-    version: /^Version: (.+)$/m.exec(s)?.[1] ?? '',
-    dscSha256: /^Checksums-Sha256:\n(?: .+\n)*? ([0-9a-f]{64}) \d+ \S+\.dsc$/m.exec(s)?.[1] ?? '',
-  }));
-  if (parsed.length === 0) throw new InfrastructureError('apt knows no trixie qemu source package');
-  // Versions from the mirror go to sort(1) on its input, never through a shell.
-  const sorted = await execa('sort', ['-V'], { input: parsed.map((p) => p.version).join('\n') });
-  const versions = sorted.stdout.trim().split('\n');
-  const best = parsed.find((p) => p.version === versions[versions.length - 1]) ?? parsed[0]!;
+/** Trixie's qemu source, refused if it left the series the patches are written against. */
+async function qemuSource(apt: SourceApt): Promise<SourcePackage> {
+  const best = await newestSource(apt, 'qemu');
   if (!SUPPORTED_UPSTREAM.test(best.version)) {
     throw new InfrastructureError(
       `trixie's qemu source is now ${best.version}; the patches in images/qemu/patches target 10.0.x: rebase them`,
@@ -148,27 +83,19 @@ const git = (src: string, ...args: string[]) => [
   ...args,
 ];
 
-/** Debian's qemu source of `version` in `versionDir`/src, unpacked once and recorded as a git commit. */
-async function pristineSource(versionDir: string, version: string, apt: AptPrivate, log: string): Promise<string> {
+/** Debian's qemu source in `versionDir`/src, unpacked once and recorded as a git commit. */
+async function pristineSource(versionDir: string, source: SourcePackage, apt: SourceApt, log: string): Promise<string> {
   const src = join(versionDir, 'src');
   const pristineStamp = join(versionDir, 'pristine.stamp');
   if (existsSync(pristineStamp)) return src;
   await rm(versionDir, { recursive: true, force: true });
-  const dl = join(versionDir, 'dl');
-  await mkdir(dl, { recursive: true });
-  await runStep('apt-get source qemu', 'apt-get', [...apt.options, 'source', '--download-only', `qemu=${version}`], {
-    cwd: dl,
-    log,
-  });
-  const dsc = (await readdir(dl)).find((n) => n.endsWith('.dsc'));
-  if (dsc === undefined) throw new InfrastructureError(`apt-get source qemu=${version} gave no .dsc`, '', log);
-  await runStep('dpkg-source -x', 'dpkg-source', ['-x', dsc, src], { cwd: dl, log });
-  await rm(dl, { recursive: true, force: true });
+  await mkdir(versionDir, { recursive: true });
+  await unpackSource(apt, source, src, log);
   const record = 'recording the pristine source';
   await runStep(record, 'git', git(src, 'init', '-q'), { log });
   await runStep(record, 'git', git(src, 'add', '-A', '-f'), { log });
-  await runStep(record, 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${version}`), { log });
-  await writeFile(pristineStamp, `${version}\n`);
+  await runStep(record, 'git', git(src, 'commit', '-q', '-m', `Debian qemu ${source.version}`), { log });
+  await writeFile(pristineStamp, `${source.version}\n`);
   return src;
 }
 
@@ -229,8 +156,9 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
   const workDir = join(store.root, 'work', 'qemu');
   await mkdir(workDir, { recursive: true });
   const aptLog = join(workDir, 'apt.log');
-  const apt = await trixieApt(store.root, aptLog, progress);
-  const { version, dscSha256 } = await qemuSourceVersion(apt);
+  const apt = await sourceApt(store.root, 'trixie', aptLog, progress);
+  const source = await qemuSource(apt);
+  const { version, dscSha256 } = source;
   const patches = await patchFiles();
   const patchDigests = await fileDigests(QEMU_PATCH_DIR, patches);
   const inputs = {
@@ -248,7 +176,7 @@ export async function buildQemu(store: CacheStore, progress: Progress): Promise<
         const log = join(out, 'build.log');
         progress(`building qemu-system-aarch64 from Debian qemu ${version} + ${patches.length} patches (log: ${log})`);
         const versionDir = join(workDir, version.replace(/[^A-Za-z0-9.+-]/g, '_'));
-        const src = await pristineSource(versionDir, version, apt, log);
+        const src = await pristineSource(versionDir, source, apt, log);
         await patchedSource(versionDir, src, version, patches, patchDigests, log);
         const build = join(versionDir, 'build');
         const started = Date.now();
