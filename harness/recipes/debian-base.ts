@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The Debian bookworm arm64 packages L1 runs on: busybox, dropbear and
+ * The Debian bookworm arm64 packages L1 runs on: busybox and
  * L1's own QEMU (7.2 still has -device vfio-calxeda-xgmac, removed in
  * QEMU 10.2), with their dependencies. Extracted by mmdebstrap without
  * running any maintainer script, so no binfmt emulation is needed; kept
@@ -15,7 +15,7 @@ import { repoRoot } from '../lib/paths.ts';
 import { describeMirror, hostMirror } from './host-mirror.ts';
 
 export const SUITE = 'bookworm';
-export const L1_PACKAGES = ['busybox-static', 'dropbear-bin', 'qemu-system-arm'] as const;
+export const L1_PACKAGES = ['busybox-static', 'qemu-system-arm'] as const;
 
 export interface DebianBase {
   readonly tarball: string;

@@ -2,6 +2,7 @@
 /**
  * The ARM host's root filesystem as an ext4 image, made without mounting
  * anything (mke2fs -d): the Debian base, the kernel's modules, the agents,
+ * the SSH server,
  * the kernel and initramfs that L1 gives its nested guests, and L1's init.
  * Booted with snapshot=on, so the cached image is never written.
  */
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { capture, runStep } from './build-step.ts';
 import type { Agents } from './agents.ts';
 import type { DebianBase } from './debian-base.ts';
+import type { Dropbear } from './dropbear.ts';
 import type { KernelArtifact } from './kernel.ts';
 import type { L2Initramfs } from './l2-initramfs.ts';
 import { fileDigests } from '../cache/digest.ts';
@@ -33,12 +35,13 @@ async function duBytes(dir: string): Promise<number> {
 
 export async function buildL1Image(
   store: CacheStore,
-  parts: { base: DebianBase; kernel: KernelArtifact; agents: Agents; l2: L2Initramfs },
+  parts: { base: DebianBase; kernel: KernelArtifact; agents: Agents; dropbear: Dropbear; l2: L2Initramfs },
 ): Promise<L1Image> {
   const inputs = {
     base: parts.base.key,
     kernel: parts.kernel.key,
     agents: parts.agents.key,
+    dropbear: parts.dropbear.key,
     l2: parts.l2.key,
     files: await fileDigests(
       repoRoot,
@@ -61,6 +64,9 @@ export async function buildL1Image(
       await copyFile(parts.l2.path, join(root, L1_PATHS.l2Initramfs));
       await mkdir(join(root, L1_PATHS.agents), { recursive: true });
       await cp(parts.agents.dir, join(root, L1_PATHS.agents), { recursive: true });
+      await mkdir(join(root, 'usr', 'sbin'), { recursive: true });
+      await copyFile(parts.dropbear.binary, join(root, 'usr', 'sbin', 'dropbear'));
+      await chmod(join(root, 'usr', 'sbin', 'dropbear'), 0o755);
       await mkdir(join(root, 'sbin'), { recursive: true });
       await copyFile(join(L1_DIR, 'init'), join(root, L1_PATHS.init));
       await chmod(join(root, L1_PATHS.init), 0o755);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * Everything a run boots, built (or found in the cache) in dependency
- * order: kernel, Debian base, agents, L2 initramfs, L1 root image.
+ * order: kernel, Debian base, agents, L1's SSH server, L2 initramfs, L1
+ * root image.
  */
 import { buildAgents, type Agents } from './agents.ts';
 import { buildDebianBase, type DebianBase } from './debian-base.ts';
+import { buildDropbear, type Dropbear } from './dropbear.ts';
 import { buildKernel, defaultRecipe, type KernelArtifact } from './kernel.ts';
 import type { KernelSource, Patch } from './kernel-source.ts';
 import { prebuiltKernel } from './prebuilt-kernel.ts';
@@ -19,6 +21,7 @@ export interface Stack {
   readonly kernel: KernelArtifact;
   readonly base: DebianBase;
   readonly agents: Agents;
+  readonly dropbear: Dropbear;
   readonly l2: L2Initramfs;
   readonly l1Image: L1Image;
   /** Seconds spent building (0 when everything came from the cache). */
@@ -55,13 +58,14 @@ export async function buildStack(store: CacheStore, request: StackRequest, progr
   );
   progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
   const base = await part('Debian base', () => buildDebianBase(store, progress));
-  const { agents, l2, l1Image } = await part('images', async () => {
+  const { agents, dropbear, l2, l1Image } = await part('images', async () => {
     const agents = await buildAgents(store);
+    const dropbear = await buildDropbear(store, progress);
     const l2 = await buildL2Initramfs(store, base, agents, kernel);
-    return { agents, l2, l1Image: await buildL1Image(store, { base, kernel, agents, l2 }) };
+    return { agents, dropbear, l2, l1Image: await buildL1Image(store, { base, kernel, agents, dropbear, l2 }) };
   });
   progress(`L1 image ${l1Image.built ? 'built' : 'from cache'}: ${l1Image.path}`);
   const buildSeconds = (Date.now() - started) / 1000;
   progress(`ready in ${Math.round(buildSeconds)} s: ${parts.join(', ')}`);
-  return { qemu, kernel, base, agents, l2, l1Image, buildSeconds };
+  return { qemu, kernel, base, agents, dropbear, l2, l1Image, buildSeconds };
 }

@@ -24,6 +24,8 @@ export interface Provenance {
   readonly images: {
     readonly debianBase: { readonly key: string; readonly packages: Record<string, string> };
     readonly agents: string;
+    /** L1's SSH server: Debian's dropbear source version and the cache key of the patched build. */
+    readonly dropbear: { readonly key: string; readonly sourceVersion: string };
     readonly l2Initramfs: string;
     readonly l1Image: string;
   };
@@ -56,6 +58,7 @@ export async function provenanceOf(stack: Stack, argv: readonly string[]): Promi
     images: {
       debianBase: { key: stack.base.key, packages: stack.base.packages },
       agents: stack.agents.key,
+      dropbear: { key: stack.dropbear.key, sourceVersion: stack.dropbear.sourceVersion },
       l2Initramfs: stack.l2.key,
       l1Image: stack.l1Image.key,
     },

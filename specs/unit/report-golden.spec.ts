@@ -41,7 +41,13 @@ const PROVENANCE: Provenance = {
     fragments: {},
     patches: {},
   } as unknown as Provenance['kernel'],
-  images: { debianBase: { key: 'debian-base-0123', packages: {} }, agents: 'a', l2Initramfs: 'i', l1Image: 'l' },
+  images: {
+    debianBase: { key: 'debian-base-0123', packages: {} },
+    agents: 'a',
+    dropbear: { key: 'dropbear-0123', sourceVersion: '2022.83-1+deb12u3' },
+    l2Initramfs: 'i',
+    l1Image: 'l',
+  },
 };
 
 describe('the report of a recorded set of runs', function () {
