@@ -12,7 +12,7 @@ import { CacheStore } from '../cache/store.ts';
 import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { authorizedKeysFile, harnessKey } from '../machines/ssh.ts';
-import { freeLoopbackPort, freeLoopbackUdpPort } from '../machines/free-port.ts';
+import { freeLoopbackPort } from '../lib/free-port.ts';
 import { L1_SIZE, l1Invocation } from '../machines/l1-host.ts';
 import { shellQuote } from '../machines/qemu-machine.ts';
 import { adoptGroup } from '../process/process-groups.ts';
@@ -49,7 +49,7 @@ ${KERNEL_OPTIONS_HELP}
     const runDir = await artifactDir(values.output, 'shell');
     await mkdir(runDir, { recursive: true });
     const key = await harnessKey(store.root);
-    const source = await FrameSource.open(payloadKey('shell'), await freeLoopbackUdpPort());
+    const source = await FrameSource.open(payloadKey('shell'));
     const sshPort = await freeLoopbackPort();
     const invocation = l1Invocation({
       qemuBinary: stack.qemu.binary,

@@ -8,7 +8,7 @@ import { shortSocketPath } from './socket-path.ts';
 import { join } from 'node:path';
 import { QemuMachine } from './qemu-machine.ts';
 import { L1_SIZE, l1Invocation, type L0Devices } from './l1-host.ts';
-import { freeLoopbackPort } from './free-port.ts';
+import { freeLoopbackPort } from '../lib/free-port.ts';
 import { authorizedKeysFile, SshSession, type KeyPair } from './ssh.ts';
 import { ConsoleWaitError } from './console.ts';
 import { InfrastructureError } from '../lib/errors.ts';

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { bootL1, type L1Session } from '../machines/l1-session.ts';
 import { L1 } from '../machines/l1.ts';
 import type { L0Devices, XgmacPort } from '../machines/l1-host.ts';
-import { freeLoopbackUdpPort } from '../machines/free-port.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
 import { payloadKey } from '../traffic/payload.ts';
@@ -334,7 +333,7 @@ export async function runCycle(ctx: RunContext, usersOf: (ctx: RunContext) => Sc
   const rec = new CycleRecord(ctx.spec, ctx.dir);
   const users = usersOf(ctx);
   {
-    using source = await FrameSource.open(payloadKey(ctx.spec.seed), await freeLoopbackUdpPort());
+    using source = await FrameSource.open(payloadKey(ctx.spec.seed));
     await rec.recording(async () => {
       await using booted = await rec.phase('boot', (signal) => boot(ctx, rec, source, signal));
       await rec.recording(async () => {

@@ -6,6 +6,7 @@
  * each datagram is one Ethernet frame.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { freeLoopbackUdpPort } from '../lib/free-port.ts';
 import { buildFrame, type PayloadKey } from './payload.ts';
 
 export interface FrameLink {
@@ -40,13 +41,19 @@ export class FrameSource {
     socket.on('message', (frame) => this.received.push(frame));
   }
 
-  /** Binds the harness's end of the link on a free loopback port; QEMU's port is chosen by the caller. */
-  static async open(key: PayloadKey, qemuPort: number): Promise<FrameSource> {
+  /**
+   * Binds the harness's end of the link on a free loopback port, then picks
+   * QEMU's end while it is held: picked first, QEMU's port was closed again
+   * until QEMU binds it, and the harness's own bind could be handed that very
+   * port (seen once: QEMU then failed "Address already in use").
+   */
+  static async open(key: PayloadKey): Promise<FrameSource> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(0, '127.0.0.1', () => resolve());
     });
+    const qemuPort = await freeLoopbackUdpPort();
     return new FrameSource(socket, { harnessPort: socket.address().port, qemuPort }, key);
   }
 

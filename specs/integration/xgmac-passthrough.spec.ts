@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootDefaultL1 } from './stack-fixture.ts';
 import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
-import { freeLoopbackUdpPort } from '../../harness/machines/free-port.ts';
 import { RemoteAgent } from '../../harness/machines/remote-process.ts';
 import { L1 } from '../../harness/machines/l1.ts';
 import { L1_PATHS } from '../../harness/plan/layout.ts';
@@ -36,10 +35,7 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
   before(async () => {
     runDir = await mkdtemp(join(tmpdir(), 'vfio-reset-xgmac-'));
     traceFile = join(runDir, 'l0-trace.log');
-    sources = [
-      await FrameSource.open(key, await freeLoopbackUdpPort()),
-      await FrameSource.open(key, await freeLoopbackUdpPort()),
-    ];
+    sources = [await FrameSource.open(key), await FrameSource.open(key)];
     session = await bootDefaultL1(runDir, {
       xgmacs: sources.map((s, i) => ({ link: s.link, mac: `52:54:00:12:34:0${i}` })),
       traceFile,

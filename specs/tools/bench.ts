@@ -27,7 +27,7 @@ import { QemuMachine, shellQuote } from '../../harness/machines/qemu-machine.ts'
 import { L1_SIZE, l1Invocation } from '../../harness/machines/l1-host.ts';
 import { l2CommandLine } from '../../harness/machines/l2-guest.ts';
 import { authorizedKeysFile, harnessKey } from '../../harness/machines/ssh.ts';
-import { freeLoopbackPort } from '../../harness/machines/free-port.ts';
+import { freeLoopbackPort } from '../../harness/lib/free-port.ts';
 import { runCampaign } from '../../harness/campaign/campaign.ts';
 import { killAllGroups } from '../../harness/process/process-groups.ts';
 import { readBuildTimes } from '../../harness/cache/build-times.ts';
