@@ -175,6 +175,30 @@ async function buildInto(out: string, { store, recipe, workDir, as, onProgress }
   if (as !== null) for (const dir of [build, ccache]) await ownTree(dir, as);
   const path = await buildPathFor(prepared, recipe, build);
   onProgress(`kernel: ${path.why}`);
+  if (path.kind !== 'unchanged') await compile(path, { recipe, workDir, src, build, env, make, log, as, onProgress });
+  const release = (await capture('make', [...make, '-s', 'kernelrelease'], undefined, as)).trim();
+  await installModules({ env, make }, workDir, join(out, 'modules'), log, as);
+  await keepArtifacts(build, out, release, log);
+  await writeFile(join(out, HOW_BUILT), `${JSON.stringify({ kind: path.kind, why: path.why })}\n`);
+  await writeFile(join(workDir, LAST_BUILD), JSON.stringify(lastBuildOf(prepared.stamp, recipe)));
+  const kind = { full: 'kernel', modules: 'kernel-modules', unchanged: 'kernel-unchanged' }[path.kind];
+  await recordBuildTime(store.root, kind, cold, (Date.now() - started) / 1000);
+}
+
+/** Runs make for `path` in the work tree: configured afresh for the full path, the scenario modules alone else. */
+async function compile(
+  path: Exclude<BuildPath, { kind: 'unchanged' }>,
+  tree: {
+    readonly recipe: KernelRecipe;
+    readonly workDir: string;
+    readonly src: string;
+    readonly build: string;
+    readonly log: string;
+    readonly as: Credentials | null;
+    readonly onProgress: (line: string) => void;
+  } & ReturnType<typeof kbuild>,
+): Promise<void> {
+  const { recipe, workDir, src, build, env, make, log, as, onProgress } = tree;
   const jobs = `-j${Math.max(1, availableParallelism())}`;
   const targets = path.kind === 'modules' ? path.targets : ['Image', 'modules'];
   if (path.kind === 'full') await configure(recipe.fragments, workDir, src, build, env, make, log, as);
@@ -188,13 +212,6 @@ async function buildInto(out: string, { store, recipe, workDir, as, onProgress }
   );
   if (path.kind === 'modules') await runStep('restoring modules.order', 'mv', ['-f', kept, order], { log, as });
   if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);
-  const release = (await capture('make', [...make, '-s', 'kernelrelease'], undefined, as)).trim();
-  await installModules({ env, make }, workDir, join(out, 'modules'), log, as);
-  await keepArtifacts(build, out, release, log);
-  await writeFile(join(out, HOW_BUILT), `${JSON.stringify({ kind: path.kind, why: path.why })}\n`);
-  await writeFile(join(workDir, LAST_BUILD), JSON.stringify(lastBuildOf(prepared.stamp, recipe)));
-  const kind = path.kind === 'modules' ? 'kernel-modules' : 'kernel';
-  await recordBuildTime(store.root, kind, cold, (Date.now() - started) / 1000);
 }
 
 /** In a kernel cache entry: how it was built (the build path's decision and why). */

@@ -58,7 +58,27 @@ describe('the kernel build path', () => {
     expect(buildPathOf(tree([RESET_C], { config: builtIn })).why).to.match(/does not build as a module/);
     expect(buildPathOf(tree([RESET_C], { lastBuildMatches: false })).kind).to.equal('full');
     expect(buildPathOf(tree(null)).why).to.match(/no earlier build/);
-    expect(buildPathOf(tree([])).kind).to.equal('full');
+    expect(buildPathOf(tree([], { lastBuildMatches: false })).kind).to.equal('full');
+  });
+
+  it('builds nothing when no changed file is one the build reads, and ignores such files beside a module', () => {
+    const docs = ['Documentation/driver-api/vfio.rst', 'MAINTAINERS', 'tools/testing/selftests/vfio/Makefile'];
+    expect(buildPathOf(tree(docs))).to.deep.equal({
+      kind: 'unchanged',
+      why: "no build: none of the 3 changed file(s) is read by make (the last build's Image and modules)",
+    });
+    expect(buildPathOf(tree([])).why).to.equal("no build: no file changed (the last build's Image and modules)");
+    const path = buildPathOf(tree([RESET_C, ...docs]));
+    expect(path.kind).to.equal('modules');
+    expect(path.why).to.match(/: 1 changed file\(s\), all C source of them \(and 3 the build does not read\)$/);
+  });
+
+  it('reads Kconfig under Documentation, and anything outside the known unread files, as read by the build', () => {
+    for (const f of ['Documentation/Kconfig', 'scripts/Makefile.build', 'tools/objtool/check.c', 'Makefile'])
+      expect(buildPathOf(tree([f])).kind, f).to.equal('full');
+    expect(buildPathOf(tree(['Documentation/x.rst', 'drivers/vfio/vfio_main.c'])).why).to.match(
+      /vfio_main\.c is not in a module/,
+    );
   });
 
   it("reads the changed files from rsync's itemized log and a patch's headers", () => {
