@@ -46,9 +46,17 @@ export function hostMirrorOf(targets: string, aptConfig: string): HostMirror {
   return { archive, security: siteOf(`${HOST_SUITE}-security`), aptOptions };
 }
 
-export async function hostMirror(): Promise<HostMirror> {
-  const targets = await capture('apt-get', ['indextargets', '--format', '$(SITE) $(RELEASE)']);
-  return hostMirrorOf(targets, await capture('apt-config', ['dump']));
+let asked: Promise<HostMirror> | undefined;
+
+/** Read once per process: `apt-get indextargets` takes a second, and QEMU's and dropbear's recipes both ask. */
+export function hostMirror(): Promise<HostMirror> {
+  asked ??= (async () => {
+    const targets = await capture('apt-get', ['indextargets', '--format', '$(SITE) $(RELEASE)']);
+    return hostMirrorOf(targets, await capture('apt-config', ['dump']));
+  })();
+  // A failure is not kept: the next caller asks apt again.
+  asked.catch(() => (asked = undefined));
+  return asked;
 }
 
 /** One line for progress and logs: which mirror a build used. */
