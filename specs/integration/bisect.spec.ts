@@ -10,9 +10,8 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeKernelRepo, type KernelRepo } from './kernel-repo.ts';
+import { DEMO_DIR, HANDLER, makeKernelRepo, type KernelRepo } from './kernel-repo.ts';
 import { repoRoot } from '../../harness/lib/paths.ts';
 
 const CLI = join(repoRoot, 'harness', 'bin', 'vfio-reset.js');
@@ -23,9 +22,7 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
   let repo: KernelRepo;
 
   before(async () => {
-    // A fixed path: the harness keeps one work tree per kernel tree path, so a
-    // later run of this spec on the same machine starts from it.
-    work = join(tmpdir(), 'vfio-reset-bisect-demo');
+    work = DEMO_DIR;
     await rm(work, { recursive: true, force: true });
     repo = await makeKernelRepo(join(work, 'linux'));
   });
@@ -100,7 +97,6 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
 
   // Reset handlers that crash or hang the kernel, as real ones do: from the bind on, that is a
   // regression of the VFIO path (1), never "could not decide" (125), which would make bisect skip it.
-  const HANDLER = join('drivers', 'vfio', 'platform', 'reset', 'vfio_platform_calxedaxgmac.c');
   const MUTANTS: ReadonlyArray<{ name: string; edit: (text: string) => string; says: RegExp }> = [
     {
       // The first reset of an open has no mapping yet: it writes through a NULL base.

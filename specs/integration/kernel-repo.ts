@@ -7,9 +7,19 @@
  */
 import { execa } from 'execa';
 import { readFile, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEBIAN_SOURCE_TARBALL } from '../../harness/recipes/kernel-source.ts';
 import { unpackAsGitTree } from './debian-tree.ts';
+
+/**
+ * Where the bisect spec (and the bench's bisect step) keep the demo tree: a
+ * fixed path, because the harness keeps one work tree per kernel tree path,
+ * so that a later run on the same machine starts from its last build.
+ */
+export const DEMO_DIR = join(tmpdir(), 'vfio-reset-bisect-demo');
+/** The reset handler's source, the file a module-only bisect step changes. */
+export const HANDLER = 'drivers/vfio/platform/reset/vfio_platform_calxedaxgmac.c';
 
 export interface KernelRepo {
   readonly dir: string;
@@ -17,8 +27,6 @@ export interface KernelRepo {
   readonly bad: string;
   readonly head: string;
 }
-
-const HANDLER = 'drivers/vfio/platform/reset/vfio_platform_calxedaxgmac.c';
 
 async function git(dir: string, ...args: string[]): Promise<string> {
   const r = await execa('git', ['-C', dir, '-c', 'user.name=Bisect Demo', '-c', 'user.email=demo@localhost', ...args]);
