@@ -136,6 +136,42 @@ export function itemizedPaths(output: string): string[] {
     .filter((p) => !p.endsWith('/'));
 }
 
+/** In a work area: the git tree its mirror was last made from, so that the next mirror copies only what changed. */
+const MIRROR_RECORD = 'src.tree.json';
+
+interface MirrorRecord {
+  readonly dir: string;
+  readonly revision: string;
+  /** Files git did not track (ignored ones too), all copied with the tracked ones. */
+  readonly untracked: readonly string[];
+  /** Files the mirror holds patched. */
+  readonly patched: readonly string[];
+}
+
+const untrackedFiles = async (dir: string) =>
+  (await capture('git', ['-C', dir, 'ls-files', '-z', '--others'])).split('\0').filter((f) => f !== '');
+
+/**
+ * The files of `dir` that may differ from its mirror made at `record`:
+ * tracked files git sees changed since that revision (committed or not),
+ * files it did not track then or does not track now (`untracked`), and
+ * files patched then or now (the mirror holds them patched). null if git
+ * cannot tell (the revision is gone).
+ */
+async function filesChangedSince(
+  dir: string,
+  record: MirrorRecord,
+  untracked: readonly string[],
+  patched: readonly string[],
+): Promise<string[] | null> {
+  const diff = await capture('git', ['-C', dir, 'diff', '--no-renames', '--name-only', '-z', record.revision]).catch(
+    () => null,
+  );
+  if (diff === null) return null;
+  const tracked = diff.split('\0').filter((f) => f !== '');
+  return [...new Set([...tracked, ...record.untracked, ...untracked, ...record.patched, ...patched])].sort();
+}
+
 /**
  * Makes `workDir/src` hold the source with `patches` applied. The source
  * (Debian's tarball, unpacked once into `pristine/`, or the user's tree) is
@@ -184,17 +220,32 @@ export async function prepareSourceTree(
   }
   await mkdir(src, { recursive: true });
   if (as !== null) await ownTree(src, as);
+  const recordPath = join(workDir, MIRROR_RECORD);
+  const record = await readFile(recordPath, 'utf8').then(
+    (t) => JSON.parse(t) as MirrorRecord,
+    () => null,
+  );
+  await rm(recordPath, { force: true });
+  const untracked = source.kind === 'tree' ? await untrackedFiles(source.dir) : [];
+  const only =
+    previous !== null && record !== null && source.kind === 'tree' && record.dir === source.dir
+      ? await filesChangedSince(source.dir, record, untracked, patched)
+      : null;
   // -a without -t: times are not copied, and --checksum compares contents. The copy belongs to whoever builds it.
   const owner = as === null ? [] : [`--chown=${as.uid}:${as.gid}`];
   const itemized = join(workDir, 'src.changes');
   await rm(itemized, { force: true });
+  const list = join(workDir, 'src.candidates');
+  if (only !== null) await writeFile(list, only.map((f) => `${f}\0`).join(''));
+  // The whole tree, or (a git tree mirrored before) only the files git says may differ: a bisect step's few.
+  const which = only === null ? ['--delete'] : [`--files-from=${list}`, '--from0', '--delete-missing-args'];
   await runStep(
-    'mirroring the kernel source',
+    only === null ? 'mirroring the kernel source' : `mirroring the kernel source (${only.length} files git names)`,
     'rsync',
     [
       '-rlpgoD',
       '--checksum',
-      '--delete',
+      ...which,
       ...owner,
       '--exclude=/.git',
       `--log-file=${itemized}`,
@@ -235,6 +286,12 @@ export async function prepareSourceTree(
     if (was !== null && was !== undefined) await utimes(join(src, f), was.atime, was.mtime);
   }
   await writeFile(stampPath, stamp);
+  if (source.kind === 'tree') {
+    // Untracked files before and after the copy: one that came or went meanwhile is copied again next time.
+    const since = [...new Set([...untracked, ...(await untrackedFiles(source.dir))])].sort();
+    const made: MirrorRecord = { dir: source.dir, revision: source.revision, untracked: since, patched };
+    await writeFile(recordPath, JSON.stringify(made));
+  }
   const changed = [...mirrored.filter((f) => !before.has(f)), ...patchedChanged].sort();
   return { src, previous, stamp, changed: previous === null ? null : changed };
 }
