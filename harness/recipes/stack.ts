@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Everything a run boots, built (or found in the cache): L0's QEMU, the
- * kernel, the Debian base, the agents and L1's SSH server side by side,
- * then the L2 initramfs and the L1 root image made of them.
+ * Everything a run boots, built (or found in the cache) in dependency
+ * order: kernel, Debian base, agents, L1's SSH server, L2 initramfs, L1
+ * root image.
  */
 import { buildAgents, type Agents } from './agents.ts';
 import { buildDebianBase, type DebianBase } from './debian-base.ts';
@@ -48,30 +48,24 @@ export async function buildStack(store: CacheStore, request: StackRequest, progr
     parts.push(`${name} ${Math.round((Date.now() - from) / 1000)} s`);
     return built;
   };
-  // A bad --qemu fails in a second, before anything is built.
-  const given =
-    request.qemu === undefined ? null : await part('QEMU', () => resolveL0Qemu(store, request.qemu, progress));
+  // QEMU first: a bad --qemu fails in a second, not after a kernel build.
+  const qemu = await part('QEMU', () => resolveL0Qemu(store, request.qemu, progress));
   const k = request.kernel;
-  // The two compiles and the parts the images need are independent, and each leaves the cores idle at
-  // times (a download, an unpack, a configure script, a link): together they fill them.
-  const [qemu, kernel, base, agents, dropbear] = await Promise.all([
-    given ?? part('QEMU', () => resolveL0Qemu(store, undefined, progress)),
-    part('kernel', async () =>
-      k.kind === 'prebuilt'
-        ? prebuiltKernel(store, k.image, k.modules)
-        : buildKernel(store, await defaultRecipe(k.source, k.extraPatches), progress),
-    ),
-    part('Debian base', () => buildDebianBase(store, progress)),
-    part('agents', () => buildAgents(store)),
-    part('dropbear', () => buildDropbear(store, progress)),
-  ]);
+  const kernel = await part('kernel', async () =>
+    k.kind === 'prebuilt'
+      ? prebuiltKernel(store, k.image, k.modules)
+      : buildKernel(store, await defaultRecipe(k.source, k.extraPatches), progress),
+  );
   progress(`kernel ${kernel.release} ${kernel.built ? `built in ${kernel.buildSeconds.toFixed(0)} s` : 'from cache'}`);
-  const { l2, l1Image } = await part('images', async () => {
+  const base = await part('Debian base', () => buildDebianBase(store, progress));
+  const { agents, dropbear, l2, l1Image } = await part('images', async () => {
+    const agents = await buildAgents(store);
+    const dropbear = await buildDropbear(store, progress);
     const l2 = await buildL2Initramfs(store, base, agents, kernel);
-    return { l2, l1Image: await buildL1Image(store, { base, kernel, agents, dropbear, l2 }) };
+    return { agents, dropbear, l2, l1Image: await buildL1Image(store, { base, kernel, agents, dropbear, l2 }) };
   });
   progress(`L1 image ${l1Image.built ? 'built' : 'from cache'}: ${l1Image.path}`);
   const buildSeconds = (Date.now() - started) / 1000;
-  progress(`ready in ${Math.round(buildSeconds)} s (the first five side by side): ${parts.join(', ')}`);
+  progress(`ready in ${Math.round(buildSeconds)} s: ${parts.join(', ')}`);
   return { qemu, kernel, base, agents, dropbear, l2, l1Image, buildSeconds };
 }
