@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export interface BuildTime {
   readonly seconds: number;
   readonly at: string;
+  /** How many steps (objects) the build logged: what the next such build can expect, for its progress. */
+  readonly steps?: number;
 }
 
 export type BuildTimes = Record<string, { cold?: BuildTime; incremental?: BuildTime }>;
@@ -26,12 +28,20 @@ export async function readBuildTimes(root: string): Promise<BuildTimes> {
   }
 }
 
-export async function recordBuildTime(root: string, kind: string, cold: boolean, seconds: number): Promise<void> {
+export async function recordBuildTime(
+  root: string,
+  kind: string,
+  cold: boolean,
+  seconds: number,
+  steps?: number,
+): Promise<void> {
   const times = await readBuildTimes(root);
-  times[kind] = {
-    ...times[kind],
-    [cold ? 'cold' : 'incremental']: { seconds: Math.round(seconds), at: new Date().toISOString() },
+  const time: BuildTime = {
+    seconds: Math.round(seconds),
+    at: new Date().toISOString(),
+    ...(steps !== undefined ? { steps } : {}),
   };
+  times[kind] = { ...times[kind], [cold ? 'cold' : 'incremental']: time };
   // Written beside and renamed into place: an interrupted write leaves the old file, never half of one.
   const tmp = `${file(root)}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(times, null, 2)}\n`);

@@ -14,20 +14,38 @@ import type { Credentials } from './build-user.ts';
 /** How often a running step says how far it got: well under the 30 s a silent CI job may be taken for hung at. */
 export const STEP_PROGRESS_EVERY_MS = 20_000;
 
-/** How far a step got, from what it has logged so far; null if the log says nothing countable. */
-export function stepProgressOf(logged: string): string | null {
+/** kbuild's quiet lines: "  CC      init/main.o", "  LD [M]  drivers/.../x.ko". */
+export function kbuildSteps(logged: string): number {
+  return logged.match(/^ {2}(?:CC|AS|AR|LD|OBJCOPY|GZIP|CPP|MODPOST|HOSTCC|HOSTLD)\b/gm)?.length ?? 0;
+}
+
+/**
+ * How far a step got, from what it has logged so far; null if the log says
+ * nothing countable. kbuild does not say how many objects it will build:
+ * `expected` is what the last such build logged.
+ */
+export function stepProgressOf(logged: string, expected?: number): string | null {
   const ninja = [...logged.matchAll(/^\[(\d+)\/(\d+)\] /gm)].at(-1);
   if (ninja !== undefined) return `${ninja[1]}/${ninja[2]} build steps`;
-  // kbuild's quiet lines: "  CC      init/main.o", "  LD [M]  drivers/.../x.ko".
-  const objects = logged.match(/^ {2}(?:CC|AS|AR|LD|OBJCOPY|GZIP|CPP|MODPOST|HOSTCC|HOSTLD)\b/gm)?.length ?? 0;
-  if (objects > 0) return `${objects} objects built`;
+  const objects = kbuildSteps(logged);
+  if (objects > 0)
+    return expected === undefined
+      ? `${objects} objects built`
+      : `${objects} of about ${expected} objects built (as many as the last such build)`;
   const fetched = logged.match(/^Get:\d+ /gm)?.length ?? 0;
   if (fetched > 0) return `${fetched} files fetched`;
   return null;
 }
 
 /** Until stopped, says every `everyMs` how far the step logging to `log` from `from` got. */
-function watchStep(what: string, log: string, from: number, progress: Progress, everyMs: number): () => void {
+function watchStep(
+  what: string,
+  log: string,
+  from: number,
+  progress: Progress,
+  everyMs: number,
+  expected: number | undefined,
+): () => void {
   const started = Date.now();
   const timer = setInterval(() => {
     void (async () => {
@@ -37,9 +55,8 @@ function watchStep(what: string, log: string, from: number, progress: Progress, 
         const { buffer, bytesRead } = await file.read(Buffer.alloc(size - from), 0, size - from, from);
         const logged = buffer.subarray(0, bytesRead).toString('utf8');
         const seconds = Math.round((Date.now() - started) / 1000);
-        progress(
-          `${what}: ${stepProgressOf(logged) ?? `${Math.round(logged.length / 1024)} KiB logged`}, ${seconds} s`,
-        );
+        const got = stepProgressOf(logged, expected) ?? `${Math.round(logged.length / 1024)} KiB logged`;
+        progress(`${what}: ${got}, ${seconds} s`);
       } finally {
         await file.close();
       }
@@ -59,6 +76,8 @@ export interface StepOptions {
   /** Where a long step says how far it got (default: the command's progress on stderr), and how often. */
   readonly progress?: Progress;
   readonly progressEveryMs?: number;
+  /** How many objects a kbuild step is expected to build, for its progress lines. */
+  readonly expectedSteps?: number;
 }
 
 export async function runStep(
@@ -75,6 +94,7 @@ export async function runStep(
     from,
     options.progress ?? stderrProgress,
     options.progressEveryMs ?? STEP_PROGRESS_EVERY_MS,
+    options.expectedSteps,
   );
   const child = startGroup(
     file,

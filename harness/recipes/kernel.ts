@@ -13,7 +13,7 @@ import { notAnArm64Image } from './kernel-image.ts';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { capture, runStep } from './build-step.ts';
+import { capture, kbuildSteps, runStep } from './build-step.ts';
 import { describeDropped, droppedOptions, requestsOf } from './kernel-config.ts';
 import {
   ownTree,
@@ -28,7 +28,7 @@ import { BUILD_USER_NAME, buildCredentials, buildDir, type Credentials } from '.
 import type { PrebuiltKernel } from './kernel-image.ts';
 import { fileDigests, sha256 } from '../cache/digest.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { recordBuildTime } from '../cache/build-times.ts';
+import { readBuildTimes, recordBuildTime } from '../cache/build-times.ts';
 import { InfrastructureError, InputError } from '../lib/errors.ts';
 import { repoRoot } from '../lib/paths.ts';
 
@@ -175,14 +175,18 @@ async function buildInto(out: string, { store, recipe, workDir, as, onProgress }
   if (as !== null) for (const dir of [build, ccache]) await ownTree(dir, as);
   const path = await buildPathFor(prepared, recipe, build);
   onProgress(`kernel: ${path.why}`);
-  if (path.kind !== 'unchanged') await compile(path, { recipe, workDir, src, build, env, make, log, as, onProgress });
+  // kbuild never says how many objects it will build: a cold build expects as many as the last cold build.
+  const expected = cold && path.kind === 'full' ? (await readBuildTimes(store.root))['kernel']?.cold?.steps : undefined;
+  if (path.kind !== 'unchanged')
+    await compile(path, { recipe, workDir, src, build, env, make, log, as, onProgress, expected });
   const release = (await capture('make', [...make, '-s', 'kernelrelease'], undefined, as)).trim();
   await installModules({ env, make }, workDir, join(out, 'modules'), log, as);
   await keepArtifacts(build, out, release, log);
   await writeFile(join(out, HOW_BUILT), `${JSON.stringify({ kind: path.kind, why: path.why })}\n`);
   await writeFile(join(workDir, LAST_BUILD), JSON.stringify(lastBuildOf(prepared.stamp, recipe)));
   const kind = { full: 'kernel', modules: 'kernel-modules', unchanged: 'kernel-unchanged' }[path.kind];
-  await recordBuildTime(store.root, kind, cold, (Date.now() - started) / 1000);
+  const steps = cold && path.kind === 'full' ? kbuildSteps(await readFile(log, 'utf8')) : undefined;
+  await recordBuildTime(store.root, kind, cold, (Date.now() - started) / 1000, steps);
 }
 
 /** Runs make for `path` in the work tree: configured afresh for the full path, the scenario modules alone else. */
@@ -196,9 +200,10 @@ async function compile(
     readonly log: string;
     readonly as: Credentials | null;
     readonly onProgress: (line: string) => void;
+    readonly expected: number | undefined;
   } & ReturnType<typeof kbuild>,
 ): Promise<void> {
-  const { recipe, workDir, src, build, env, make, log, as, onProgress } = tree;
+  const { recipe, workDir, src, build, env, make, log, as, onProgress, expected } = tree;
   const jobs = `-j${Math.max(1, availableParallelism())}`;
   const targets = path.kind === 'modules' ? path.targets : ['Image', 'modules'];
   if (path.kind === 'full') await configure(recipe.fragments, workDir, src, build, env, make, log, as);
@@ -208,7 +213,12 @@ async function compile(
   const kept = `${order}.vfio-reset`;
   if (path.kind === 'modules') await runStep('keeping modules.order', 'cp', ['-p', order, kept], { log, as });
   const { discarded } = await buildInProgress(build, () =>
-    runStep('compiling the kernel', 'make', [...make, jobs, ...targets], { env, log, as }),
+    runStep('compiling the kernel', 'make', [...make, jobs, ...targets], {
+      env,
+      log,
+      as,
+      ...(expected !== undefined ? { expectedSteps: expected } : {}),
+    }),
   );
   if (path.kind === 'modules') await runStep('restoring modules.order', 'mv', ['-f', kept, order], { log, as });
   if (discarded > 0) onProgress(`an interrupted build left ${discarded} files in ${build}: discarded, rebuilt`);

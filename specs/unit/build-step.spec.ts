@@ -12,6 +12,9 @@ describe('build steps', () => {
     expect(stepProgressOf('  SYNC    include/config/auto.conf\n  CC      init/main.o\n  LD [M]  x.ko\n')).to.equal(
       '2 objects built',
     );
+    expect(stepProgressOf('  CC      init/main.o\n  CC      init/version.o\n', 1020)).to.equal(
+      '2 of about 1020 objects built (as many as the last such build)',
+    );
     expect(stepProgressOf('Get:1 http://deb.debian.org trixie InRelease [151 kB]\nGet:2 x\n')).to.equal(
       '2 files fetched',
     );

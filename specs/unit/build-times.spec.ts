@@ -20,6 +20,9 @@ describe('build times', () => {
     expect(times['kernel']?.cold?.seconds).to.equal(374);
     expect(times['kernel']?.incremental?.seconds).to.equal(11);
     expect(await readdir(root)).to.deep.equal(['build-times.json']);
+    await recordBuildTime(root, 'kernel', true, 380, 1402);
+    expect((await readBuildTimes(root))['kernel']?.cold).to.include({ seconds: 380, steps: 1402 });
+    expect((await readBuildTimes(root))['kernel']?.incremental?.seconds, 'the other record stays').to.equal(11);
   });
 
   it('starts afresh from a torn or foreign file instead of failing the build that records', async () => {
