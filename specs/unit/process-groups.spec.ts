@@ -32,6 +32,12 @@ function groupMembers(pgid: number): number[] {
     .map(([pid]) => pid);
 }
 
+/** Whether `pid` has got past its cgroup wrapper and setpriv: its argv[0] is the fixture's sh, or sleep it execs. */
+function runsItsCommand(pid: number): boolean {
+  const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  return argv0 === 'sh' || argv0 === 'sleep';
+}
+
 /** True when `pid` no longer runs: no such process, or a zombie not yet reaped by its new parent. */
 function isGone(pid: number): boolean {
   try {
@@ -160,6 +166,9 @@ async function startHolderIn(env: NodeJS.ProcessEnv, ...args: string[]) {
     sleepPid = Number(stdout.trim());
     expect(sleepPid, `fixture printed no pid; stderr: ${stderr}`).to.be.greaterThan(0);
     expect(pgidOf(sleepPid), 'the sleep leads its own group').to.equal(sleepPid);
+    // Until setpriv has set the parent-death signal and exec'd the fixture's sh, a SIGKILL to the holder
+    // would orphan the group: the harness's next start sweeps those, which is another spec's matter.
+    await until(() => runsItsCommand(sleepPid), `group ${sleepPid} runs the fixture's command`, 15_000);
   } catch (error) {
     cleanup();
     throw error;
