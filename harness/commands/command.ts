@@ -235,5 +235,5 @@ export function repeatOption(raw: string | undefined, fallback: number): number 
 /** The --jobs line of run's and qualify's usage. */
 export const JOBS_HELP =
   "  --jobs N            runs at once, each with its own L1 (default: as many as the host's\n" +
-  `                      cores and memory hold, one per ${L1_SIZE.cpus} cores and ${L1_SIZE.memoryMiB} MiB; ` +
+  `                      cores and memory hold, one per core and ${L1_SIZE.memoryMiB} MiB; ` +
   `${defaultJobs()} here)\n`;

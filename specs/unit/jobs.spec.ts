@@ -7,14 +7,15 @@ import { sleep } from '../../harness/lib/time.ts';
 
 describe('runs side by side (--jobs)', () => {
   it('defaults to as many L1s as the cores and the memory hold, at least one', () => {
-    expect(defaultJobs({ cpus: 2, memoryMiB: 24 * 1024 })).to.equal(1);
-    expect(defaultJobs({ cpus: 16, memoryMiB: 32 * 1024 })).to.equal(8);
+    expect(defaultJobs({ cpus: 2, memoryMiB: 24 * 1024 })).to.equal(2);
+    expect(defaultJobs({ cpus: 16, memoryMiB: 32 * 1024 }), 'memory-bound').to.equal(15);
+    expect(defaultJobs({ cpus: 16, memoryMiB: 64 * 1024 })).to.equal(16);
     expect(defaultJobs({ cpus: 16, memoryMiB: 8 * 1024 }), 'memory-bound').to.equal(3);
     expect(defaultJobs({ cpus: 1, memoryMiB: 1024 })).to.equal(1);
   });
 
   it('takes a whole number from 1 to 32, and names the default in its error', () => {
-    const host = { cpus: 4, memoryMiB: 16 * 1024 };
+    const host = { cpus: 2, memoryMiB: 16 * 1024 };
     expect(jobsOption(undefined, host)).to.equal(2);
     expect(jobsOption('3', host)).to.equal(3);
     for (const bad of ['0', '-1', '1.5', 'many', '33'])
