@@ -25,6 +25,8 @@ import type { Progress } from '../lib/progress.ts';
 
 export interface CampaignResult {
   readonly runs: readonly RunRecord[];
+  /** Runs of the plan not started because a regression had decided the set (stopAtRegression). */
+  readonly notStarted: number;
   readonly exitCode: number;
   readonly summary: string;
   readonly provenance: Provenance;
@@ -43,7 +45,9 @@ export async function runCampaign(
   const sshKey = await harnessKey(cacheRoot);
   const specs = checkPlan(request);
   const provenance = await provenanceOf(stack, argv);
-  const runOne = async (i: number): Promise<RunResult> => {
+  let decided = false;
+  const runOne = async (i: number): Promise<RunResult | null> => {
+    if (decided) return null;
     const spec = specs[i]!;
     const dir = join(outDir, runId(spec));
     await mkdir(dir, { recursive: true });
@@ -54,9 +58,12 @@ export async function runCampaign(
     await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     const reason = 'reason' in result.verdict ? ` (${result.verdict.reason})` : '';
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}: ${result.verdict.kind}${reason}`);
+    decided ||= request.stopAtRegression === true && result.verdict.kind === 'regression';
     return result;
   };
-  const runs = await inParallel(specs.length, jobs, runOne);
+  const runs = (await inParallel(specs.length, jobs, runOne)).filter((r): r is RunResult => r !== null);
+  const notStarted = specs.length - runs.length;
+  if (notStarted > 0) progress(`${notStarted} of ${specs.length} runs not started: a regression decided the set`);
   const report: CampaignReport = {
     format: REPORT_FORMAT,
     created: new Date().toISOString(),
@@ -71,5 +78,5 @@ export async function runCampaign(
     runs: runs.map(runRecordOf),
   };
   const summary = await writeCampaignReport(outDir, report);
-  return { runs: report.runs, exitCode: report.exitCode, summary, provenance };
+  return { runs: report.runs, notStarted, exitCode: report.exitCode, summary, provenance };
 }

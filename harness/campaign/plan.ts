@@ -29,6 +29,11 @@ export interface CampaignRequest {
   readonly seed: string;
   /** Run only every count-th run of the plan, starting at index (CI matrices). */
   readonly shard?: Shard;
+  /**
+   * Start no run after a regression (a bisect step): a regression decides the
+   * set's exit code on its own, so the runs after it would change nothing.
+   */
+  readonly stopAtRegression?: boolean;
 }
 
 /** Parses "K/N" (1 <= K <= N). */

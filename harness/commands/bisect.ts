@@ -18,7 +18,16 @@ import { EXIT } from '../lib/exit-codes.ts';
 import { InputError } from '../lib/errors.ts';
 import { treeSource } from '../recipes/kernel-source.ts';
 import { CONTROLS, SCENARIOS } from '../plan/run-spec.ts';
-import { artifactDir, extraPatchesOf, listOption, TRAFFIC_HELP, trafficOption, defineCommand } from './command.ts';
+import {
+  artifactDir,
+  extraPatchesOf,
+  JOBS_HELP,
+  listOption,
+  TRAFFIC_HELP,
+  trafficOption,
+  defineCommand,
+} from './command.ts';
+import { jobsOption } from '../campaign/jobs.ts';
 import { closingLine } from '../judge/verdict.ts';
 import { recordBuildTime } from '../cache/build-times.ts';
 
@@ -31,6 +40,7 @@ const OPTIONS = {
   controls: { type: 'string' },
   traffic: { type: 'string' },
   seed: { type: 'string' },
+  jobs: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const isInside = (path: string, dir: string) => {
@@ -55,7 +65,7 @@ Artifacts go outside the tree.
   --controls LIST     (default device-ignores-reset, which works on any kernel)
 ${TRAFFIC_HELP}
   --output DIR        each step's artifacts go to DIR/bisect-<commit>
-  --patches, --qemu PATH, --seed S: as for 'run'
+${JOBS_HELP}  --patches, --qemu PATH, --seed S: as for 'run'
 `,
   options: OPTIONS,
   async run({ values }) {
@@ -64,6 +74,7 @@ ${TRAFFIC_HELP}
     const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', ['raw-driver']);
     const controls = listOption(values.controls, CONTROLS, 'controls', ['device-ignores-reset']);
     const patterns = trafficOption(values.traffic);
+    const jobs = jobsOption(values.jobs);
     const store = new CacheStore(cacheRoot());
     const source = await treeSource(values['kernel-tree'] ?? process.cwd());
     const step = `bisect-${source.kind === 'tree' ? source.revision.slice(0, 12) : 'tree'}`;
@@ -88,17 +99,23 @@ ${TRAFFIC_HELP}
     const result = await runCampaign(
       stack,
       store.root,
-      { scenarios, controls, patterns, signal: 'KILL', repeat: 1, seed },
+      { scenarios, controls, patterns, signal: 'KILL', repeat: 1, seed, stopAtRegression: true },
       outDir,
       process.argv.slice(1),
       stderrProgress,
+      jobs,
     );
     // For `npm run bench`: how long a step takes, per kernel build path (a step that built nothing is not one).
     const path = stack.kernel.built ? stack.kernel.howBuilt?.kind : undefined;
     if (path !== undefined)
       await recordBuildTime(store.root, `bisect-step-${path}`, false, (Date.now() - started) / 1000);
     const how = stack.kernel.howBuilt === null ? '' : `\nkernel: ${stack.kernel.howBuilt.why}`;
-    process.stdout.write(`\n${result.summary}\n\nartifacts: ${outDir}${how}\n${closingLine(result.runs)}\n`);
+    const stopped =
+      result.notStarted === 0
+        ? ''
+        : `\n${result.notStarted} more run${result.notStarted === 1 ? '' : 's'} not started: ` +
+          'a regression decides a bisect step on its own';
+    process.stdout.write(`\n${result.summary}${stopped}\n\nartifacts: ${outDir}${how}\n${closingLine(result.runs)}\n`);
     return result.exitCode;
   },
 });
