@@ -8,7 +8,8 @@
  * at 1 and 2 jobs and the default, and what the job model predicts for a
  * 16-core runner; warm npm test per layer (as the last npm test measured
  * it); a bisect step after a one-line change to the reset handler, on a
- * real tree; the cold set-up in its parts, from the cache's manifests.
+ * real tree; the cold set-up in its parts (QEMU and the kernel from their
+ * last cold builds' records, the images from the cache's manifests).
  * `--json` prints the headline figures as one JSON object instead, for a
  * dashboard: bisect_module_step_s, npm_test_warm_s, cold_parts_s, cycle_s
  * (median per scenario), runs_per_min (per job count) and objects (per
@@ -34,7 +35,7 @@ import { killAllGroups } from '../../harness/process/process-groups.ts';
 import { readBuildTimes } from '../../harness/cache/build-times.ts';
 import { availableParallelism } from 'node:os';
 import { CONTROLS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
-import { defaultJobs } from '../../harness/campaign/jobs.ts';
+import { defaultJobs, L1_HOST_CPUS } from '../../harness/campaign/jobs.ts';
 import { readSpecTimes } from './spec-times.ts';
 import { bisectModuleStep } from './bisect-step.ts';
 import { kernelObjects, qemuObjects, summary } from './build-objects.ts';
@@ -186,9 +187,9 @@ const lines = [
     (r) =>
       `  jobs ${String(r.jobs).padEnd(3)} ${r.runsPerMinute.toFixed(1).padStart(5)} runs/min   ` +
       `(${r.seconds.toFixed(0)} s)   ratio to 1 job ${ratio(r.runsPerMinute, base1)}   ` +
-      `model ${Math.min(r.jobs, Math.max(1, Math.floor(availableParallelism() / L1_SIZE.cpus)))}.00`,
+      `model ${Math.min(r.jobs, Math.max(1, Math.floor(availableParallelism() / L1_HOST_CPUS)))}.00`,
   ),
-  `  model: runs scale with min(jobs, cores / ${L1_SIZE.cpus} vCPUs per L1); a 16-core 32 GiB runner defaults to ` +
+  `  model: runs scale with min(jobs, cores / ${L1_HOST_CPUS} per L1); a 16-core 32 GiB runner defaults to ` +
     `${defaultJobs(host16)} jobs: about ${(base1 * defaultJobs(host16)).toFixed(0)} runs/min`,
   '',
   'bisect step after a one-line change to the reset handler (the demo tree, its work tree warm)',
@@ -261,8 +262,10 @@ const headline = {
   npm_test_warm_s: specTimes === null ? null : Math.round(specTimes.unitSeconds + specTimes.integrationSeconds),
   cold_parts_s: {
     apt: await hostSetupSeconds(),
-    qemu: qemuKey === null ? null : await builtSeconds('qemu', qemuKey),
-    kernel: await builtSeconds('kernel', stack.kernel.key),
+    // A cold build's own record: a cache entry's manifest says what making that entry took, which for the
+    // kernel may be an incremental build, or none when the work tree already held it.
+    qemu: qemuKey === null ? null : (times['qemu']?.cold?.seconds ?? null),
+    kernel: times['kernel']?.cold?.seconds ?? null,
     images: sum([
       await builtSeconds('debian-base', stack.base.key),
       await builtSeconds('agents', stack.agents.key),
