@@ -13,6 +13,7 @@ import type { RunResult } from '../judge/run-result.ts';
 import { runId } from '../plan/run-spec.ts';
 import { checkPlan, type CampaignRequest } from './plan.ts';
 import { inParallel } from './jobs.ts';
+import { hostL1s, takeL1Slot } from '../machines/l1-slots.ts';
 import { CYCLE_TIMING } from '../plan/timing.ts';
 import { SCENARIO_RECORDS } from '../plan/scenarios.ts';
 import { provenanceOf, type Provenance } from '../report/provenance.ts';
@@ -47,12 +48,16 @@ export async function runCampaign(
   const provenance = await provenanceOf(stack, argv);
   let decided = false;
   const runOne = async (i: number): Promise<RunResult | null> => {
-    if (decided) return null;
     const spec = specs[i]!;
-    const dir = join(outDir, runId(spec));
-    await mkdir(dir, { recursive: true });
     // Side by side, a run's lines say which run they are.
     const own: Progress = jobs === 1 ? progress : (line) => progress(`[${i + 1}/${specs.length}] ${line}`);
+    // Up to the host's L1s, or this campaign's --jobs if it asked for more.
+    await using _slot = await takeL1Slot(cacheRoot, Math.max(jobs, hostL1s()), (holders) =>
+      own(`waiting for an L1 slot: the host's are all taken (harness pids ${holders.join(', ')})`),
+    );
+    if (decided) return null;
+    const dir = join(outDir, runId(spec));
+    await mkdir(dir, { recursive: true });
     progress(`run ${i + 1}/${specs.length}: ${runId(spec)}`);
     const result = await runScenario({ stack, sshKey, dir, spec, progress: own });
     await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);

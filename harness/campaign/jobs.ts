@@ -1,48 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/**
- * How many runs go at once: each L1 is budgeted one host core and its RAM,
- * with room left for the host, so that runs side by side do not slow each
- * other into timeouts.
- */
-import { availableParallelism, totalmem } from 'node:os';
+/** How many runs go at once (by default, as many L1s as the host holds: machines/l1-slots.ts) and the pool. */
+import { hostL1s, L1_HOST_CPUS, MAX_L1S, thisHost, type HostSize } from '../machines/l1-slots.ts';
 import { L1_SIZE } from '../machines/l1-host.ts';
 import { InputError } from '../lib/errors.ts';
 
-export interface HostSize {
-  readonly cpus: number;
-  readonly memoryMiB: number;
-}
-
-/**
- * Host cores budgeted to one L1. Its 2 TCG vCPUs are busy host threads only
- * while it boots and while frames flow, and a cycle waits much of its time:
- * on 2 cores two L1s at once ran 1.86 times the runs per minute of one
- * (`npm run bench`, 2026-12-05), and `npm run load` (two L1s on 2 cores
- * beside stress-ng) decided 60 of 60 runs right.
- */
-export const L1_HOST_CPUS = 1;
-/** Kept for the host itself: the harness, the page cache of the images, the builds' tools. */
-const HOST_RESERVE_MIB = 2048;
-/** More than this many L1s at once is outside what the harness was tried with. */
-export const MAX_JOBS = 32;
-
-export function thisHost(): HostSize {
-  return { cpus: availableParallelism(), memoryMiB: Math.floor(totalmem() / 2 ** 20) };
-}
-
-/** As many L1s as the host's cores and memory hold, at least one. */
-export function defaultJobs(host: HostSize = thisHost()): number {
-  const byCpu = Math.floor(host.cpus / L1_HOST_CPUS);
-  const byMemory = Math.floor((host.memoryMiB - HOST_RESERVE_MIB) / L1_SIZE.memoryMiB);
-  return Math.max(1, Math.min(byCpu, byMemory, MAX_JOBS));
-}
-
 export function jobsOption(raw: string | undefined, host: HostSize = thisHost()): number {
-  if (raw === undefined) return defaultJobs(host);
+  if (raw === undefined) return hostL1s(host);
   const jobs = Number(raw);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS)
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_L1S)
     throw new InputError(
-      `--jobs ${raw} must be a whole number from 1 to ${MAX_JOBS} (default here: ${defaultJobs(host)}, ` +
+      `--jobs ${raw} must be a whole number from 1 to ${MAX_L1S} (default here: ${hostL1s(host)}, ` +
         `one per ${L1_HOST_CPUS} core and ${L1_SIZE.memoryMiB} MiB)`,
     );
   return jobs;

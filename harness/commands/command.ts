@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** What every CLI command is: a name, its help, and a main that returns an exit code. */
 import { L1_SIZE } from '../machines/l1-host.ts';
-import { defaultJobs } from '../campaign/jobs.ts';
+import { hostL1s } from '../machines/l1-slots.ts';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { access, constants, mkdir, readdir, readFile, stat } from 'node:fs/promises';
@@ -236,4 +236,4 @@ export function repeatOption(raw: string | undefined, fallback: number): number 
 export const JOBS_HELP =
   "  --jobs N            runs at once, each with its own L1 (default: as many as the host's\n" +
   `                      cores and memory hold, one per core and ${L1_SIZE.memoryMiB} MiB; ` +
-  `${defaultJobs()} here)\n`;
+  `${hostL1s()} here)\n`;

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { bootL1 } from '../machines/l1-session.ts';
+import { hostL1s, takeL1Slot } from '../machines/l1-slots.ts';
 import { harnessKey } from '../machines/ssh.ts';
 import { L1 } from '../machines/l1.ts';
 import { l2CommandLine } from '../machines/l2-guest.ts';
@@ -33,6 +34,9 @@ const round = (s: number) => Math.round(s * 100) / 100;
 
 export async function runSmoke(options: SmokeOptions, progress: Progress): Promise<SmokeTimings> {
   await mkdir(options.runDir, { recursive: true });
+  await using _slot = await takeL1Slot(options.cacheRoot, hostL1s(), (holders) =>
+    progress(`waiting for an L1 slot: the host's are all taken (harness pids ${holders.join(', ')})`),
+  );
   const started = Date.now();
   await using session = await bootL1(
     {

@@ -10,7 +10,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootDefaultL1 } from './stack-fixture.ts';
-import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
+import type { L1Session } from '../../harness/machines/l1-session.ts';
 import { wiredNicMac } from '../../harness/machines/l1-host.ts';
 import { L1_PATHS } from '../../harness/plan/layout.ts';
 import { TARGET_ORACLES } from '../../harness/plan/target-plan.ts';
@@ -52,7 +52,7 @@ describe('the on-target runner on its own in L1 (integration)', function () {
   });
 
   after(async () => {
-    if (session !== undefined) await shutdownL1(session);
+    await session?.[Symbol.asyncDispose]();
   });
 
   it('proves its oracles with the control, then passes the scenario, in KTAP', async () => {

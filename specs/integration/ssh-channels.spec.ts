@@ -11,7 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootDefaultL1 } from './stack-fixture.ts';
-import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
+import type { L1Session } from '../../harness/machines/l1-session.ts';
 import { overlappingCommands } from './overlapping-commands.ts';
 
 describe("L1's SSH server (integration)", function () {
@@ -24,7 +24,7 @@ describe("L1's SSH server (integration)", function () {
   });
 
   after(async () => {
-    if (session !== undefined) await shutdownL1(session);
+    await session?.[Symbol.asyncDispose]();
   });
 
   it('keeps the connection and runs every command when channels open as others exit', async () => {

@@ -11,6 +11,7 @@ import { buildStack, type Stack } from '../../harness/recipes/stack.ts';
 import { bootL1, type L1Session } from '../../harness/machines/l1-session.ts';
 import type { L0Devices } from '../../harness/machines/l1-host.ts';
 import { harnessKey } from '../../harness/machines/ssh.ts';
+import { hostL1s, takeL1Slot } from '../../harness/machines/l1-slots.ts';
 
 let stack: Promise<Stack> | undefined;
 
@@ -23,14 +24,17 @@ export function defaultStack(): Promise<Stack> {
   return stack;
 }
 
-/** L1 of the default stack with `devices`, its artifacts in `runDir`. */
+/** L1 of the default stack with `devices`, its artifacts in `runDir`; it holds an L1 slot until disposed of. */
 export async function bootDefaultL1(
   runDir: string,
   devices: L0Devices,
   extraKernelArgs: readonly string[] = [],
 ): Promise<L1Session> {
   const stack = await defaultStack();
-  return bootL1(
+  const slot = await takeL1Slot(store.root, hostL1s(), (holders) =>
+    stderrProgress(`waiting for an L1 slot: the host's are all taken (harness pids ${holders.join(', ')})`),
+  );
+  const session = await bootL1(
     {
       qemuBinary: stack.qemu.binary,
       kernel: stack.kernel.image,
@@ -41,5 +45,15 @@ export async function bootDefaultL1(
       devices,
     },
     stderrProgress,
-  );
+  ).catch(async (error: unknown) => {
+    await slot[Symbol.asyncDispose]();
+    throw error;
+  });
+  return {
+    ...session,
+    async [Symbol.asyncDispose]() {
+      await session[Symbol.asyncDispose]();
+      await slot[Symbol.asyncDispose]();
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootDefaultL1 } from './stack-fixture.ts';
-import { shutdownL1, type L1Session } from '../../harness/machines/l1-session.ts';
+import type { L1Session } from '../../harness/machines/l1-session.ts';
 import { RemoteAgent } from '../../harness/machines/remote-process.ts';
 import { L1 } from '../../harness/machines/l1.ts';
 import { L1_PATHS } from '../../harness/plan/layout.ts';
@@ -45,7 +45,7 @@ describe('the emulated XGMAC behind the SMMUv3 (integration)', function () {
 
   after(async () => {
     for (const s of sources) s.close();
-    if (session !== undefined) await shutdownL1(session);
+    await session?.[Symbol.asyncDispose]();
   });
 
   it('appears in L1 as calxeda,hb-xgmac, one device per instance', async () => {

@@ -35,7 +35,7 @@ import { killAllGroups } from '../../harness/process/process-groups.ts';
 import { readBuildTimes } from '../../harness/cache/build-times.ts';
 import { availableParallelism } from 'node:os';
 import { CONTROLS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
-import { defaultJobs, L1_HOST_CPUS } from '../../harness/campaign/jobs.ts';
+import { hostL1s, L1_HOST_CPUS } from '../../harness/machines/l1-slots.ts';
 import { readSpecTimes } from './spec-times.ts';
 import { bisectModuleStep } from './bisect-step.ts';
 import { kernelObjects, qemuObjects, summary } from './build-objects.ts';
@@ -117,7 +117,7 @@ async function throughput(jobs: number): Promise<{ jobs: number; runsPerMinute: 
   const seconds = (Date.now() - started) / 1000;
   return { jobs, runsPerMinute: (result.runs.length * 60) / seconds, seconds };
 }
-const jobCounts = [...new Set([1, 2, defaultJobs()])].sort((a, b) => a - b);
+const jobCounts = [...new Set([1, 2, hostL1s()])].sort((a, b) => a - b);
 const bisect = await bisectModuleStep();
 const rates: Awaited<ReturnType<typeof throughput>>[] = [];
 for (const jobs of jobCounts) rates.push(await throughput(jobs));
@@ -190,7 +190,7 @@ const lines = [
       `model ${Math.min(r.jobs, Math.max(1, Math.floor(availableParallelism() / L1_HOST_CPUS)))}.00`,
   ),
   `  model: runs scale with min(jobs, cores / ${L1_HOST_CPUS} per L1); a 16-core 32 GiB runner defaults to ` +
-    `${defaultJobs(host16)} jobs: about ${(base1 * defaultJobs(host16)).toFixed(0)} runs/min`,
+    `${hostL1s(host16)} jobs: about ${(base1 * hostL1s(host16)).toFixed(0)} runs/min`,
   '',
   'bisect step after a one-line change to the reset handler (the demo tree, its work tree warm)',
   `  ${bisect.seconds.toFixed(1)} s, exit ${bisect.exitCode}; kernel: ${bisect.kernel}`,

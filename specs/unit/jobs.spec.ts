@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** How many runs go at once, and the pool that runs them. */
 import { expect } from 'chai';
-import { defaultJobs, inParallel, jobsOption } from '../../harness/campaign/jobs.ts';
+import { inParallel, jobsOption } from '../../harness/campaign/jobs.ts';
+import { hostL1s } from '../../harness/machines/l1-slots.ts';
 import { InputError } from '../../harness/lib/errors.ts';
 import { sleep } from '../../harness/lib/time.ts';
 
 describe('runs side by side (--jobs)', () => {
   it('defaults to as many L1s as the cores and the memory hold, at least one', () => {
-    expect(defaultJobs({ cpus: 2, memoryMiB: 24 * 1024 })).to.equal(2);
-    expect(defaultJobs({ cpus: 16, memoryMiB: 32 * 1024 }), 'memory-bound').to.equal(15);
-    expect(defaultJobs({ cpus: 16, memoryMiB: 64 * 1024 })).to.equal(16);
-    expect(defaultJobs({ cpus: 16, memoryMiB: 8 * 1024 }), 'memory-bound').to.equal(3);
-    expect(defaultJobs({ cpus: 1, memoryMiB: 1024 })).to.equal(1);
+    expect(hostL1s({ cpus: 2, memoryMiB: 24 * 1024 })).to.equal(2);
+    expect(hostL1s({ cpus: 16, memoryMiB: 32 * 1024 }), 'memory-bound').to.equal(15);
+    expect(hostL1s({ cpus: 16, memoryMiB: 64 * 1024 })).to.equal(16);
+    expect(hostL1s({ cpus: 16, memoryMiB: 8 * 1024 }), 'memory-bound').to.equal(3);
+    expect(hostL1s({ cpus: 1, memoryMiB: 1024 })).to.equal(1);
   });
 
   it('takes a whole number from 1 to 32, and names the default in its error', () => {
