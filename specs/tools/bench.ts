@@ -199,7 +199,8 @@ const lines = [
   ...(specTimes === null
     ? ['  not measured yet: run npm test']
     : [
-        `  unit ${specTimes.unitSeconds.toFixed(0)} s   integration ${specTimes.integrationSeconds.toFixed(0)} s   ` +
+        `  ${specTimes.wallSeconds.toFixed(0)} s in ${specTimes.lanes} lanes; spec files: ` +
+          `unit ${specTimes.unitSeconds.toFixed(0)} s   integration ${specTimes.integrationSeconds.toFixed(0)} s   ` +
           `(${specTimes.at.slice(0, 16)})`,
         ...Object.entries(specTimes.files).map(([f, sec]) => `    ${f.padEnd(32)} ${sec.toFixed(0)} s`),
       ]),
@@ -259,7 +260,7 @@ lines.push(
 );
 const headline = {
   bisect_module_step_s: bisect.exitCode === 0 && bisect.kernel.startsWith('modules only') ? bisect.seconds : null,
-  npm_test_warm_s: specTimes === null ? null : Math.round(specTimes.unitSeconds + specTimes.integrationSeconds),
+  npm_test_warm_s: specTimes === null ? null : Math.round(specTimes.wallSeconds),
   cold_parts_s: {
     apt: await hostSetupSeconds(),
     // A cold build's own record: a cache entry's manifest says what making that entry took, which for the

@@ -1,17 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * `npm test`: the unit specs (seconds, no QEMU) and then the integration
- * specs (real builds, real QEMU), in one mocha run, ending with the plain
- * line `N passed, N failed` that CI reads (`, N skipped` added when a spec
- * could not run here). `--unit` runs the unit layer only.
- * A whole run says how long each layer took and keeps it for `npm run bench`.
+ * `npm test`: the unit specs (seconds, no QEMU) and the integration specs
+ * (real builds, real QEMU), ending with the plain line `N passed, N failed`
+ * that CI reads (`, N skipped` added when a spec could not run here).
+ * `--unit` runs the unit layer only, in this process.
+ *
+ * A whole run builds the default stack first, then runs the spec files in
+ * lanes, one child process each, as many as the host holds L1s: each lane
+ * takes the longest group left (by the times the last run recorded), so the
+ * lanes end together. The host's L1 slots (machines/l1-slots.ts) keep the
+ * lanes from running more L1s at once than the host holds. Lines carry
+ * their lane's letter. It says how long it took and keeps it for `npm run bench`.
  */
 import Mocha from 'mocha';
+import { fork, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { cacheRoot, repoRoot } from '../../harness/lib/paths.ts';
-import { killAllGroups } from '../../harness/process/process-groups.ts';
-import { recordSpecTimes } from './spec-times.ts';
+import { installExitHandlers, killAllGroups } from '../../harness/process/process-groups.ts';
+import { hostL1s } from '../../harness/machines/l1-slots.ts';
+import { readSpecTimes, recordSpecTimes } from './spec-times.ts';
+
+/** What one mocha run over some spec files gave. */
+interface Outcome {
+  readonly passed: number;
+  readonly failed: number;
+  /** A spec that cannot run here (no root, no cgroup v2) is skipped, and said so: never counted as passed. */
+  readonly skipped: number;
+  /** Seconds per spec file (full path): its top-level suites, from start to end. */
+  readonly fileSeconds: Readonly<Record<string, number>>;
+}
+
+type ToLane = { readonly files: readonly string[] } | { readonly done: true };
 
 async function specFiles(layer: 'unit' | 'integration'): Promise<string[]> {
   const dir = join(repoRoot, 'specs', layer);
@@ -22,48 +43,161 @@ async function specFiles(layer: 'unit' | 'integration'): Promise<string[]> {
     .map((n) => join(dir, n));
 }
 
-const unitOnly = process.argv.includes('--unit');
-const mocha = new Mocha({ reporter: 'spec', timeout: 10_000 });
-for (const file of await specFiles('unit')) mocha.addFile(file);
-if (!unitOnly) for (const file of await specFiles('integration')) mocha.addFile(file);
-await mocha.loadFilesAsync();
-const runner = mocha.run();
-// Seconds per spec file: its top-level suites, from start to end.
-const fileSeconds = new Map<string, number>();
-const startedAt = new Map<Mocha.Suite, number>();
-runner.on('suite', (suite) => {
-  if (suite.parent?.root === true) startedAt.set(suite, Date.now());
-});
-runner.on('suite end', (suite) => {
-  const started = startedAt.get(suite);
-  if (started === undefined || suite.file === undefined) return;
-  fileSeconds.set(suite.file, (fileSeconds.get(suite.file) ?? 0) + (Date.now() - started) / 1000);
-});
-runner.on('end', () => {
-  const stats = runner.stats;
-  const passed = stats?.passes ?? 0;
-  const failed = stats?.failures ?? 0;
-  // A spec that cannot run here (no root, no cgroup v2) is skipped, and said so: never counted as passed.
-  const skipped = stats?.pending ?? 0;
+function runMocha(files: readonly string[]): Promise<Outcome> {
+  const mocha = new Mocha({ reporter: 'spec', timeout: 10_000 });
+  for (const file of files) mocha.addFile(file);
+  return mocha.loadFilesAsync().then(
+    () =>
+      new Promise((resolve) => {
+        const runner = mocha.run();
+        const fileSeconds: Record<string, number> = {};
+        const startedAt = new Map<Mocha.Suite, number>();
+        runner.on('suite', (suite) => {
+          if (suite.parent?.root === true) startedAt.set(suite, Date.now());
+        });
+        runner.on('suite end', (suite) => {
+          const started = startedAt.get(suite);
+          if (started === undefined || suite.file === undefined) return;
+          fileSeconds[suite.file] = (fileSeconds[suite.file] ?? 0) + (Date.now() - started) / 1000;
+        });
+        runner.on('end', () => {
+          const stats = runner.stats;
+          resolve({
+            passed: stats?.passes ?? 0,
+            failed: stats?.failures ?? 0,
+            skipped: stats?.pending ?? 0,
+            fileSeconds,
+          });
+        });
+      }),
+  );
+}
+
+const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
+
+function closingLine(o: Outcome): string {
+  return `${o.passed} passed, ${o.failed} failed${o.skipped > 0 ? `, ${o.skipped} skipped` : ''}\n`;
+}
+
+/** A lane: runs the groups its parent sends, one mocha run each, until told it is done. */
+function serveAsLane(): void {
+  installExitHandlers();
+  // The parent gone without saying done (killed): stop every machine, as on SIGTERM.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  process.on('message', (message: ToLane) => {
+    if ('done' in message) {
+      killAllGroups();
+      process.exit(0);
+    }
+    void runMocha(message.files).then((outcome) => process.send?.(outcome));
+  });
+}
+
+/** The spec files in groups that must share a process (qualify and reset-scenario share one campaign), longest first. */
+async function groups(): Promise<string[][]> {
+  const times = await readSpecTimes(cacheRoot());
+  const integration = await specFiles('integration');
+  const together = ['qualify.spec.ts', 'reset-scenario.spec.ts'];
+  const byName = (names: readonly string[]) => integration.filter((f) => names.includes(basename(f)));
+  const all = [
+    await specFiles('unit'),
+    byName(together),
+    ...integration.filter((f) => !together.includes(basename(f))).map((f) => [f]),
+  ];
+  // Never timed: first, since it may be the longest.
+  const estimate = (group: readonly string[]) =>
+    times === null
+      ? Infinity
+      : group[0]!.includes('/specs/unit/')
+        ? times.unitSeconds
+        : sum(group.map((f) => times.files[basename(f)] ?? Infinity));
+  return all.sort((a, b) => estimate(b) - estimate(a));
+}
+
+/** Runs `queue`'s groups in a child process until none is left; its lines prefixed with `tag`. */
+const children: ChildProcess[] = [];
+
+async function lane(tag: string, queue: string[][]): Promise<Outcome[]> {
+  const child = fork(import.meta.filename, ['--lane'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  children.push(child);
+  const prefix = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream) =>
+    createInterface({ input: from }).on('line', (line) => to.write(`[${tag}] ${line}\n`));
+  prefix(child.stdout!, process.stdout);
+  prefix(child.stderr!, process.stderr);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const outcomes: Outcome[] = [];
+  for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
+    const files = group;
+    const outcome = await new Promise<Outcome | null>((resolve) => {
+      child.once('message', (o: Outcome) => resolve(o));
+      void exited.then(() => resolve(null));
+      child.send({ files } satisfies ToLane);
+    });
+    if (outcome === null) {
+      const names = files.map((f) => basename(f)).join(', ');
+      process.stderr.write(`[${tag}] lane ended while running ${names}: counted as one failure\n`);
+      return [...outcomes, { passed: 0, failed: 1, skipped: 0, fileSeconds: {} }];
+    }
+    outcomes.push(outcome);
+  }
+  child.send({ done: true } satisfies ToLane);
+  await exited;
+  return outcomes;
+}
+
+async function runAll(): Promise<void> {
+  const started = Date.now();
+  // Built (or found) once before the lanes, so that a cold machine builds it once, with its progress.
+  const { defaultStack } = await import('../integration/stack-fixture.ts');
+  await defaultStack();
+  const queue = await groups();
+  const lanes = Math.min(hostL1s(), queue.length);
+  process.stdout.write(`npm test: ${queue.length} groups of spec files in ${lanes} lanes\n`);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => {
+      process.stderr.write(`\nnpm test: ${signal}: the lanes stop their machines\n`);
+      for (const child of children) child.kill('SIGTERM');
+    });
+  const outcomes = (
+    await Promise.all(Array.from({ length: lanes }, (_, i) => lane(String.fromCharCode(65 + i), queue)))
+  ).flat();
+  const total: Outcome = {
+    passed: sum(outcomes.map((o) => o.passed)),
+    failed: sum(outcomes.map((o) => o.failed)),
+    skipped: sum(outcomes.map((o) => o.skipped)),
+    fileSeconds: Object.assign({}, ...outcomes.map((o) => o.fileSeconds)) as Record<string, number>,
+  };
+  const seconds = Object.entries(total.fileSeconds);
   const layer = (name: 'unit' | 'integration') =>
-    [...fileSeconds].filter(([f]) => f.includes(`/specs/${name}/`)).reduce((sum, [, sec]) => sum + sec, 0);
-  const unitSeconds = layer('unit');
-  const integrationSeconds = layer('integration');
+    sum(seconds.filter(([f]) => f.includes(`/specs/${name}/`)).map(([, sec]) => sec));
+  const wallSeconds = (Date.now() - started) / 1000;
   process.stdout.write(
-    `\nunit layer ${unitSeconds.toFixed(0)} s` +
-      `${unitOnly ? '' : `, integration layer ${integrationSeconds.toFixed(0)} s`}\n`,
+    `\nnpm test ${wallSeconds.toFixed(0)} s in ${lanes} lanes; spec files: ` +
+      `unit layer ${layer('unit').toFixed(0)} s, integration layer ${layer('integration').toFixed(0)} s\n`,
   );
-  process.stdout.write(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
-  killAllGroups();
+  process.stdout.write(closingLine(total));
   const files = Object.fromEntries(
-    [...fileSeconds]
-      .filter(([f]) => f.includes('/specs/integration/'))
-      .map(([f, sec]) => [basename(f), Math.round(sec)]),
+    seconds.filter(([f]) => f.includes('/specs/integration/')).map(([f, sec]) => [basename(f), Math.round(sec)]),
   );
-  const recorded = unitOnly
-    ? Promise.resolve()
-    : recordSpecTimes(cacheRoot(), { unitSeconds, integrationSeconds, files, at: new Date().toISOString() }).catch(
-        () => {},
-      );
-  void recorded.then(() => process.exit(failed > 0 || passed === 0 ? 1 : 0));
-});
+  await recordSpecTimes(cacheRoot(), {
+    unitSeconds: layer('unit'),
+    integrationSeconds: layer('integration'),
+    wallSeconds,
+    lanes,
+    files,
+    at: new Date().toISOString(),
+  }).catch(() => {});
+  process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);
+}
+
+async function runUnit(): Promise<void> {
+  const outcome = await runMocha(await specFiles('unit'));
+  process.stdout.write(`\nunit layer ${sum(Object.values(outcome.fileSeconds)).toFixed(0)} s\n`);
+  process.stdout.write(closingLine(outcome));
+  killAllGroups();
+  process.exit(outcome.failed > 0 || outcome.passed === 0 ? 1 : 0);
+}
+
+if (process.argv.includes('--lane')) serveAsLane();
+else if (process.argv.includes('--unit')) await runUnit();
+else await runAll();

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 export interface SpecTimes {
   readonly unitSeconds: number;
   readonly integrationSeconds: number;
+  /** The whole npm test, from the default stack's check to the closing line, its files in `lanes` lanes. */
+  readonly wallSeconds: number;
+  readonly lanes: number;
   /** Integration spec files by name. */
   readonly files: Record<string, number>;
   readonly at: string;
@@ -13,9 +16,11 @@ export interface SpecTimes {
 
 const file = (root: string) => join(root, 'spec-times.json');
 
+/** The last record, or null when there is none or it predates the lanes (no wall time). */
 export async function readSpecTimes(root: string): Promise<SpecTimes | null> {
   try {
-    return JSON.parse(await readFile(file(root), 'utf8')) as SpecTimes;
+    const times = JSON.parse(await readFile(file(root), 'utf8')) as Partial<SpecTimes>;
+    return typeof times.wallSeconds === 'number' ? (times as SpecTimes) : null;
   } catch {
     return null;
   }
