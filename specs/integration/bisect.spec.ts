@@ -142,9 +142,9 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
       );
       expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(1);
       expect(r.stdout).to.match(mutant.says);
-      // Two runs at once, one per L1 (the first pattern's scenario and control): their regressions decide
-      // the step, so the second pattern's two never start.
-      expect(r.stdout).to.include('2 more runs not started: a regression decides a bisect step on its own');
+      // Up to two runs at once, one per L1 (fewer while another harness holds the host's L1 slots): the first
+      // regression decides the step, so at least the second pattern's two runs never start.
+      expect(r.stdout).to.match(/^[23] more runs not started: a regression decides a bisect step on its own$/m);
       // After the first mutant's build, each next one differs from the last build in the handler's source alone.
       if (i > 0)
         expect(how).to.match(/^modules only \(drivers\/vfio\/platform\/reset\/vfio-platform-calxedaxgmac\.ko\)/);

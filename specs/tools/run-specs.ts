@@ -93,7 +93,7 @@ function serveAsLane(): void {
   });
 }
 
-/** The spec files in groups that must share a process (qualify and reset-scenario share one campaign), longest first. */
+/** The spec files in groups that share a process (qualify and reset-scenario share a campaign), longest first. */
 async function groups(): Promise<string[][]> {
   const times = await readSpecTimes(cacheRoot());
   const integration = await specFiles('integration');
