@@ -23,12 +23,13 @@ describe('git bisect run vfio-reset bisect (integration)', function () {
 
   before(async () => {
     work = DEMO_DIR;
-    await rm(work, { recursive: true, force: true });
+    await rm(join(work, 'artifacts'), { recursive: true, force: true });
     repo = await makeKernelRepo(join(work, 'linux'));
   });
 
+  // The tree stays for the next run (kernel-repo.ts); the artifacts go.
   after(async () => {
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
+    if (work !== undefined) await rm(join(work, 'artifacts'), { recursive: true, force: true });
   });
 
   it('names the commit that broke the reset handler', async () => {

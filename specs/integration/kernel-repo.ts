@@ -6,16 +6,18 @@
  * start bit, so the device keeps receiving into the old user's buffers).
  */
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEBIAN_SOURCE_TARBALL } from '../../harness/recipes/kernel-source.ts';
-import { unpackAsGitTree } from './debian-tree.ts';
+import { DEBIAN_SOURCE_PACKAGE } from '../../harness/recipes/kernel-source.ts';
+import { cloneTree, debianKernelTree } from './debian-tree.ts';
 
 /**
  * Where the bisect spec (and the bench's bisect step) keep the demo tree: a
  * fixed path, because the harness keeps one work tree per kernel tree path,
- * so that a later run on the same machine starts from its last build.
+ * so that a later run on the same machine starts from its last build. The
+ * tree itself stays there too: the next demo resets it to Debian's commit.
  */
 export const DEMO_DIR = join(tmpdir(), 'vfio-reset-bisect-demo');
 /** The reset handler's source, the file a module-only bisect step changes. */
@@ -38,8 +40,21 @@ async function commit(dir: string, message: string): Promise<string> {
   return git(dir, 'rev-parse', 'HEAD');
 }
 
+/** Puts the demo tree left by an earlier demo back at `good`, all else gone; false if there is none to reset. */
+async function resetTree(dir: string, good: string): Promise<boolean> {
+  if (!existsSync(join(dir, '.git'))) return false;
+  await execa('git', ['-C', dir, 'bisect', 'reset', '--quiet'], { reject: false });
+  const checkout = await execa('git', ['-C', dir, 'checkout', '-q', '-f', '--detach', good], { reject: false });
+  if (checkout.exitCode !== 0) return false;
+  await git(dir, 'clean', '-q', '-f', '-d', '-x');
+  return true;
+}
+
 export async function makeKernelRepo(dir: string): Promise<KernelRepo> {
-  const good = await unpackAsGitTree(DEBIAN_SOURCE_TARBALL, dir, 'linux-source-6.12 (Debian)');
+  // Debian's tree is unpacked once per tarball into the cache; a demo clones it, or resets its last clone.
+  const debian = await debianKernelTree(DEBIAN_SOURCE_PACKAGE);
+  const good = await git(debian, 'rev-parse', 'HEAD');
+  if (!(await resetTree(dir, good))) await cloneTree(debian, dir);
   await appendFile(join(dir, 'Documentation/driver-api/vfio.rst'), '\n.. A harmless documentation change.\n');
   await commit(dir, 'docs: vfio: a harmless change');
   const handler = join(dir, HANDLER);

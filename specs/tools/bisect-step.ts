@@ -51,6 +51,7 @@ export async function bisectModuleStep(): Promise<BisectStep> {
     const timed = await step(repo.dir);
     return { seconds: Math.round(timed.ms / 100) / 10, exitCode: timed.exitCode, kernel: timed.kernel };
   } finally {
-    await rm(DEMO_DIR, { recursive: true, force: true });
+    // The tree stays for the next demo (kernel-repo.ts).
+    await rm(join(DEMO_DIR, 'artifacts'), { recursive: true, force: true });
   }
 }
