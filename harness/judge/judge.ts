@@ -156,7 +156,9 @@ function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window
     return invalid('the L0 trace shows no IRQ of user #1 before the kill: its IRQ oracle would be blind');
   const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];
   if (framesFrom === undefined) return invalid('traffic never resumed for user #2: the device had nothing to write');
-  const blind = blindStretch(trace, INSTANCE, framesFrom, w.to);
+  // After user #2's window the harness stops the frames itself while user #2 reports: no blindness of the device's.
+  const framesTo = Math.min(w.to, e.marks['traffic-ended'] ?? w.to);
+  const blind = blindStretch(trace, INSTANCE, framesFrom, framesTo);
   if (blind !== null) {
     return invalid(
       'the L0 trace shows no frame reaching the device ' +

@@ -254,7 +254,11 @@ async function windowOf(
 async function runUser2(b: Booted, users: ScenarioUsers, rec: CycleRecord, source: FrameSource): Promise<User2Run> {
   const { timeline } = rec;
   const silent = rec.spec.pattern === 'silent-until-reassigned';
-  const stopTraffic = () => source.stop();
+  // Once stopped here, frames never come back: the judge looks for them only until then.
+  const stopTraffic = () => {
+    source.stop();
+    if (timeline.marks['traffic-ended'] === undefined) timeline.mark('traffic-ended');
+  };
   try {
     const run = await users.runUser2(b.env, {
       sampleIrqCount: () => b.l1.irqCount(XGMAC_PROFILE.hwirqs(INSTANCE)),

@@ -275,6 +275,16 @@ describe('the verdict of one run', () => {
     );
   });
 
+  it('looks for frames only until the harness ended them for good, after the window, while user #2 reports', () => {
+    const stopped = parseTrace(quietTrace(KILL + 4800).join('\n'));
+    const ended = evidence({ marks: { ...evidence().marks, 'traffic-ended': KILL + 4800 } });
+    expect(judgeRun(ended, logs({ trace: stopped })).verdict).to.deep.equal({ kind: 'pass' });
+    // Without the mark, the same trace is blind for the last 700 ms of the window; and a gap before the end still is.
+    expect(judgeRun(evidence(), logs({ trace: stopped })).verdict.kind).to.equal('invalid');
+    const gap = parseTrace(quietTrace(KILL + 4800, KILL + 2000).join('\n'));
+    expect(judgeRun(ended, logs({ trace: gap })).verdict.kind).to.equal('invalid');
+  });
+
   it('in the silent pattern, looks for frames only from their resumption, which must have happened', () => {
     const spec = { ...evidence().spec, pattern: 'silent-until-reassigned' as const };
     const silentTrace = parseTrace(
