@@ -52,9 +52,7 @@ export async function runCampaign(
     // Side by side, a run's lines say which run they are.
     const own: Progress = jobs === 1 ? progress : (line) => progress(`[${i + 1}/${specs.length}] ${line}`);
     // Up to the host's L1s, or this campaign's --jobs if it asked for more.
-    await using _slot = await takeL1Slot(cacheRoot, Math.max(jobs, hostL1s()), (holders) =>
-      own(`waiting for an L1 slot: the host's are all taken (harness pids ${holders.join(', ')})`),
-    );
+    await using _slot = await takeL1Slot(cacheRoot, Math.max(jobs, hostL1s()), own);
     if (decided) return null;
     const dir = join(outDir, runId(spec));
     await mkdir(dir, { recursive: true });

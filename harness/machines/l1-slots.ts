@@ -46,26 +46,22 @@ const POLL_MS = 250;
 /**
  * Waits for one of `slots` L1 slots under `root` (the cache root, shared by
  * the host's harnesses) and holds it until released; says once, through
- * `waiting`, which processes hold them all. Taken before a run's clock
- * starts, so that waiting never counts against a phase's time limit.
+ * `say`, which processes hold them all. Taken before a run's clock starts,
+ * so that waiting never counts against a phase's time limit.
  */
-export async function takeL1Slot(
-  root: string,
-  slots: number,
-  waiting: (holders: readonly number[]) => void,
-): Promise<AsyncDisposable> {
+export async function takeL1Slot(root: string, slots: number, say: (line: string) => void): Promise<AsyncDisposable> {
   const dir = join(root, 'l1-slots');
   await mkdir(dir, { recursive: true });
   let said = false;
   for (;;) {
-    const holders: number[] = [];
+    const holders = new Set<number>();
     for (let i = 0; i < slots; i++) {
       const lock = join(dir, String(i));
       const got = await tryLock(lock);
       if (got.taken) return { [Symbol.asyncDispose]: () => unlock(lock) };
-      if (got.holder !== null) holders.push(got.holder);
+      if (got.holder !== null) holders.add(got.holder);
     }
-    if (!said) waiting([...new Set(holders)]);
+    if (!said) say(`waiting for an L1 slot: the host's ${slots} are taken (harness pids ${[...holders].join(', ')})`);
     said = true;
     await sleep(POLL_MS);
   }

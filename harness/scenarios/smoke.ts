@@ -34,9 +34,7 @@ const round = (s: number) => Math.round(s * 100) / 100;
 
 export async function runSmoke(options: SmokeOptions, progress: Progress): Promise<SmokeTimings> {
   await mkdir(options.runDir, { recursive: true });
-  await using _slot = await takeL1Slot(options.cacheRoot, hostL1s(), (holders) =>
-    progress(`waiting for an L1 slot: the host's are all taken (harness pids ${holders.join(', ')})`),
-  );
+  await using _slot = await takeL1Slot(options.cacheRoot, hostL1s(), progress);
   const started = Date.now();
   await using session = await bootL1(
     {

@@ -71,7 +71,7 @@ describe('the emulated-host LAVA job under lava-run (integration)', function () 
 
   /** lava-run on the QEMU job with `device`; its log kept as lava-run-<name>.log. */
   async function lavaRun(name: string, device: string): Promise<LavaRun> {
-    await using _slot = await takeL1Slot(store.root, hostL1s(), () => {});
+    await using _slot = await takeL1Slot(store.root, hostL1s(), (line) => process.stderr.write(`${line}\n`));
     const jobId = `${process.pid}${name === 'wired' ? 1 : 2}`;
     const run = await execa(
       '/usr/bin/python3',

@@ -31,9 +31,7 @@ export async function bootDefaultL1(
   extraKernelArgs: readonly string[] = [],
 ): Promise<L1Session> {
   const stack = await defaultStack();
-  const slot = await takeL1Slot(store.root, hostL1s(), (holders) =>
-    stderrProgress(`waiting for an L1 slot: the host's are all taken (harness pids ${holders.join(', ')})`),
-  );
+  const slot = await takeL1Slot(store.root, hostL1s(), stderrProgress);
   const session = await bootL1(
     {
       qemuBinary: stack.qemu.binary,
