@@ -6,9 +6,17 @@
  * what it does with frames).
  */
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
+import { CYCLE_TIMING } from '../plan/timing.ts';
 
 /** The longest stretch of the window the device may go without a frame before the trace counts as blind. */
 export const MAX_FRAME_GAP_MS = 500;
+/**
+ * A stretch that ends with this many ms holding at least half the frames
+ * sent meanwhile was L0 not running the device (its main loop starved on a
+ * loaded host), not frames lost: the frames queued in its socket and the
+ * device got every one, late. It did nothing meanwhile, so nothing was missed.
+ */
+const BACKLOG_MS = 50;
 
 /** The writes to the device between the kill and the next user: the release's own (and a dying user #1's last). */
 export interface ReleaseWrites {
@@ -45,8 +53,9 @@ export function windowStart(writes: ReleaseWrites | null, user1GoneAt: number): 
 }
 
 /**
- * The longest stretch of [from, to] in which no frame reached the device, when longer than MAX_FRAME_GAP_MS; else
- * null.
+ * The longest stretch of [from, to] in which no frame reached the device,
+ * when longer than MAX_FRAME_GAP_MS and not ended by its frames' backlog
+ * (BACKLOG_MS); else null.
  */
 export function blindStretch(
   trace: readonly TraceEvent[],
@@ -59,8 +68,14 @@ export function blindStretch(
     .map((e) => e.t)
     .sort((a, b) => a - b);
   const edges = [from, ...times, to];
+  const backlogEnds = (i: number) => {
+    const sentMeanwhile = ((edges[i]! - edges[i - 1]!) * CYCLE_TIMING.framesPerSecond) / 1000;
+    const arrived = times.filter((t) => t >= edges[i]! && t <= edges[i]! + BACKLOG_MS).length;
+    return arrived >= sentMeanwhile / 2;
+  };
   let worst = { from, to: from };
   for (let i = 1; i < edges.length; i++)
-    if (edges[i]! - edges[i - 1]! > worst.to - worst.from) worst = { from: edges[i - 1]!, to: edges[i]! };
+    if (edges[i]! - edges[i - 1]! > worst.to - worst.from && !backlogEnds(i))
+      worst = { from: edges[i - 1]!, to: edges[i]! };
   return worst.to - worst.from > MAX_FRAME_GAP_MS ? worst : null;
 }

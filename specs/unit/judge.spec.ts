@@ -579,4 +579,14 @@ describe('the L0 window', () => {
       null,
     );
   });
+
+  it('is not blind where L0 stalled and then gave the device every frame sent meanwhile, at once', () => {
+    const frame = (t: number) => line(t, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped');
+    // 800 ms without a frame (160 sent at 200 per second), then 134 of them at once: as qualify saw on a loaded host.
+    const stalled = quietTrace(KILL + 3000, KILL + 1000).concat(Array.from({ length: 134 }, () => frame(KILL + 1801)));
+    expect(blindStretch(parseTrace(stalled.join('\n')), 0, KILL + 25, KILL + 3000)).to.equal(null);
+    // A backlog short of half the frames sent meanwhile: lost, so blind.
+    const lost = quietTrace(KILL + 3000, KILL + 1000).concat(Array.from({ length: 30 }, () => frame(KILL + 1801)));
+    expect(blindStretch(parseTrace(lost.join('\n')), 0, KILL + 25, KILL + 3000)).to.deep.include({ to: KILL + 1801 });
+  });
 });
