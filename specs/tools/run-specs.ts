@@ -158,8 +158,14 @@ async function runAll(): Promise<void> {
       process.stderr.write(`\nnpm test: ${signal}: the lanes stop their machines\n`);
       for (const child of children) child.kill('SIGTERM');
     });
+  // When each lane ran out of groups: how evenly the last run's times spread the work.
+  const ended: string[] = [];
   const outcomes = (
-    await Promise.all(Array.from({ length: lanes }, (_, i) => lane(String.fromCharCode(65 + i), queue)))
+    await Promise.all(
+      Array.from({ length: lanes }, (_, i) => String.fromCharCode(65 + i)).map((tag) =>
+        lane(tag, queue).finally(() => ended.push(`${tag} ${((Date.now() - started) / 1000).toFixed(0)} s`)),
+      ),
+    )
   ).flat();
   const total: Outcome = {
     passed: sum(outcomes.map((o) => o.passed)),
@@ -172,7 +178,7 @@ async function runAll(): Promise<void> {
     sum(seconds.filter(([f]) => f.includes(`/specs/${name}/`)).map(([, sec]) => sec));
   const wallSeconds = (Date.now() - started) / 1000;
   process.stdout.write(
-    `\nnpm test ${wallSeconds.toFixed(0)} s in ${lanes} lanes; spec files: ` +
+    `\nnpm test ${wallSeconds.toFixed(0)} s in ${lanes} lanes (ended: ${ended.join(', ')}); spec files: ` +
       `unit layer ${layer('unit').toFixed(0)} s, integration layer ${layer('integration').toFixed(0)} s\n`,
   );
   process.stdout.write(closingLine(total));
