@@ -57,8 +57,16 @@ describe('the harness while it loads', function () {
     ['SIGINT', 130],
   ] as const)
     it(`exits ${code} on ${signal}, as it would once running, not killed by the signal`, async () => {
-      const child = execa('node', [BIN, 'run', '--output', join(tmpdir(), 'vfio-reset-never')], { reject: false });
-      await new Promise((r) => setTimeout(r, 150));
+      // Before node runs a script nothing can catch the signal, and on a loaded host node took more than a fixed
+      // 150 ms to boot: the signal goes once a preloaded module says node runs scripts, the bin's first lines next.
+      const hook = join(repoRoot, 'specs', 'fixtures', 'loader', 'say-running.mjs');
+      const child = execa('node', ['--import', hook, BIN, 'run', '--output', join(tmpdir(), 'vfio-reset-never')], {
+        reject: false,
+      });
+      await new Promise<void>((resolve) =>
+        child.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('node runs scripts') && resolve()),
+      );
+      await new Promise((r) => setTimeout(r, 50));
       child.kill(signal);
       const r = await child;
       expect({ exitCode: r.exitCode, signal: r.signal }, r.stderr).to.deep.equal({ exitCode: code, signal: undefined });
