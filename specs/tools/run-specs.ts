@@ -114,9 +114,10 @@ async function groups(): Promise<string[][]> {
   return all.sort((a, b) => estimate(b) - estimate(a));
 }
 
-/** Runs `queue`'s groups in a child process until none is left; its lines prefixed with `tag`. */
+/** The lanes' child processes, for the signals npm test forwards to them. */
 const children: ChildProcess[] = [];
 
+/** Runs `queue`'s groups in a child process until none is left; its lines prefixed with `tag`. */
 async function lane(tag: string, queue: string[][]): Promise<Outcome[]> {
   const child = fork(import.meta.filename, ['--lane'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   children.push(child);
