@@ -5,8 +5,7 @@
  * --patches on one tree would otherwise patch and build it under each
  * other. The lock is a directory beside the tree (process/dir-lock.ts).
  */
-import { sleep } from '../lib/time.ts';
-import { tryLock, unlock } from '../process/dir-lock.ts';
+import { takeOneOf } from '../process/dir-lock.ts';
 
 const POLL_MS = 500;
 
@@ -15,18 +14,6 @@ const POLL_MS = 500;
  * `waiting`) while another live harness holds it.
  */
 export async function withWorkLock<T>(dir: string, waiting: (pid: number) => void, work: () => Promise<T>): Promise<T> {
-  const lock = `${dir}.lock`;
-  let said = false;
-  for (;;) {
-    const got = await tryLock(lock);
-    if (got.taken) break;
-    if (got.holder !== null && !said) waiting(got.holder);
-    said = got.holder !== null;
-    await sleep(POLL_MS);
-  }
-  try {
-    return await work();
-  } finally {
-    await unlock(lock);
-  }
+  await using _lock = await takeOneOf([`${dir}.lock`], POLL_MS, ([holder]) => waiting(holder!));
+  return await work();
 }

@@ -9,8 +9,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { L1_SIZE } from './l1-host.ts';
-import { tryLock, unlock } from '../process/dir-lock.ts';
-import { sleep } from '../lib/time.ts';
+import { takeOneOf } from '../process/dir-lock.ts';
 
 export interface HostSize {
   readonly cpus: number;
@@ -52,17 +51,8 @@ const POLL_MS = 250;
 export async function takeL1Slot(root: string, slots: number, say: (line: string) => void): Promise<AsyncDisposable> {
   const dir = join(root, 'l1-slots');
   await mkdir(dir, { recursive: true });
-  let said = false;
-  for (;;) {
-    const holders = new Set<number>();
-    for (let i = 0; i < slots; i++) {
-      const lock = join(dir, String(i));
-      const got = await tryLock(lock);
-      if (got.taken) return { [Symbol.asyncDispose]: () => unlock(lock) };
-      if (got.holder !== null) holders.add(got.holder);
-    }
-    if (!said) say(`waiting for an L1 slot: the host's ${slots} are taken (harness pids ${[...holders].join(', ')})`);
-    said = true;
-    await sleep(POLL_MS);
-  }
+  const locks = Array.from({ length: slots }, (_, i) => join(dir, String(i)));
+  return takeOneOf(locks, POLL_MS, (holders) =>
+    say(`waiting for an L1 slot: the host's ${slots} are taken (harness pids ${holders.join(', ')})`),
+  );
 }

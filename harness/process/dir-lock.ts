@@ -7,6 +7,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTimeOf } from './process-identity.ts';
+import { sleep } from '../lib/time.ts';
 
 /** A holder writes its owner file right after its mkdir; a lock without one for longer was left by a kill. */
 const OWNERLESS_MS = 10_000;
@@ -31,7 +32,7 @@ async function ownerless(lock: string): Promise<boolean> {
 }
 
 /** Takes `lock` if it is free or its holder died; otherwise says who holds it. */
-export async function tryLock(lock: string): Promise<LockTry> {
+async function tryLock(lock: string): Promise<LockTry> {
   try {
     await mkdir(lock);
   } catch (error) {
@@ -46,6 +47,31 @@ export async function tryLock(lock: string): Promise<LockTry> {
   return { taken: true };
 }
 
-export function unlock(lock: string): Promise<void> {
+function unlock(lock: string): Promise<void> {
   return rm(lock, { recursive: true, force: true });
+}
+
+/**
+ * Waits until one of `locks` is free (or its holder dead), looking every
+ * `pollMs`, takes it and holds it until disposed of. Says once, through
+ * `waiting`, which live processes hold them, when it knows of any.
+ */
+export async function takeOneOf(
+  locks: readonly string[],
+  pollMs: number,
+  waiting: (holders: readonly number[]) => void,
+): Promise<AsyncDisposable> {
+  let said = false;
+  for (;;) {
+    const holders = new Set<number>();
+    for (const lock of locks) {
+      const got = await tryLock(lock);
+      if (got.taken) return { [Symbol.asyncDispose]: () => unlock(lock) };
+      if (got.holder !== null) holders.add(got.holder);
+    }
+    // No owner file yet: holders between their mkdir and their write; said once they are known.
+    if (holders.size > 0 && !said) waiting([...holders]);
+    said = holders.size > 0;
+    await sleep(pollMs);
+  }
 }
