@@ -28,6 +28,8 @@ interface Outcome {
   readonly failed: number;
   /** A spec that cannot run here (no root, no cgroup v2) is skipped, and said so: never counted as passed. */
   readonly skipped: number;
+  /** Each failed test: its full title and its error's first lines, said again last (CI shows the log's tail). */
+  readonly failures: readonly string[];
   /** Seconds per spec file (full path): its top-level suites, from start to end. */
   readonly fileSeconds: Readonly<Record<string, number>>;
 }
@@ -52,6 +54,15 @@ function runMocha(files: readonly string[]): Promise<Outcome> {
         const runner = mocha.run();
         const fileSeconds: Record<string, number> = {};
         const startedAt = new Map<Mocha.Suite, number>();
+        const failures: string[] = [];
+        runner.on('fail', (test, error: Error) => {
+          const message = String(error?.message ?? error)
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .slice(0, 6)
+            .join('\n    ');
+          failures.push(`${test.fullTitle()}\n    ${message}`);
+        });
         runner.on('suite', (suite) => {
           if (suite.parent?.root === true) startedAt.set(suite, Date.now());
         });
@@ -66,6 +77,7 @@ function runMocha(files: readonly string[]): Promise<Outcome> {
             passed: stats?.passes ?? 0,
             failed: stats?.failures ?? 0,
             skipped: stats?.pending ?? 0,
+            failures,
             fileSeconds,
           });
         });
@@ -136,10 +148,11 @@ async function lane(tag: string, queue: string[][]): Promise<Outcome[]> {
     });
     if (outcome === null) {
       const names = files.map((f) => basename(f)).join(', ');
-      process.stderr.write(`[${tag}] lane ended while running ${names}: counted as one failure\n`);
-      return [...outcomes, { passed: 0, failed: 1, skipped: 0, fileSeconds: {} }];
+      const failure = `[${tag}] lane ended while running ${names}: counted as one failure`;
+      process.stderr.write(`${failure}\n`);
+      return [...outcomes, { passed: 0, failed: 1, skipped: 0, failures: [failure], fileSeconds: {} }];
     }
-    outcomes.push(outcome);
+    outcomes.push({ ...outcome, failures: outcome.failures.map((f) => `[${tag}] ${f}`) });
   }
   child.send({ done: true } satisfies ToLane);
   await exited;
@@ -172,6 +185,7 @@ async function runAll(): Promise<void> {
     passed: sum(outcomes.map((o) => o.passed)),
     failed: sum(outcomes.map((o) => o.failed)),
     skipped: sum(outcomes.map((o) => o.skipped)),
+    failures: outcomes.flatMap((o) => o.failures),
     fileSeconds: Object.assign({}, ...outcomes.map((o) => o.fileSeconds)) as Record<string, number>,
   };
   const seconds = Object.entries(total.fileSeconds);
@@ -182,6 +196,8 @@ async function runAll(): Promise<void> {
     `\nnpm test ${wallSeconds.toFixed(0)} s in ${lanes} lanes (ended: ${ended.join(', ')}); spec files: ` +
       `unit layer ${layer('unit').toFixed(0)} s, integration layer ${layer('integration').toFixed(0)} s\n`,
   );
+  // The lanes' lines interleave and mocha lists a lane's failures in its middle: named again at the end.
+  if (total.failures.length > 0) process.stdout.write(`\nfailed:\n${total.failures.join('\n')}\n`);
   process.stdout.write(closingLine(total));
   const files = Object.fromEntries(
     seconds.filter(([f]) => f.includes('/specs/integration/')).map(([f, sec]) => [basename(f), Math.round(sec)]),
