@@ -29,7 +29,15 @@ export interface L0Qemu {
 /** Whether `binary`'s XGMAC model has what the scenarios use: a stream ID from the board, and the test knobs. */
 export async function hasXgmacModel(binary: string): Promise<boolean> {
   const help = await capture(binary, ['-device', `${XGMAC_PROFILE.qemuDevice},help`]).catch(() => '');
-  return ['stream-id', 'x-instance', 'x-rx-prefetch', 'x-quiesce-ignored'].every((p) => help.includes(`${p}=`));
+  return [
+    'stream-id',
+    'x-instance',
+    'x-rx-prefetch',
+    'x-quiesce-ignored',
+    'x-quiesce-keep',
+    'x-tx-interval-us',
+    'x-tx-prefetch',
+  ].every((p) => help.includes(`${p}=`));
 }
 
 async function versionOf(binary: string): Promise<string> {

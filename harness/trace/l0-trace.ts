@@ -36,6 +36,21 @@ export type TraceEvent = Stamp &
         readonly reason: string;
       }
     | { readonly kind: 'quiesce-ignored'; readonly instance: number; readonly offset: number; readonly value: number }
+    | {
+        /** The registers that say whether the device is quiescent, as a write left them. */
+        readonly kind: 'state';
+        readonly instance: number;
+        readonly dmaControl: number;
+        readonly dmaIntrEna: number;
+        readonly control: number;
+      }
+    | {
+        /** A frame the device sent: its length and the 64-bit FNV-1a of its bytes, in hex. */
+        readonly kind: 'tx-frame';
+        readonly instance: number;
+        readonly size: number;
+        readonly fnv1a: string;
+      }
     | { readonly kind: 'smmu-event'; readonly type: string; readonly sid: number }
     | { readonly kind: 'smmu-abort'; readonly sid: number; readonly iova: number }
   );
@@ -59,6 +74,8 @@ export const L0_TRACE_EVENTS = [
   'xgmac_mmio_write',
   'xgmac_rx_frame',
   'xgmac_quiesce_ignored',
+  'xgmac_state',
+  'xgmac_tx_frame',
   'smmuv3_record_event',
   'smmuv3_translate_abort',
 ] as const;
@@ -148,6 +165,20 @@ export function parseTraceLine(line: string): TraceEvent | null {
         };
       case 'xgmac_quiesce_ignored':
         return { t, kind: 'quiesce-ignored', instance, offset: num(f, 'offset'), value: num(f, 'value') };
+      case 'xgmac_state':
+        return {
+          t,
+          kind: 'state',
+          instance,
+          dmaControl: num(f, 'dma_control'),
+          dmaIntrEna: num(f, 'intr_ena'),
+          control: num(f, 'mac_control'),
+        };
+      case 'xgmac_tx_frame': {
+        const fnv1a = f.get('fnv1a') ?? '';
+        if (!/^0x[0-9a-f]{16}$/.test(fnv1a)) throw new Error(`fnv1a=${fnv1a} is not 16 hex digits`);
+        return { t, kind: 'tx-frame', instance, size: num(f, 'size'), fnv1a: fnv1a.slice(2) };
+      }
       default:
         return null;
     }
