@@ -49,6 +49,22 @@ describe('L0 trace parser', () => {
       kind: 'quiesce-ignored',
       offset: 0xf18,
     });
+    // As a real run traced the kernel's reset handler stopping the DMA engines (6.12, raw-driver).
+    expect(
+      parseTraceLine('7784@1796528630.348607:xgmac_state xgmac=0 dma_control=0x0 intr_ena=0x0 mac_control=0xc'),
+    ).to.deep.equal({
+      t: 1796528630348.607,
+      kind: 'state',
+      instance: 0,
+      dmaControl: 0,
+      dmaIntrEna: 0,
+      control: 0xc,
+    });
+    expect(parseTraceLine('1@2.000003:xgmac_tx_frame xgmac=0 size=142 fnv1a=0x00ff00ff00ff00ff')).to.deep.include({
+      kind: 'tx-frame',
+      size: 142,
+      fnv1a: '00ff00ff00ff00ff',
+    });
     expect(
       parseTraceLine(
         '1@2.000003:smmuv3_translate_abort smmuv3-iommu-memory-region-platform-sid-0xff00 ' +
@@ -67,5 +83,9 @@ describe('L0 trace parser', () => {
       parseTraceLine('1@2.000003:xgmac_dma xgmac=0 dir=sideways what=rx-desc iova=0x0 len=32 result=ok'),
     ).to.throw(TraceParseError, /dir=sideways/);
     expect(() => parseTraceLine('1@2.000003:xgmac_irq line=0 level=1')).to.throw(TraceParseError, /missing xgmac/);
+    expect(() => parseTraceLine('1@2.000003:xgmac_tx_frame xgmac=0 size=142 fnv1a=0x12')).to.throw(
+      TraceParseError,
+      /fnv1a=0x12 is not 16 hex digits/,
+    );
   });
 });

@@ -39,7 +39,7 @@ function traceFormat(event: string): string | null {
   if (line === undefined) return null;
   const format = line.slice(line.indexOf(')') + 1).trim();
   return format
-    .replace(/%"PRI([uxd])64"?/g, '%$1')
+    .replace(/%(0\d+)?"PRI([uxd])64"?/g, '%$1$2')
     .replace(/^"|"$/g, '')
     .replace(/""/g, '');
 }
@@ -55,12 +55,15 @@ const WORDS: Readonly<Record<string, string>> = {
 
 /** A trace line as QEMU would write it from `format`, every number 1 and every word a valid one. */
 function lineFrom(event: string, format: string): string {
-  const rest = format.replace(/(\w+)=(0x)?%([sudx])/g, (_, key: string, hex: string | undefined, conv: string) => {
-    if (conv !== 's') return `${key}=${hex ?? ''}1`;
-    const word = WORDS[key];
-    if (word === undefined) throw new Error(`${event}: the parser knows no words for ${key}=%s`);
-    return `${key}=${word}`;
-  });
+  const rest = format.replace(
+    /(\w+)=(0x)?%(0\d+)?([sudx])/g,
+    (_, key: string, hex: string | undefined, width: string | undefined, conv: string) => {
+      if (conv !== 's') return `${key}=${hex ?? ''}${'1'.padStart(Number(width ?? 1), '0')}`;
+      const word = WORDS[key];
+      if (word === undefined) throw new Error(`${event}: the parser knows no words for ${key}=%s`);
+      return `${key}=${word}`;
+    },
+  );
   return `4242@1700000000.000001:${event} ${rest}`;
 }
 
