@@ -13,7 +13,7 @@ import { sleep } from '../lib/time.ts';
 const OWNERLESS_MS = 10_000;
 
 /** Taken, or held by a live process (null: a holder between its mkdir and its write of the owner file). */
-export type LockTry = { readonly taken: true } | { readonly taken: false; readonly holder: number | null };
+type LockTry = { readonly taken: true } | { readonly taken: false; readonly holder: number | null };
 
 async function holderOf(lock: string): Promise<{ pid: number; alive: boolean } | null> {
   const text = await readFile(join(lock, 'owner'), 'utf8').catch(() => null);
