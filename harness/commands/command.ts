@@ -166,6 +166,7 @@ export function listOption<T extends string>(
 ): T[] {
   if (raw === undefined) return [...fallback];
   if (raw === 'none') return [];
+  if (raw === 'all') return [...allowed];
   const items = raw
     .split(',')
     .map((x) => x.trim())

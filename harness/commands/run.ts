@@ -11,7 +11,7 @@ import { jobsOption } from '../campaign/jobs.ts';
 import { checkPlan, parseShard, shardFromCi, type CampaignRequest } from '../campaign/plan.ts';
 import { stderrProgress, type Progress } from '../lib/progress.ts';
 import { InputError } from '../lib/errors.ts';
-import { CONTROLS, KILL_SIGNALS, SCENARIOS } from '../plan/run-spec.ts';
+import { CONTROLS, KILL_SIGNALS, PARTIAL_CONTROLS, SCENARIOS, WHOLE_CONTROLS } from '../plan/run-spec.ts';
 import { blindSpotsOf } from '../plan/hazards.ts';
 import { closingLine } from '../judge/verdict.ts';
 import {
@@ -51,7 +51,7 @@ type RunValues = ReturnType<typeof parseArgs<{ options: typeof RUN_OPTIONS; stri
 export function runRequestOf(values: RunValues, env: NodeJS.ProcessEnv, note: Progress): CampaignRequest {
   const scenarios = listOption(values.scenario, SCENARIOS, 'scenario', SCENARIOS);
   if (scenarios.length === 0) throw new InputError('--scenario none leaves nothing to run; name at least one scenario');
-  const controls = listOption(values.controls, CONTROLS, 'controls', CONTROLS);
+  const controls = listOption(values.controls, CONTROLS, 'controls', WHOLE_CONTROLS);
   const patterns = trafficOption(values.traffic);
   for (const blind of blindSpotsOf(patterns)) note(`note: ${blind}`);
   const signal = signalOption(values.signal);
@@ -84,8 +84,10 @@ export const runCommand = defineCommand({
   usage: `usage: vfio-reset run [options]
 
   --scenario LIST     scenarios, comma-separated (${SCENARIOS.join(', ')}; default all)
-  --controls LIST     negative controls, comma-separated (${CONTROLS.join(', ')}), or none (default all;
-                      with none, nothing shows that the oracles can see a hazard, so a pass exits 125)
+  --controls LIST     negative controls, comma-separated, all, or none: the whole ones (no reset at all:
+                      ${WHOLE_CONTROLS.join(', ')}; the default) and the partial ones (part of the
+                      quiesce kept: ${PARTIAL_CONTROLS.join(', ')}; in qualify); with none,
+                      nothing shows that the oracles can see a hazard, so a pass exits 125
 ${TRAFFIC_HELP}
   --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
   --repeat N          repetitions of every scenario and control (default 1)

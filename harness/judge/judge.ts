@@ -43,6 +43,7 @@ const NO_RESET_FUNCTION = /no reset function found/i;
 interface Window {
   readonly killAt: number;
   readonly from: number;
+  readonly nextUserAt: number;
   readonly to: number;
 }
 
@@ -64,7 +65,7 @@ function l0WindowOf(
   // No user touches the device in the quiet window: user #2 comes after it (and may reset the device again).
   const user2At = Object.entries(e.marks).filter(([name]) => name === 'quiet-end' || name.startsWith('user2-'));
   const nextUserAt = Math.min(to, ...user2At.map(([, t]) => t));
-  return { killAt, from: windowStart(releaseWrites(trace, INSTANCE, killAt, nextUserAt), goneAt), to };
+  return { killAt, from: windowStart(releaseWrites(trace, INSTANCE, killAt, nextUserAt), goneAt), nextUserAt, to };
 }
 
 function vfioPathFailure(failure: CycleFailure, e: CycleEvidence): string | null {
@@ -154,6 +155,9 @@ function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window
   // A trace that records no level change of the device's IRQ line cannot say that the line stayed low.
   if (!ofKind(trace, 'irq').some((i) => i.instance === INSTANCE && i.t < w.killAt))
     return invalid('the L0 trace shows no IRQ of user #1 before the kill: its IRQ oracle would be blind');
+  // User #1 started the device, so a model that traces its state traced it then.
+  if (!ofKind(trace, 'state').some((s) => s.instance === INSTANCE && s.t < w.killAt))
+    return invalid('the L0 trace shows no state of the device before the kill: its device-state oracle would be blind');
   const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];
   if (framesFrom === undefined) return invalid('traffic never resumed for user #2: the device had nothing to write');
   // After user #2's window the harness stops the frames itself while user #2 reports: no blindness of the device's.

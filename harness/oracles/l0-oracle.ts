@@ -4,8 +4,11 @@
  * the device by user #1 and until user #2 is done with it (user #2 never
  * enables anything), the device must make no DMA access at all (a
  * successful one may land in the next user's memory, a failed one is an
- * SMMU fault) and must not assert its interrupt line.
+ * SMMU fault), must not assert its interrupt line, and must be left
+ * quiescent: no DMA engine started, no interrupt source enabled, its MAC
+ * off, whether or not anything happens to show it.
  */
+import { quiescenceViolations } from '../devices/xgmac.ts';
 import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
 import { silent, type OracleResult } from './finding.ts';
 
@@ -15,6 +18,8 @@ export interface L0Window {
   readonly killAt: number;
   /** Start of the window: user #1 is gone and its file descriptors are closed. */
   readonly from: number;
+  /** When user #2 came: the release's writes are all in, user #2's open has not begun. */
+  readonly nextUserAt: number;
   /** End of the window: user #2 released the device. */
   readonly to: number;
 }
@@ -85,5 +90,38 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
           looked: `SMMU events for stream ${hex(w.sid)} ${span}`,
         };
 
-  return [dmaResult, irqResult, faultResult];
+  return [deviceStateOracle(trace, w), dmaResult, irqResult, faultResult];
 }
+
+/**
+ * The quiescence registers as the model traced them, at two instants when
+ * nobody writes them: when user #2 came (what the release left) and when it
+ * was done (what user #2's open left, which resets the device again).
+ */
+function deviceStateOracle(trace: readonly TraceEvent[], w: L0Window): OracleResult {
+  const states = ofKind(trace, 'state').filter((e) => e.instance === w.instance);
+  const looked = `XGMAC ${w.instance} DMA_CONTROL, DMA_INTR_ENA and MAC CONTROL when user #2 came and when it was done`;
+  const at = (t: number) => [...states].reverse().find((e) => e.t <= t);
+  const instants = [
+    { name: 'when user #2 came', t: w.nextUserAt },
+    { name: 'when user #2 was done', t: w.to },
+  ].map((i) => {
+    const state = at(i.t);
+    return { ...i, violations: state === undefined ? [] : quiescenceViolations(state) };
+  });
+  const found = instants.filter((i) => i.violations.length > 0);
+  if (found.length === 0) return silent('l0-device-state', 'L0', looked);
+  return {
+    oracle: 'l0-device-state',
+    vantage: 'L0',
+    fired: true,
+    count: sum(found.map((i) => i.violations.length)),
+    first: {
+      tRelMs: rel(found[0]!.t, w),
+      detail: found.map((i) => `${i.name}: ${i.violations.join(', ')}`).join('; '),
+    },
+    looked,
+  };
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

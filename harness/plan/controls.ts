@@ -10,7 +10,7 @@
  */
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import type { OracleName } from './oracles.ts';
-import { deviceLeftRunningShows } from './hazards.ts';
+import { deviceLeftArmedShows, deviceLeftRunningShows, receiverLeftRunningShows } from './hazards.ts';
 import type { Control, ControlName, ScenarioName, TrafficPattern } from './run-spec.ts';
 
 /** What the L0 model's trace shows of the device after the kill. */
@@ -105,7 +105,25 @@ export const CONTROL_RECORDS: Readonly<Record<ControlName, ControlRecord>> = {
     mustFire: deviceLeftRunningShows,
     notApplicable: () => null,
   },
+  'device-keeps-tx': deviceKeeps('device-keeps-tx', 'tx', deviceLeftArmedShows),
+  'device-keeps-rx': deviceKeeps('device-keeps-rx', 'rx', receiverLeftRunningShows),
+  'device-keeps-irq': deviceKeeps('device-keeps-irq', 'irq', deviceLeftArmedShows),
 };
+
+/** A partial control: the L0 model keeps `part` through the reset; the rest of the reset takes. */
+function deviceKeeps(name: ControlName, part: 'tx' | 'rx' | 'irq', mustFire: ControlRecord['mustFire']): ControlRecord {
+  return {
+    name,
+    kernelArgs: [],
+    l0Globals: XGMAC_PROFILE.keepGlobals(part),
+    removeModules: [],
+    notInEffectAtBind: () => null,
+    notInEffectInTrace: (t) =>
+      t.quiesceIgnoredAfterKill === 0 ? `the L0 trace shows no write after the kill that ${part} survived` : null,
+    mustFire,
+    notApplicable: () => null,
+  };
+}
 
 export function setupOf(control: Control): Setup {
   return control === 'none' ? BASELINE : CONTROL_RECORDS[control];

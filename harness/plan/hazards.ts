@@ -8,6 +8,13 @@
 import type { OracleName } from './oracles.ts';
 import type { ScenarioName, TrafficPattern } from './run-spec.ts';
 
+/** Seen in L0 whatever the device does: the registers it was left with, as the model traced them. */
+export const DEVICE_STATE: readonly OracleName[] = ['l0-device-state'];
+/** What the next user reads of the device's registers, where it reads them. */
+const NEXT_USER_REGISTERS: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
+  'raw-driver': ['user2-registers'],
+  vm: [],
+};
 /** Seen whenever a device left running gets frames: its DMA and IRQ line in L0, its IRQ count in L1. */
 export const DEVICE_ACTIVE: readonly OracleName[] = [
   'l0-dma-after-release',
@@ -32,8 +39,29 @@ export const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = 
  */
 export function deviceLeftRunningShows(scenario: ScenarioName, pattern: TrafficPattern): readonly OracleName[] {
   return pattern === 'continuous'
-    ? [...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
-    : [...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory'];
+    ? [...DEVICE_STATE, ...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
+    : [...DEVICE_STATE, ...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory'];
+}
+
+/**
+ * A device whose receiver alone survives the reset: its interrupt sources
+ * are masked, so it raises nothing, but its RX engine keeps writing frames
+ * to the old IOVAs, faulting while nothing is mapped there (continuous) or
+ * landing in the next user's memory (silent).
+ */
+export function receiverLeftRunningShows(scenario: ScenarioName, pattern: TrafficPattern): readonly OracleName[] {
+  return pattern === 'continuous'
+    ? [...DEVICE_STATE, 'l0-dma-after-release', ...IOMMU_FAULTS, ...NEXT_USER_REGISTERS[scenario]]
+    : [...DEVICE_STATE, 'l0-dma-after-release', ...NEXT_USER_REGISTERS[scenario], 'user2-memory'];
+}
+
+/**
+ * A device armed but idle after the reset (its transmitter with nothing to
+ * send, or its interrupt sources with the engines stopped): nothing happens
+ * that an oracle of activity could see; only its registers show it.
+ */
+export function deviceLeftArmedShows(scenario: ScenarioName): readonly OracleName[] {
+  return [...DEVICE_STATE, ...NEXT_USER_REGISTERS[scenario]];
 }
 
 /**

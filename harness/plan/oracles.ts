@@ -2,6 +2,7 @@
 /** The oracles by name, and where each looks from. */
 
 export const ORACLE_NAMES = [
+  'l0-device-state',
   'l0-dma-after-release',
   'l0-irq-after-release',
   'l0-smmu-faults',
@@ -19,6 +20,7 @@ export type Vantage = (typeof VANTAGES)[number];
 
 /** Where each oracle looks from: L0 needs the emulated device's trace, the others any host under test has. */
 export const ORACLE_VANTAGE: Readonly<Record<OracleName, Vantage>> = {
+  'l0-device-state': 'L0',
   'l0-dma-after-release': 'L0',
   'l0-irq-after-release': 'L0',
   'l0-smmu-faults': 'L0',

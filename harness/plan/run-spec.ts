@@ -5,12 +5,20 @@ export const SCENARIOS = ['raw-driver', 'vm'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
- * none: the kernel as it is. kernel-no-reset: the reset module removed and
- * vfio_platform.reset_required=0 (kernels before v6.3 refuse to bind then).
- * device-ignores-reset: the L0 model ignores the quiescing writes, which
- * works on any kernel.
+ * none: the kernel as it is. The whole controls, in every run set:
+ * kernel-no-reset: the reset module removed and vfio_platform.reset_required=0
+ * (kernels before v6.3 refuse to bind then). device-ignores-reset: the L0
+ * model ignores the quiescing writes, which works on any kernel.
  */
-export const CONTROLS = ['kernel-no-reset', 'device-ignores-reset'] as const;
+export const WHOLE_CONTROLS = ['kernel-no-reset', 'device-ignores-reset'] as const;
+/**
+ * The partial controls, in `qualify` and on request: the L0 model keeps
+ * only part of what the reset clears, its transmitter (DMA_CONTROL.ST and
+ * MAC TE), its receiver (SR and RE) or its interrupt sources (DMA_INTR_ENA),
+ * and lets the rest of the reset take.
+ */
+export const PARTIAL_CONTROLS = ['device-keeps-tx', 'device-keeps-rx', 'device-keeps-irq'] as const;
+export const CONTROLS = [...WHOLE_CONTROLS, ...PARTIAL_CONTROLS] as const;
 export type ControlName = (typeof CONTROLS)[number];
 export type Control = 'none' | ControlName;
 

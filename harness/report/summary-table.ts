@@ -5,6 +5,7 @@ import { blindSpotsOf } from '../plan/hazards.ts';
 import type { RunRecord } from './report-format.ts';
 
 const COLUMNS: ReadonlyArray<[OracleName, string]> = [
+  ['l0-device-state', 'L0 state'],
   ['l0-dma-after-release', 'L0 DMA'],
   ['l0-irq-after-release', 'L0 IRQ'],
   ['l0-smmu-faults', 'L0 SMMU'],

@@ -3,7 +3,7 @@
  * One `vfio-reset qualify --repeat 1` on the default stack (every scenario
  * and control under both traffic patterns), run once per mocha run through
  * the CLI and shared by the specs that judge it: the reset scenarios' and
- * the vendor report's. Twelve runs once instead of twice.
+ * the vendor report's. Twenty-four runs once instead of twice.
  */
 import { execa } from 'execa';
 import { mkdtemp, readFile } from 'node:fs/promises';

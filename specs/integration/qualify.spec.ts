@@ -20,13 +20,13 @@ describe('vfio-reset qualify (integration)', function () {
       expect(r.stdout).to.match(/raw-driver \(continuous\): 1\/1 as expected/);
       expect(r.stdout).to.match(/vm\+device-ignores-reset \(silent-until-reassigned\): 1\/1 as expected/);
       const stats = JSON.parse(await readFile(join(output, 'qualification.json'), 'utf8'));
-      expect(stats.groups).to.have.length(12);
+      expect(stats.groups).to.have.length(24);
       expect(stats.groups.every((g: { misclassified: number }) => g.misclassified === 0)).to.equal(true);
       const html = await readFile(join(output, 'qualification.html'), 'utf8');
       expect(html).to.include('QUALIFIED');
-      expect(html.match(/<svg/g)).to.have.length(12);
+      expect(html.match(/<svg/g)).to.have.length(24);
       expect(html).to.match(/Debian qemu 1:10\.0\./);
-      expect(await readFile(join(output, 'junit.xml'), 'utf8')).to.match(/tests="12" failures="0" errors="0"/);
+      expect(await readFile(join(output, 'junit.xml'), 'utf8')).to.match(/tests="24" failures="0" errors="0"/);
     },
   );
 

@@ -34,7 +34,7 @@ import { runCampaign } from '../../harness/campaign/campaign.ts';
 import { killAllGroups } from '../../harness/process/process-groups.ts';
 import { readBuildTimes } from '../../harness/cache/build-times.ts';
 import { availableParallelism } from 'node:os';
-import { CONTROLS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
+import { TRAFFIC_PATTERNS, WHOLE_CONTROLS } from '../../harness/plan/run-spec.ts';
 import { hostL1s, L1_HOST_CPUS } from '../../harness/machines/l1-slots.ts';
 import { readSpecTimes } from './spec-times.ts';
 import { bisectModuleStep } from './bisect-step.ts';
@@ -95,7 +95,7 @@ const campaign = await runCampaign(
   quiet,
 );
 
-/** Runs per minute of the six raw-driver runs (both patterns, every control) at `jobs` at once. */
+/** Runs per minute of the six raw-driver runs (both patterns, the whole controls) at `jobs` at once. */
 async function throughput(jobs: number): Promise<{ jobs: number; runsPerMinute: number; seconds: number }> {
   const started = Date.now();
   const result = await runCampaign(
@@ -103,7 +103,7 @@ async function throughput(jobs: number): Promise<{ jobs: number; runsPerMinute: 
     store.root,
     {
       scenarios: ['raw-driver'],
-      controls: CONTROLS,
+      controls: WHOLE_CONTROLS,
       patterns: TRAFFIC_PATTERNS,
       signal: 'KILL',
       repeat: 1,
@@ -181,7 +181,7 @@ const lines = [
       `ratio ${ratio(r.seconds, irreducible(r))}`,
   ),
   '',
-  'throughput: six raw-driver runs (every control, both patterns) at each job count; ' +
+  'throughput: six raw-driver runs (the whole controls, both patterns) at each job count; ' +
     `${availableParallelism()} cores here`,
   ...rates.map(
     (r) =>

@@ -16,10 +16,16 @@ const line = (ms: number, rest: string) => `1@${(ms / 1000).toFixed(6)}:${rest}`
 /** A trace of a reset that took: user #1's DMA, the reset's writes, then a frame dropped every 5 ms until `until`. */
 function quietTrace(until: number, gapAt: number | null = null): string[] {
   const lines = [
+    line(KILL - 200, 'xgmac_state xgmac=0 dma_control=0x2002 intr_ena=0x1a0c1 mac_control=0xc'),
     line(KILL - 100, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'),
     line(KILL - 99, 'xgmac_irq xgmac=0 line=0 level=1'),
     line(KILL - 98, 'xgmac_irq xgmac=0 line=0 level=0'),
     line(KILL + 20, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'),
+    line(KILL + 20, 'xgmac_state xgmac=0 dma_control=0x2002 intr_ena=0x0 mac_control=0xc'),
+    line(KILL + 21, 'xgmac_mmio_write xgmac=0 offset=0xf18 value=0x0'),
+    line(KILL + 21, 'xgmac_state xgmac=0 dma_control=0x0 intr_ena=0x0 mac_control=0xc'),
+    line(KILL + 22, 'xgmac_mmio_write xgmac=0 offset=0x0 value=0x0'),
+    line(KILL + 22, 'xgmac_state xgmac=0 dma_control=0x0 intr_ena=0x0 mac_control=0x0'),
   ];
   for (let t = KILL + 25; t < until; t += 5)
     if (gapAt === null || t < gapAt || t > gapAt + 800)
@@ -98,6 +104,7 @@ describe('the verdict of one run', () => {
           'Unable to handle kernel NULL pointer dereference at virtual address 0000000000000010',
       });
       expect(j.oracles.map((o) => o.oracle)).to.deep.equal([
+        'l0-device-state',
         'l0-dma-after-release',
         'l0-irq-after-release',
         'l0-smmu-faults',
@@ -488,7 +495,9 @@ describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC
       spec,
       irqCounts: { atRelease: 10, during: 11 },
     });
-    const trace = withLines(ignoring, write(KILL + 2100, 0x4123_4000), irq);
+    // The model ignored the quiescing writes, so the state it traced last is user #1's.
+    const armed = line(KILL + 23, 'xgmac_state xgmac=0 dma_control=0x2002 intr_ena=0x1a0c1 mac_control=0xc');
+    const trace = withLines(ignoring, armed, write(KILL + 2100, 0x4123_4000), irq);
     const j = judgeRun(broken, trace);
     expect(j.verdict).to.deep.equal({ kind: 'detected' });
     expect(j.oracles.find((o) => o.oracle === 'user2-gic-pending')!.looked).to.match(/never reached its probe/);

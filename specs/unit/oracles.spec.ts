@@ -22,14 +22,28 @@ import { buildFrame, payloadKey } from '../../harness/traffic/payload.ts';
 import type { OracleResult } from '../../harness/oracles/finding.ts';
 import type { AgentEvent } from '../../harness/evidence/agent-reports.ts';
 
-// Kill at t=1000.000 s, user #1 gone at 1000.050, user #2 done at 1005.000 (QEMU stamps in seconds).
-const W: L0Window = { instance: 0, sid: 0xff00, killAt: 1_000_000, from: 1_000_050, to: 1_005_000 };
+// Kill at t=1000.000 s, user #1 gone at 1000.050, user #2 there at 1001.000 and done at 1005.000 (QEMU stamps in s).
+const W: L0Window = {
+  instance: 0,
+  sid: 0xff00,
+  killAt: 1_000_000,
+  from: 1_000_050,
+  nextUserAt: 1_001_000,
+  to: 1_005_000,
+};
 const line = (s: number, rest: string) => `1@${s.toFixed(6)}:${rest}`;
 
 describe('L0 oracles', () => {
   const before = [
     line(999.9, 'xgmac_dma xgmac=0 dir=write what=rx-buf iova=0x10001000 len=142 result=ok'),
     line(999.9, 'xgmac_irq xgmac=0 line=0 level=1'),
+    line(999.9, 'xgmac_state xgmac=0 dma_control=0x2002 intr_ena=0x1a0c1 mac_control=0xc'),
+  ];
+  // The writes of the kernel's reset handler, as a real run's trace shows the model's state after each.
+  const reset = (s: number) => [
+    line(s, 'xgmac_state xgmac=0 dma_control=0x2002 intr_ena=0x0 mac_control=0xc'),
+    line(s, 'xgmac_state xgmac=0 dma_control=0x0 intr_ena=0x0 mac_control=0xc'),
+    line(s, 'xgmac_state xgmac=0 dma_control=0x0 intr_ena=0x0 mac_control=0x0'),
   ];
 
   it('stay silent when the device went quiet at the release (the reset took)', () => {
@@ -38,10 +52,11 @@ describe('L0 oracles', () => {
         ...before,
         line(1000.02, 'xgmac_mmio_write xgmac=0 offset=0xf1c value=0x0'),
         line(1000.02, 'xgmac_irq xgmac=0 line=0 level=0'),
+        ...reset(1000.02),
         line(1001, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped'),
       ].join('\n'),
     );
-    expect(l0Oracles(trace, W).map((o) => o.fired)).to.deep.equal([false, false, false]);
+    expect(l0Oracles(trace, W).map((o) => o.fired)).to.deep.equal([false, false, false, false]);
   });
 
   it(
@@ -56,7 +71,7 @@ describe('L0 oracles', () => {
           line(1004, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=ok'),
         ].join('\n'),
       );
-      const [dma, irq, smmu] = l0Oracles(trace, W);
+      const [, dma, irq, smmu] = l0Oracles(trace, W);
       expect(dma).to.deep.include({ fired: true, count: 2 });
       expect(dma!.first).to.deep.include({ tRelMs: 200 });
       expect(dma!.first!.detail).to.match(/1 translated, 1 faulted/);
@@ -66,11 +81,35 @@ describe('L0 oracles', () => {
     },
   );
 
+  it('fire on a device left armed though idle: the registers the release and the next open left, with the bits', () => {
+    const keptTx = [
+      line(1000.02, 'xgmac_state xgmac=0 dma_control=0x2002 intr_ena=0x0 mac_control=0xc'),
+      line(1000.02, 'xgmac_state xgmac=0 dma_control=0x2000 intr_ena=0x0 mac_control=0xc'),
+      line(1000.02, 'xgmac_state xgmac=0 dma_control=0x2000 intr_ena=0x0 mac_control=0x8'),
+    ];
+    const [state] = l0Oracles(parseTrace([...before, ...keptTx].join('\n')), W);
+    expect(state).to.deep.include({ oracle: 'l0-device-state', fired: true, count: 4 });
+    expect(state!.first).to.deep.equal({
+      tRelMs: 1000,
+      detail:
+        'when user #2 came: DMA_CONTROL.ST set (0x2000), MAC CONTROL.TE set (0x8); ' +
+        'when user #2 was done: DMA_CONTROL.ST set (0x2000), MAC CONTROL.TE set (0x8)',
+    });
+    // A release that leaves the device armed, reset again by the next open: the first instant alone.
+    const resetAtOpen = [...before, line(1002, 'xgmac_state xgmac=0 dma_control=0x0 intr_ena=0x0 mac_control=0x0')];
+    const [late] = l0Oracles(parseTrace(resetAtOpen.join('\n')), W);
+    expect(late!.first!.detail).to.equal(
+      'when user #2 came: DMA_CONTROL.SR set (0x2002), DMA_CONTROL.ST set (0x2002), ' +
+        'DMA_INTR_ENA not zero (0x1a0c1), MAC CONTROL.RE set (0xc), MAC CONTROL.TE set (0xc)',
+    );
+  });
+
   it('ignore another XGMAC instance and events outside the window', () => {
     const trace = parseTrace(
       [
         line(1000.2, 'xgmac_dma xgmac=1 dir=read what=rx-desc iova=0x0 len=32 result=ok'),
         line(1006, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x0 len=32 result=ok'),
+        line(1000.2, 'xgmac_state xgmac=1 dma_control=0x2002 intr_ena=0x0 mac_control=0x0'),
       ].join('\n'),
     );
     expect(l0Oracles(trace, W).some((o) => o.fired)).to.equal(false);
@@ -281,7 +320,7 @@ describe('verdicts', () => {
     ).to.equal('exit 0: good');
     const unproven = closingLine([pass]);
     expect(unproven).to.match(/^exit 125, undecided: no detected negative control shows that these oracles can see/);
-    expect(unproven).to.match(/raw-driver: l0-dma-after-release, /);
+    expect(unproven).to.match(/raw-driver: l0-device-state, l0-dma-after-release, /);
     expect(
       closingLine([pass, { spec: spec('device-ignores-reset'), verdict: { kind: 'invalid', reason: 'x' } }]),
     ).to.equal("exit 125, undecided: 1 of 2 runs decided nothing (INVALID: see each one's reason)");

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mustFire } from '../../harness/plan/proof.ts';
 import { blindSpotsOf } from '../../harness/plan/hazards.ts';
 import { oraclesOf } from '../../harness/plan/scenarios.ts';
-import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../../harness/plan/run-spec.ts';
+import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS, WHOLE_CONTROLS } from '../../harness/plan/run-spec.ts';
 
 describe('which oracles the controls must make fire', () => {
   for (const scenario of SCENARIOS) {
@@ -46,11 +46,23 @@ describe('which oracles the controls must make fire', () => {
 
   it('the hazard of stale DMA into the next user is proven only with the network silent until reassignment', () => {
     for (const scenario of SCENARIOS) {
-      for (const control of CONTROLS) {
+      // The controls whose device keeps its receiver running: the others leave it nothing to write.
+      for (const control of [...WHOLE_CONTROLS, 'device-keeps-rx'] as const) {
         expect(mustFire({ scenario, control, pattern: 'silent-until-reassigned' })).to.include('user2-memory');
         expect(mustFire({ scenario, control, pattern: 'continuous' })).to.not.include('user2-memory');
       }
     }
+  });
+
+  it('proves a device left armed but idle (transmitter or interrupt sources) by its registers alone', () => {
+    for (const pattern of TRAFFIC_PATTERNS)
+      for (const control of ['device-keeps-tx', 'device-keeps-irq'] as const) {
+        expect(mustFire({ scenario: 'raw-driver', control, pattern })).to.deep.equal([
+          'l0-device-state',
+          'user2-registers',
+        ]);
+        expect(mustFire({ scenario: 'vm', control, pattern })).to.deep.equal(['l0-device-state']);
+      }
   });
 
   it('says what the silent pattern alone cannot see (a reset skipped at release, done at open)', () => {

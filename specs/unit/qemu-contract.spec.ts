@@ -101,7 +101,8 @@ describe('the L0 model as its QEMU patches define it', () => {
       .split(',')
       .slice(1)
       .map((kv) => kv.split('=') as [string, string]);
-    const globals = [...XGMAC_PROFILE.l0Globals, ...XGMAC_PROFILE.ignoreResetGlobals].map((g) => {
+    const keeps = (['tx', 'rx', 'irq'] as const).flatMap((part) => XGMAC_PROFILE.keepGlobals(part));
+    const globals = [...XGMAC_PROFILE.l0Globals, ...XGMAC_PROFILE.ignoreResetGlobals, ...keeps].map((g) => {
       const [driver, rest] = g.split('.', 2) as [string, string];
       expect(driver, g).to.equal(XGMAC_PROFILE.qemuDevice);
       return rest.split('=') as [string, string];
@@ -111,6 +112,9 @@ describe('the L0 model as its QEMU patches define it', () => {
       expect(kind, `property ${name} in the patches`).to.not.equal(undefined);
       if (kind === 'BOOL') expect(value, name).to.be.oneOf(['on', 'off']);
       if (kind === 'UINT32') expect(value, name).to.match(/^\d+$/);
+      // A string knob's words are matched by strcmp in the model.
+      if (kind === 'STRING')
+        expect(added(new RegExp(`strcmp\\(\\*p, "${value}"\\)`)), `${name}=${value}`).to.have.length.above(0);
     }
   });
 

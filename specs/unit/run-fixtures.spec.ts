@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { asRunDir, RUN_FIXTURES } from '../support.ts';
 import { loadEvidence } from '../../harness/judge/evidence.ts';
 import { judgeRun } from '../../harness/judge/judge.ts';
+import { PARTIAL_CONTROLS } from '../../harness/plan/run-spec.ts';
+
+/** The traffic patterns as fixture directories name them. */
+const TRAFFIC_PATTERN_NAMES = ['continuous', 'silent'] as const;
 
 const FIXTURES = RUN_FIXTURES;
 
@@ -19,10 +23,14 @@ describe('verdicts of recorded runs, judged again from their evidence', () => {
   const names = readdirSync(FIXTURES).sort();
 
   it(
-    'has, for both scenarios, a pass and both controls under both traffic patterns, ' +
+    'has, for both scenarios, a pass and every control, whole and partial, under both traffic patterns, ' +
       'a crash and an infrastructure failure',
     () => {
+      const partial = ['raw-driver', 'vm'].flatMap((scenario) =>
+        PARTIAL_CONTROLS.flatMap((control) => TRAFFIC_PATTERN_NAMES.map((p) => `${scenario}-${control}-${p}`)),
+      );
       for (const want of [
+        ...partial,
         'raw-driver-pass-continuous',
         'raw-driver-pass-silent',
         'raw-driver-kernel-no-reset-continuous',
