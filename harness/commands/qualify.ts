@@ -10,7 +10,7 @@ import { cacheRoot } from '../lib/paths.ts';
 import { buildStack } from '../recipes/stack.ts';
 import { runCampaign } from '../campaign/campaign.ts';
 import { jobsOption } from '../campaign/jobs.ts';
-import { groupStats, qualificationHtml } from '../report/qualification.ts';
+import { groupStats, killCoverage, killCoverageLine, qualificationHtml } from '../report/qualification.ts';
 import { stderrProgress } from '../lib/progress.ts';
 import { CONTROLS, SCENARIOS, TRAFFIC_PATTERNS } from '../plan/run-spec.ts';
 import { closingLine } from '../judge/verdict.ts';
@@ -71,9 +71,10 @@ ${JOBS_HELP}${KERNEL_OPTIONS_HELP}
       jobs,
     );
     const stats = groupStats(result.runs);
+    const coverage = killCoverage(result.runs);
     await writeFile(
       join(outDir, 'qualification.json'),
-      `${JSON.stringify({ exitCode: result.exitCode, repeat, groups: stats }, null, 2)}\n`,
+      `${JSON.stringify({ exitCode: result.exitCode, repeat, groups: stats, killCoverage: coverage }, null, 2)}\n`,
     );
     await writeFile(
       join(outDir, 'qualification.html'),
@@ -84,7 +85,8 @@ ${JOBS_HELP}${KERNEL_OPTIONS_HELP}
       `${g.runs - g.misclassified}/${g.runs} as expected${g.flaky ? ' (FLAKY)' : ''}`;
     const html = join(outDir, 'qualification.html');
     process.stdout.write(
-      `\n${result.summary}\n\n${stats.map(groupLine).join('\n')}\n\nreport: ${html}\n${closingLine(result.runs)}\n`,
+      `\n${result.summary}\n\n${stats.map(groupLine).join('\n')}\n\n${coverage.map(killCoverageLine).join('\n')}\n` +
+        `\nreport: ${html}\n${closingLine(result.runs)}\n`,
     );
     return result.exitCode;
   },

@@ -5,9 +5,12 @@
  * Made from what the run wrote, exactly as a later re-judging would.
  */
 import type { OracleResult } from '../oracles/finding.ts';
+import type { KillState } from '../plan/kill-states.ts';
 import type { RunSpec } from '../plan/run-spec.ts';
 import { loadEvidence, type CycleEvidence, type User1Evidence } from './evidence.ts';
+import { INSTANCE } from '../plan/layout.ts';
 import { judgeRun, type Judgement } from './judge.ts';
+import { killStatesOf } from './kill-state.ts';
 import type { Verdict } from './verdict.ts';
 
 export interface RunResult {
@@ -20,6 +23,8 @@ export interface RunResult {
   readonly timeline: Record<string, number>;
   /** Wall-clock ms of the kill (the L0 trace's clock), null if the run never got there. */
   readonly killWallClock: number | null;
+  /** The device's states at the kill, from the L0 trace; null without a kill or a trace. */
+  readonly killStates: readonly KillState[] | null;
   readonly phases: ReadonlyArray<{ name: string; seconds: number }>;
   readonly dir: string;
   readonly seconds: number;
@@ -36,14 +41,17 @@ function relativeTo(marks: Readonly<Record<string, number>>, anchor: string): Re
 
 /** Judged from what was written, exactly as a later re-judging of the directory would. */
 export async function resultOf(id: string, evidence: CycleEvidence, dir: string): Promise<RunResult> {
-  const judgement = await loadEvidence(dir).then(
-    (loaded) => judgeRun(loaded.evidence, loaded.logs),
-    (error: Error): Judgement => ({
-      verdict: { kind: 'invalid', reason: `the run's evidence could not be read: ${error.message}` },
-      oracles: [],
-      tail: null,
-    }),
-  );
+  const loaded = await loadEvidence(dir).catch((error: Error) => error);
+  const judgement: Judgement =
+    loaded instanceof Error
+      ? {
+          verdict: { kind: 'invalid', reason: `the run's evidence could not be read: ${loaded.message}` },
+          oracles: [],
+          tail: null,
+        }
+      : judgeRun(loaded.evidence, loaded.logs);
+  const killAt = evidence.marks['kill'];
+  const trace = loaded instanceof Error || loaded.logs instanceof Error ? null : loaded.logs.trace;
   return {
     id,
     spec: evidence.spec,
@@ -51,7 +59,8 @@ export async function resultOf(id: string, evidence: CycleEvidence, dir: string)
     oracles: judgement.oracles,
     user1: evidence.user1,
     timeline: relativeTo(evidence.marks, 'kill'),
-    killWallClock: evidence.marks['kill'] ?? null,
+    killWallClock: killAt ?? null,
+    killStates: killAt === undefined || trace === null ? null : killStatesOf(trace, INSTANCE, killAt),
     phases: evidence.phases,
     dir,
     seconds: Math.round((evidence.endedAt - evidence.startedAt) / 100) / 10,

@@ -11,6 +11,7 @@ import type { RunRecord } from './report-format.ts';
 import type { Provenance } from './provenance.ts';
 import { parseTrace } from '../trace/l0-trace.ts';
 import { timelineSvg } from './timeline-svg.ts';
+import { KILL_STATE_MEANING, KILL_STATES, type KillState } from '../plan/kill-states.ts';
 
 export interface GroupStats {
   readonly scenario: string;
@@ -50,6 +51,32 @@ export function groupStats(runs: readonly RunRecord[]): GroupStats[] {
       meanSeconds: Math.round((rs.reduce((s, r) => s + r.seconds, 0) / rs.length) * 10) / 10,
     };
   });
+}
+
+/** Per scenario, how many runs' kills landed in each state; a run may count in several. */
+export interface KillCoverage {
+  readonly scenario: string;
+  readonly runs: number;
+  readonly states: Readonly<Record<KillState, number>>;
+  /** Runs that never reached the kill, or have no trace to tell. */
+  readonly unknown: number;
+}
+
+export function killCoverage(runs: readonly RunRecord[]): KillCoverage[] {
+  const scenarios = [...new Set(runs.map((r) => r.spec.scenario))];
+  return scenarios.map((scenario) => {
+    const mine = runs.filter((r) => r.spec.scenario === scenario);
+    const states = Object.fromEntries(
+      KILL_STATES.map((k) => [k, mine.filter((r) => r.killStates?.includes(k) === true).length]),
+    ) as Record<KillState, number>;
+    return { scenario, runs: mine.length, states, unknown: mine.filter((r) => r.killStates === null).length };
+  });
+}
+
+/** One line per scenario: `raw-driver: 120 runs, rx-mid-frame 60, ..., idle 40`. */
+export function killCoverageLine(c: KillCoverage): string {
+  const states = KILL_STATES.map((k) => `${k} ${c.states[k]}`).join(', ');
+  return `${c.scenario}: ${c.runs} runs killed in ${states}${c.unknown > 0 ? `, unknown ${c.unknown}` : ''}`;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -177,6 +204,16 @@ td,th{border:1px solid #dee2e6;padding:3px 8px;font-size:13px;text-align:left;ve
 <h1>VFIO platform reset qualification</h1>
 <p class="${verdictClass}"><b>${esc(verdict)}</b> (exit ${exitCode}), ${runs.length} runs, ${created}</p>
 <h2>Verdicts</h2>${table(VERDICT_HEADER, stats.map(verdictRow))}
+<h2>Where the kills landed</h2><p>The device's state at each run's kill, from the L0 trace (a run may be in \
+several): ${KILL_STATES.map((k) => `<b>${k}</b>: ${esc(KILL_STATE_MEANING[k])}`).join('; ')}.</p>${table(
+    ['scenario', 'runs', ...KILL_STATES, 'unknown'],
+    killCoverage(runs).map((c) => [
+      esc(c.scenario),
+      String(c.runs),
+      ...KILL_STATES.map((k) => String(c.states[k])),
+      String(c.unknown),
+    ]),
+  )}
 <h2>Environment</h2>${table(
     ['what', 'value'],
     environmentRows(provenance).map(([k, v]) => [esc(k), esc(v)]),

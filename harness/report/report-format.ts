@@ -10,6 +10,7 @@
 import type { RunResult } from '../judge/run-result.ts';
 import { CONTROLS, KILL_SIGNALS, SCENARIOS, TRAFFIC_PATTERNS, type RunSpec } from '../plan/run-spec.ts';
 import { ORACLE_NAMES, VANTAGES } from '../plan/oracles.ts';
+import { KILL_STATES, type KillState } from '../plan/kill-states.ts';
 import type { OracleResult } from '../oracles/finding.ts';
 import type { Verdict } from '../judge/verdict.ts';
 import type { Provenance } from './provenance.ts';
@@ -25,8 +26,11 @@ import {
   type Fields,
 } from '../lib/fields.ts';
 
-/** 2: runs have a traffic pattern, verdicts may be not-applicable, every run has its evidence.json. */
-export const REPORT_FORMAT = 'vfio-reset-report/2';
+/**
+ * 2: runs have a traffic pattern, verdicts may be not-applicable, every run has its evidence.json.
+ * 3: runs name the device's states at the kill.
+ */
+export const REPORT_FORMAT = 'vfio-reset-report/3';
 
 export interface RunRecord {
   readonly id: string;
@@ -44,6 +48,8 @@ export interface RunRecord {
   readonly timeline: Readonly<Record<string, number>>;
   /** Wall-clock ms of the kill (the L0 trace's clock), null if the run never got there. */
   readonly killWallClock: number | null;
+  /** The device's states at the kill, from the L0 trace (plan/kill-states.ts); null without a kill or a trace. */
+  readonly killStates: readonly KillState[] | null;
   readonly phases: ReadonlyArray<{ readonly name: string; readonly seconds: number }>;
   /** The run's artifact directory. */
   readonly dir: string;
@@ -74,6 +80,7 @@ export function runRecordOf(result: RunResult): RunRecord {
     user1: result.user1,
     timeline: result.timeline,
     killWallClock: result.killWallClock,
+    killStates: result.killStates,
     phases: result.phases,
     dir: result.dir,
     seconds: result.seconds,
@@ -150,6 +157,13 @@ function decodeRun(r: Fields, index: number): RunRecord {
     user1,
     timeline: Object.fromEntries(Object.keys(timeline).map((k) => [k, numberField(timeline, `${where} timeline`, k)])),
     killWallClock: nullable(r, where, 'killWallClock', () => numberField(r, where, 'killWallClock')),
+    killStates: nullable(r, where, 'killStates', () =>
+      stringList(r, where, 'killStates').map((s) => {
+        if (!(KILL_STATES as readonly string[]).includes(s))
+          throw new FieldError(`${where}: killStates has ${JSON.stringify(s)}, not one of ${KILL_STATES.join(', ')}`);
+        return s as KillState;
+      }),
+    ),
     phases: arrayField(r, where, 'phases').map((p) => ({
       name: stringField(p, `${where} phase`, 'name'),
       seconds: numberField(p, `${where} phase`, 'seconds'),

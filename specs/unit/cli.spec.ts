@@ -207,7 +207,7 @@ describe('bad input found before anything is built', function () {
   it('a shard whose report.json is not JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vfio-reset-merge-bad-'));
     try {
-      await writeFile(join(dir, 'report.json'), '{"format": "vfio-reset-report/2", "runs": [');
+      await writeFile(join(dir, 'report.json'), '{"format": "vfio-reset-report/3", "runs": [');
       await refused(['merge', '--output', join(dir, 'out'), dir], /report\.json is not valid JSON/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { mkdtemp, copyFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupStats, qualificationHtml } from '../../harness/report/qualification.ts';
+import { groupStats, killCoverage, killCoverageLine, qualificationHtml } from '../../harness/report/qualification.ts';
 import { timelineSvg } from '../../harness/report/timeline-svg.ts';
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
 import { repoRoot } from '../../harness/lib/paths.ts';
@@ -22,6 +22,7 @@ function run(
   control: RunRecord['spec']['control'],
   verdict: Verdict,
   dir = '/nonexistent',
+  killStates: RunRecord['killStates'] = ['idle'],
 ): RunRecord {
   return {
     id: `${scenario}+${control}`,
@@ -40,6 +41,7 @@ function run(
     user1: { frames: 50, irqs: 50, payloadsVerified: 50, live: true },
     timeline: { kill: 0, 'user1-exit': 30, 'user2-done': 5000 },
     killWallClock: KILL,
+    killStates,
     phases: [],
     dir,
     seconds: 7,
@@ -71,6 +73,32 @@ describe('qualification report', () => {
       misclassified: 0,
       flaky: false,
     });
+  });
+
+  it('counts, per scenario, the runs whose kill landed in each state, and the runs that cannot tell', () => {
+    const coverage = killCoverage([
+      run('raw-driver', 'none', { kind: 'pass' }, '/x', ['rx-mid-frame', 'irq-unacked']),
+      run('raw-driver', 'kernel-no-reset', { kind: 'detected' }, '/x', ['rx-mid-frame']),
+      run('raw-driver', 'none', { kind: 'invalid', reason: 'x' }, '/x', null),
+      run('vm', 'none', { kind: 'pass' }, '/x', ['idle']),
+    ]);
+    expect(coverage).to.deep.equal([
+      {
+        scenario: 'raw-driver',
+        runs: 3,
+        states: { 'rx-mid-frame': 2, 'tx-mid-ring': 0, 'irq-unacked': 1, 'rx-ring-exhausted': 0, idle: 0 },
+        unknown: 1,
+      },
+      {
+        scenario: 'vm',
+        runs: 1,
+        states: { 'rx-mid-frame': 0, 'tx-mid-ring': 0, 'irq-unacked': 0, 'rx-ring-exhausted': 0, idle: 1 },
+        unknown: 0,
+      },
+    ]);
+    expect(killCoverageLine(coverage[0]!)).to.equal(
+      'raw-driver: 3 runs killed in rx-mid-frame 2, tx-mid-ring 0, irq-unacked 1, rx-ring-exhausted 0, idle 0, unknown 1',
+    );
   });
 
   it('draws DMA translated and faulted, the IRQ line and SMMU faults around the kill from the trace', () => {
@@ -128,6 +156,7 @@ describe('qualification report', () => {
         );
         expect(html).to.match(/^<!doctype html>/);
         expect(html).to.include('QUALIFIED');
+        expect(html).to.include('Where the kills landed');
         expect(html.match(/<svg/g)).to.have.length(2);
         expect(html).to.include('1:10.0.13+ds-0+deb13u1');
         expect(html).to.not.match(/<script|<link|src="http/);

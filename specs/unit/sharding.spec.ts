@@ -76,6 +76,7 @@ describe('merging shard reports', () => {
     user1: { frames: 10, irqs: 10, payloadsVerified: 10, live: true },
     timeline: { kill: 0, 'user1-exit': 12 },
     killWallClock: 1,
+    killStates: ['rx-mid-frame'],
     phases: [{ name: 'boot', seconds: 3 }],
     seconds: 1,
     dir: '/x',
