@@ -2,7 +2,7 @@
 #include "changed-ranges.h"
 #include <stdbool.h>
 
-struct changed_scan changed_ranges(const uint8_t *buf, size_t len,
+struct changed_scan changed_ranges(const uint8_t *buf, const uint8_t *was, size_t len,
 				   struct changed_range *out, size_t max)
 {
 	struct changed_scan s = { 0, 0 };
@@ -10,12 +10,12 @@ struct changed_scan changed_ranges(const uint8_t *buf, size_t len,
 
 	for (size_t off = 0; off < len; off += CHANGED_BLOCK) {
 		size_t end = len - off < CHANGED_BLOCK ? len : off + CHANGED_BLOCK;
-		size_t nonzero = 0;
+		size_t differ = 0;
 
 		for (size_t i = off; i < end; i++)
-			nonzero += buf[i] != 0;
-		s.changed_bytes += nonzero;
-		if (!nonzero) {
+			differ += buf[i] != was[i];
+		s.changed_bytes += differ;
+		if (!differ) {
 			in_range = false;
 			continue;
 		}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Where a buffer that started all zero has since been written: the maximal
- * runs of CHANGED_BLOCK-byte blocks that hold any non-zero byte. Pure, so
- * that it is unit-tested on the host.
+ * Where a buffer has been written since it held what `was` holds: the
+ * maximal runs of CHANGED_BLOCK-byte blocks with any byte that differs.
+ * Pure, so that it is unit-tested on the host.
  */
 #ifndef CHANGED_RANGES_H
 #define CHANGED_RANGES_H
@@ -19,12 +19,12 @@ struct changed_range {
 };
 
 struct changed_scan {
-	size_t changed_bytes;	/* non-zero bytes in the whole buffer */
+	size_t changed_bytes;	/* bytes that differ from was in the whole buffer */
 	size_t nranges;		/* ranges found, also those beyond max */
 };
 
 /* Stores the first max ranges of buf, in order, in out. */
-struct changed_scan changed_ranges(const uint8_t *buf, size_t len,
+struct changed_scan changed_ranges(const uint8_t *buf, const uint8_t *was, size_t len,
 				   struct changed_range *out, size_t max);
 
 #endif

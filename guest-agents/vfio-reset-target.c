@@ -182,13 +182,22 @@ static void agent_path(const struct runner *r, char *buf, size_t size, const cha
 /* User 1 from its start to its end by the run's signal; false if the cycle ends there. */
 static bool run_user1(struct runner *r, struct target_cycle *cy, int *kmsg)
 {
-	char driver[PATH_MAX], iova[32];
-	char *argv[] = { driver, "--device", (char *)r->device.name, "--iova", iova, NULL };
+	char driver[PATH_MAX], iova[32], key[33], run_id[16];
+	char *argv[] = { driver, "--device", (char *)r->device.name, "--iova", iova,
+			 "--tx-key", key, "--tx-run-id", run_id, NULL };
 	struct agent_child user1;
 	struct agent_child *kids[] = { &user1 };
 	uint64_t killed_at;
 
 	snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)TARGET_IOVA);
+	/* With the run's key, user 1 transmits the run's frames all its life; without, it only receives. */
+	if (r->link->have_key) {
+		for (unsigned int i = 0; i < sizeof(r->link->key); i++)
+			snprintf(key + 2 * i, 3, "%02x", r->link->key[i]);
+		snprintf(run_id, sizeof(run_id), "%u", r->link->run_id);
+	} else {
+		argv[5] = NULL;
+	}
 	agent_path(r, driver, sizeof(driver), "xgmac-vfio-driver");
 	agent_start(r->link, &user1, FROM_USER1, argv);
 	/* As long as the harness gives it: the open (the kernel's reset among it), then the frames once ready. */
@@ -232,13 +241,19 @@ static bool run_user1(struct runner *r, struct target_cycle *cy, int *kmsg)
 /* User 2 from its start to its report; false if the cycle ends there. */
 static bool run_user2(struct runner *r, struct target_cycle *cy)
 {
-	char probe[PATH_MAX], iova[32], window[32];
-	char *argv[] = { probe, "--device", (char *)r->device.name, "--iova", iova, "--window-ms", window, NULL };
+	char probe[PATH_MAX], iova[32], window[32], run_id[16];
+	char *argv[] = { probe, "--device", (char *)r->device.name, "--iova", iova, "--window-ms", window,
+			 "--canary-run-id", run_id, NULL };
 	struct agent_child user2;
 	struct agent_child *kids[] = { &user2 };
 
 	snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)TARGET_IOVA);
 	snprintf(window, sizeof(window), "%u", TARGET_WINDOW_MS);
+	/* The run's canary in user 2's memory: a device still reading the old IOVAs sends it. */
+	if (r->link->have_key)
+		snprintf(run_id, sizeof(run_id), "%u", r->link->run_id);
+	else
+		argv[7] = NULL;
 	agent_path(r, probe, sizeof(probe), "xgmac-reset-probe");
 	agent_start(r->link, &user2, FROM_USER2, argv);
 	agent_pump(r->link, kids, 1, TARGET_OPEN_TIMEOUT_MS + 15000, probe_at_registers, &user2);

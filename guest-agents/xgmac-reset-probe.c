@@ -5,13 +5,16 @@
  * raising interrupts and writing to the driver's IOVAs, i.e. whether
  * vfio-platform reset it when the driver's files were closed. Everything
  * that could catch the device in the act is in place before the first
- * register read: every IRQ armed, fresh zeroed memory mapped at the old
- * IOVAs. Then it only watches, until SIGUSR1 or for at most --window-ms,
- * and never writes a device register, so that whatever it reports is the
+ * register read: every IRQ armed, fresh memory mapped at the old IOVAs,
+ * filled with the run's canary when given a run id (so that a device
+ * still reading there puts it on the wire), zeroed otherwise. Then it only
+ * watches, until SIGUSR1 or for at most --window-ms, and never writes a
+ * device register, so that whatever it reports is the
  * device's own doing. The harness sends SIGUSR1 once the L0 trace shows
  * enough frames reaching the device (harness/plan/windows.ts).
  *
  * Usage: xgmac-reset-probe --device NAME --iova HEX --window-ms N [--bytes N]
+ *                          [--canary-run-id N]
  *
  * The IOVA and the window are the harness's to choose (one definition,
  * harness/scenarios/raw-driver.ts): there are no defaults to drift from it.
@@ -30,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agent-lib.h"
+#include "canary.h"
 #include "changed-ranges.h"
 #include "vfio-platform.h"
 #include "xgmac-regs.h"
@@ -50,6 +54,8 @@ struct probe {
 	uint64_t iova;
 	uint64_t bytes;
 	uint64_t window_ms;
+	bool canary;
+	uint32_t canary_run_id;
 
 	struct vfio_platform vfio;
 	struct vfio_regs regs;
@@ -57,6 +63,7 @@ struct probe {
 	struct irq *irqs;
 	struct pollfd *fds;
 	uint8_t *dma;
+	uint8_t *was;			/* what dma held when it was mapped */
 };
 
 /* A required option's value before it is parsed. */
@@ -70,6 +77,7 @@ static void parse_args(struct probe *p, int argc, char **argv)
 		{ "iova", required_argument, NULL, 'i' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "window-ms", required_argument, NULL, 'w' },
+		{ "canary-run-id", required_argument, NULL, 'c' },
 		{ 0 }
 	};
 	uint64_t page = sysconf(_SC_PAGESIZE);
@@ -83,6 +91,10 @@ static void parse_args(struct probe *p, int argc, char **argv)
 		case 'i': p->iova = parse_num(optarg, 16, 0, UINT32_MAX, "arg_iova"); break;
 		case 'b': p->bytes = parse_num(optarg, 10, 1, 1ull << 32, "arg_bytes"); break;
 		case 'w': p->window_ms = parse_num(optarg, 10, 0, 24 * 3600 * 1000, "arg_window_ms"); break;
+		case 'c':
+			p->canary_run_id = parse_num(optarg, 0, 0, UINT32_MAX, "arg_canary_run_id");
+			p->canary = true;
+			break;
 		default: agent_fail("args", EINVAL);
 		}
 	}
@@ -94,7 +106,7 @@ static void parse_args(struct probe *p, int argc, char **argv)
 	if (p->window_ms == NOT_GIVEN)
 		agent_fail("arg_window_ms", EINVAL);
 	if (!p->bytes)
-		p->bytes = xgmac_dma_bytes(XGMAC_DEFAULT_RING, page);
+		p->bytes = xgmac_area_bytes(XGMAC_DEFAULT_RING, page);
 	/* The IOMMU maps whole pages. */
 	if (p->bytes & (page - 1))
 		agent_fail("arg_bytes", EINVAL);
@@ -138,11 +150,16 @@ static void map_dma(struct probe *p)
 {
 	p->dma = mmap(NULL, p->bytes, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (p->dma == MAP_FAILED)
-		agent_fail("dma_alloc", errno);
+	p->was = malloc(p->bytes);
+	if (p->dma == MAP_FAILED || !p->was)
+		agent_fail("dma_alloc", p->dma == MAP_FAILED ? errno : ENOMEM);
+	/* Before the device can reach it: from the map on, anything else there is the device's doing. */
+	if (p->canary)
+		canary_fill(p->dma, p->bytes, p->canary_run_id);
+	memcpy(p->was, p->dma, p->bytes);
 	vfio_dma_map(&p->vfio, p->dma, p->iova, p->bytes);
-	json_line(EVENT_DMA_MAPPED, "\"iova\":\"0x%llx\",\"bytes\":%llu",
-		  (unsigned long long)p->iova, (unsigned long long)p->bytes);
+	json_line(EVENT_DMA_MAPPED, "\"iova\":\"0x%llx\",\"bytes\":%llu,\"canary\":%s",
+		  (unsigned long long)p->iova, (unsigned long long)p->bytes, p->canary ? "true" : "false");
 }
 
 /*
@@ -249,7 +266,7 @@ static size_t report_memory(struct probe *p)
 	/* The device may still be writing: the counts and the bytes shown must be of one instant. */
 	t = boot_us();
 	memcpy(snap, p->dma, p->bytes);
-	scan = changed_ranges(snap, p->bytes, ranges, MAX_RANGES);
+	scan = changed_ranges(snap, p->was, p->bytes, ranges, MAX_RANGES);
 
 	f = json_text_open(&list, &len);
 	for (size_t i = 0; i < scan.nranges && i < MAX_RANGES; i++) {

@@ -29,6 +29,11 @@ uint64_t xgmac_dma_bytes(unsigned int n, uint64_t page)
 	return page_up(xgmac_desc_bytes(n, page) + (uint64_t)n * XGMAC_RX_BUF_SIZE, page);
 }
 
+uint64_t xgmac_area_bytes(unsigned int n, uint64_t page)
+{
+	return 2 * xgmac_dma_bytes(n, page);
+}
+
 static uint32_t rd(const struct xgmac_ring *r, uint32_t off)
 {
 	return r->io->read32(r->io->ctx, off);
@@ -57,7 +62,7 @@ static void give_to_device(struct xgmac_ring *r, unsigned int i)
 	d->ctl_stat = XGMAC_DESC_OWN;
 }
 
-int xgmac_rx_setup(struct xgmac_ring *r)
+int xgmac_setup(struct xgmac_ring *r, struct xgmac_tx *tx)
 {
 	int polls = RESET_POLLS;
 
@@ -70,6 +75,15 @@ int xgmac_rx_setup(struct xgmac_ring *r)
 		give_to_device(r, i);
 	r->next = 0;
 	wr(r, XGMAC_DMA_RX_BASE_ADDR, r->desc_iova);
+	if (tx) {
+		/* Like xgmac_dma_desc_init: the CPU's, the last one closing the ring. */
+		for (unsigned int i = 0; i < tx->ring.n; i++)
+			tx->ring.desc[i] = (struct xgmac_desc){
+				.ctl_stat = i == tx->ring.n - 1 ? XGMAC_TXDESC_END_RING : 0,
+			};
+		tx->ring.next = tx->clean = tx->in_flight = 0;
+		wr(r, XGMAC_DMA_TX_BASE_ADDR, tx->ring.desc_iova);
+	}
 
 	wr(r, XGMAC_CONTROL, rd(r, XGMAC_CONTROL) | XGMAC_CONTROL_RE | XGMAC_CONTROL_TE);
 	wr(r, XGMAC_DMA_CONTROL,
@@ -108,4 +122,45 @@ uint32_t xgmac_irq_ack(struct xgmac_ring *r)
 	if (status & XGMAC_DMA_STATUS_RU)
 		wr(r, XGMAC_DMA_RX_POLL, 1);
 	return status;
+}
+
+unsigned int xgmac_tx_reclaim(struct xgmac_tx *t)
+{
+	unsigned int done = 0;
+
+	while (t->in_flight && !(t->ring.desc[t->clean].ctl_stat & XGMAC_DESC_OWN)) {
+		t->clean = (t->clean + 1) % t->ring.n;
+		t->in_flight--;
+		done++;
+	}
+	return done;
+}
+
+unsigned int xgmac_tx_fill(struct xgmac_tx *t, xgmac_build_fn *build, void *arg, uint32_t *seq)
+{
+	struct xgmac_ring *r = &t->ring;
+	unsigned int given = 0;
+
+	while (t->in_flight < r->n) {
+		unsigned int i = r->next;
+		volatile struct xgmac_desc *d = &r->desc[i];
+		unsigned int len = build(arg, (*seq)++, r->buf + i * r->buf_size, r->buf_size);
+
+		d->buffer1_addr = r->buf_iova + i * r->buf_size;
+		d->buffer1_size = len;
+		d->buffer2_addr = 0;
+		d->buffer2_size = 0;
+		d->ext_stat = 0;
+		/* The frame and the buffer fields before ownership, as in give_to_device. */
+		dma_wmb();
+		d->ctl_stat = XGMAC_DESC_OWN | XGMAC_TXDESC_FIRST_SEG | XGMAC_TXDESC_LAST_SEG |
+			      (i == r->n - 1 ? XGMAC_TXDESC_END_RING : 0);
+		r->next = (i + 1) % r->n;
+		t->in_flight++;
+		given++;
+	}
+	/* A TX engine suspended on a descriptor it did not own looks again only when told. */
+	if (given)
+		wr(r, XGMAC_DMA_TX_POLL, 1);
+	return given;
 }

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Raw VFIO userspace driver for the Calxeda XGMAC, run as root in L1 on a
- * device bound to vfio-platform: sets up reception as Linux's xgmac driver
- * would, then reports each interrupt and received frame as a JSON line
- * until killed. Nothing needs undoing on exit: closing the VFIO files (on
- * SIGKILL too) resets the device and drops its IOMMU mappings.
+ * device bound to vfio-platform: sets up reception and transmission as
+ * Linux's xgmac driver would, then reports each interrupt and received
+ * frame as a JSON line until killed. Given a payload key, it transmits the
+ * run's frames (payload seq from TX_SEQ_BASE on) all its life, its TX ring
+ * kept full, so that its TX engine is mid-ring whenever it dies. Nothing
+ * needs undoing on exit: closing the VFIO files (on SIGKILL too) resets
+ * the device and drops its IOMMU mappings.
  *
  * Usage: xgmac-vfio-driver --device NAME --iova HEX [--ring N]
+ *                          [--tx-key HEX32 --tx-run-id N]
  *                          [--unmap-after-frames N] [--frames-max N]
  */
 #define _GNU_SOURCE
@@ -21,12 +25,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "agent-lib.h"
+#include "payload-build.h"
 #include "vfio-platform.h"
 #include "xgmac-regs.h"
 #include "xgmac-ring.h"
 
 #define HEAD_BYTES 64
 #define POLL_MS 500
+/* While transmitting: how often the ring is topped up, a frame interval of the L0 model's TX engine. */
+#define TX_POLL_MS 10
 #define STATS_MS 1000
 
 struct agent {
@@ -35,6 +42,9 @@ struct agent {
 	unsigned int ring_size;
 	unsigned long unmap_after;	/* 0: never */
 	unsigned long frames_max;	/* 0: run until killed */
+	bool tx_on;
+	uint8_t tx_key[16];
+	uint32_t tx_run_id;
 
 	struct vfio_platform vfio;
 	int irq_fd;
@@ -42,7 +52,9 @@ struct agent {
 	struct vfio_regs regs;
 	struct xgmac_io io;
 	struct xgmac_ring ring;
-	unsigned long frames, irqs;
+	struct xgmac_tx tx;
+	uint32_t tx_seq;
+	unsigned long frames, irqs, tx_given, tx_done;
 };
 
 static void parse_args(struct agent *a, int argc, char **argv)
@@ -53,8 +65,11 @@ static void parse_args(struct agent *a, int argc, char **argv)
 		{ "ring", required_argument, NULL, 'r' },
 		{ "unmap-after-frames", required_argument, NULL, 'u' },
 		{ "frames-max", required_argument, NULL, 'm' },
+		{ "tx-key", required_argument, NULL, 'k' },
+		{ "tx-run-id", required_argument, NULL, 't' },
 		{ 0 }
 	};
+	bool have_run_id = false;
 	int c;
 
 	/* getopt's own messages would not be JSON. */
@@ -66,6 +81,11 @@ static void parse_args(struct agent *a, int argc, char **argv)
 		case 'r': a->ring_size = parse_num(optarg, 10, 1, 1024, "arg_ring"); break;
 		case 'u': a->unmap_after = parse_num(optarg, 10, 1, ULONG_MAX, "arg_unmap_after_frames"); break;
 		case 'm': a->frames_max = parse_num(optarg, 10, 1, ULONG_MAX, "arg_frames_max"); break;
+		case 'k': parse_hex(optarg, a->tx_key, sizeof(a->tx_key), "arg_tx_key"); a->tx_on = true; break;
+		case 't':
+			a->tx_run_id = parse_num(optarg, 0, 0, UINT32_MAX, "arg_tx_run_id");
+			have_run_id = true;
+			break;
 		default: agent_fail("args", EINVAL);
 		}
 	}
@@ -75,15 +95,19 @@ static void parse_args(struct agent *a, int argc, char **argv)
 	/* The harness chooses the IOVA (harness/scenarios/raw-driver.ts): no default to drift from it. */
 	if (a->iova == UINT64_MAX)
 		agent_fail("arg_iova", EINVAL);
+	if (a->tx_on != have_run_id)
+		agent_fail("arg_tx_key_and_run_id", EINVAL);
 }
 
 static void map_dma(struct agent *a)
 {
 	uint64_t page = sysconf(_SC_PAGESIZE);
 	uint64_t desc_bytes = xgmac_desc_bytes(a->ring_size, page);
+	uint64_t ring_bytes = xgmac_dma_bytes(a->ring_size, page);
 	uint8_t *mem;
 
-	a->dma_bytes = xgmac_dma_bytes(a->ring_size, page);
+	/* The TX ring's half is mapped even when it stays unused: the next user's area is the same either way. */
+	a->dma_bytes = xgmac_area_bytes(a->ring_size, page);
 	/* The descriptors hold 32-bit bus addresses. */
 	if (a->iova & (page - 1) || a->iova + a->dma_bytes > (1ull << 32))
 		agent_fail("iova_range", ERANGE);
@@ -103,6 +127,28 @@ static void map_dma(struct agent *a)
 		.n = a->ring_size,
 		.buf_size = XGMAC_RX_BUF_SIZE,
 	};
+	a->tx.ring = a->ring;
+	a->tx.ring.desc = (struct xgmac_desc *)(mem + ring_bytes);
+	a->tx.ring.desc_iova = a->iova + ring_bytes;
+	a->tx.ring.buf = mem + ring_bytes + desc_bytes;
+	a->tx.ring.buf_iova = a->iova + ring_bytes + desc_bytes;
+}
+
+static unsigned int build_frame(void *arg, uint32_t seq, uint8_t *buf, unsigned int size)
+{
+	const struct agent *a = arg;
+
+	if (size < FRAME_LEN)
+		agent_fail("tx_buf_size", EMSGSIZE);
+	frame_build(buf, a->tx_key, a->tx_run_id, TX_SEQ_BASE + seq);
+	return FRAME_LEN;
+}
+
+/* Takes back what the device sent and gives it the next frames: the ring stays full. */
+static void keep_transmitting(struct agent *a)
+{
+	a->tx_done += xgmac_tx_reclaim(&a->tx);
+	a->tx_given += xgmac_tx_fill(&a->tx, build_frame, a, &a->tx_seq);
 }
 
 static void arm_irq(struct agent *a)
@@ -168,25 +214,29 @@ int main(int argc, char **argv)
 	map_dma(&a);
 	/* Armed before the device can raise the line, so no interrupt is lost. */
 	arm_irq(&a);
-	if (xgmac_rx_setup(&a.ring))
+	if (xgmac_setup(&a.ring, &a.tx))
 		agent_fail("soft_reset", ETIMEDOUT);
 	json_line(EVENT_READY, "\"device\":\"%s\",\"group\":\"%s\",\"iova\":\"0x%llx\",\"dma_bytes\":%llu,"
-		  "\"regions\":%u,\"irqs\":%u,\"mmap\":%s",
+		  "\"regions\":%u,\"irqs\":%u,\"mmap\":%s,\"tx\":%s",
 		  a.device, a.vfio.group, (unsigned long long)a.iova, (unsigned long long)a.dma_bytes,
-		  a.vfio.info.num_regions, a.vfio.info.num_irqs, mmapped ? "true" : "false");
+		  a.vfio.info.num_regions, a.vfio.info.num_irqs, mmapped ? "true" : "false",
+		  a.tx_on ? "true" : "false");
 
 	next_stats = mono_ms() + STATS_MS;
 	for (;;) {
 		struct pollfd p = { .fd = a.irq_fd, .events = POLLIN };
-		int n = poll(&p, 1, POLL_MS);
+		int n = poll(&p, 1, a.tx_on ? TX_POLL_MS : POLL_MS);
 
 		if (n < 0 && errno != EINTR)
 			agent_fail("poll", errno);
 		if (n > 0)
 			on_irq(&a);
+		if (a.tx_on)
+			keep_transmitting(&a);
 		if (mono_ms() >= next_stats) {
-			json_line(EVENT_STATS, "\"frames\":%lu,\"irqs\":%lu,\"status\":\"0x%08x\"",
-				  a.frames, a.irqs, vfio_regs_read32(&a.regs, XGMAC_DMA_STATUS));
+			json_line(EVENT_STATS, "\"frames\":%lu,\"irqs\":%lu,\"tx_given\":%lu,\"tx_done\":%lu,"
+				  "\"status\":\"0x%08x\"",
+				  a.frames, a.irqs, a.tx_given, a.tx_done, vfio_regs_read32(&a.regs, XGMAC_DMA_STATUS));
 			next_stats = mono_ms() + STATS_MS;
 		}
 	}

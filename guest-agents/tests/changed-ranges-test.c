@@ -7,6 +7,7 @@
 #define MAX 4
 
 static uint8_t buf[1024];
+static uint8_t zeros[sizeof(buf)];
 static struct changed_range out[MAX + 1];
 
 /* What out holds where the scan stored nothing. */
@@ -22,7 +23,7 @@ static size_t untouched(void)
 static struct changed_scan scan(size_t len)
 {
 	memset(out, 0xa5, sizeof(out));
-	return changed_ranges(buf, len, out, MAX);
+	return changed_ranges(buf, zeros, len, out, MAX);
 }
 
 static void expect_range(unsigned int i, size_t offset, size_t len)
@@ -134,6 +135,23 @@ TEST(ranges_beyond_max_counted_not_stored)
 		expect_range(i, i * 64, 16);
 	EXPECT_EQ(untouched(), out[MAX].offset);
 	EXPECT_EQ(untouched(), out[MAX].len);
+}
+
+/* Against a buffer that started as a pattern: a write of zeros shows, the pattern left alone does not. */
+TEST(against_a_pattern)
+{
+	static uint8_t was[sizeof(buf)];
+	struct changed_scan s;
+
+	for (size_t i = 0; i < sizeof(was); i++)
+		was[i] = (uint8_t)(i * 7 + 1);
+	memcpy(buf, was, sizeof(buf));
+	memset(buf + 40, 0, 3);
+	memset(out, 0xa5, sizeof(out));
+	s = changed_ranges(buf, was, sizeof(buf), out, MAX);
+	EXPECT_EQ(3, s.changed_bytes);
+	EXPECT_EQ(1, s.nranges);
+	expect_range(0, 32, 16);
 }
 
 TEST_HARNESS_MAIN

@@ -17,6 +17,8 @@
 #define BUF_SIZE 2048
 #define DESC_IOVA 0x10000000u
 #define BUF_IOVA 0x10001000u
+#define TX_DESC_IOVA 0x20000000u
+#define TX_BUF_IOVA 0x20001000u
 #define MAX_WRITES 64
 
 struct reg_write {
@@ -26,14 +28,17 @@ struct reg_write {
 struct sim {
 	uint32_t regs[0x1000 / 4];
 	uint32_t cur_rx;		/* IOVA of the descriptor the next frame uses */
+	uint32_t cur_tx;		/* IOVA of the descriptor the TX engine sends next */
 	bool rx_suspended;		/* after RU, until RX_POLL */
 	int reset_reads;		/* BUS_MODE reads until SFT_RESET clears; <0: never */
 	bool buf_unmapped;		/* the IOMMU no longer maps the buffers */
 	struct reg_write writes[MAX_WRITES];
 	unsigned int nwrites;
-	unsigned int rx_polls;
+	unsigned int rx_polls, tx_polls;
 	struct xgmac_desc desc[RING_MAX];
 	uint8_t buf[RING_MAX * BUF_SIZE];
+	struct xgmac_desc tx_desc[RING_MAX];
+	uint8_t tx_buf[RING_MAX * BUF_SIZE];
 };
 
 /* Stands in for the IOMMU: NULL when [iova, iova+len) is not mapped. */
@@ -43,6 +48,10 @@ static void *sim_dma(struct sim *s, uint32_t iova, uint32_t len)
 		return (uint8_t *)s->desc + (iova - DESC_IOVA);
 	if (!s->buf_unmapped && iova >= BUF_IOVA && iova + len <= BUF_IOVA + sizeof(s->buf))
 		return s->buf + (iova - BUF_IOVA);
+	if (iova >= TX_DESC_IOVA && iova + len <= TX_DESC_IOVA + sizeof(s->tx_desc))
+		return (uint8_t *)s->tx_desc + (iova - TX_DESC_IOVA);
+	if (iova >= TX_BUF_IOVA && iova + len <= TX_BUF_IOVA + sizeof(s->tx_buf))
+		return s->tx_buf + (iova - TX_BUF_IOVA);
 	return NULL;
 }
 
@@ -96,6 +105,12 @@ static void sim_write32(void *ctx, uint32_t off, uint32_t val)
 		s->rx_polls++;
 		s->rx_suspended = false;
 		break;
+	case XGMAC_DMA_TX_BASE_ADDR:
+		*reg(s, off) = s->cur_tx = val;
+		break;
+	case XGMAC_DMA_TX_POLL:
+		s->tx_polls++;
+		break;
 	default:
 		*reg(s, off) = val;
 	}
@@ -127,11 +142,32 @@ static bool sim_rx(struct sim *s, const uint8_t *frame, uint32_t len)
 	return true;
 }
 
+/* The TX engine sends one frame into out (its length returned), or 0 on a descriptor it does not own. */
+static unsigned int sim_tx(struct sim *s, uint8_t *out)
+{
+	struct xgmac_desc *d = sim_dma(s, s->cur_tx, sizeof(*d));
+	uint32_t want = XGMAC_DESC_OWN | XGMAC_TXDESC_FIRST_SEG | XGMAC_TXDESC_LAST_SEG;
+	unsigned int len;
+	uint8_t *buf;
+
+	if (!(*reg(s, XGMAC_DMA_CONTROL) & XGMAC_DMA_CONTROL_ST) || !d || (d->ctl_stat & want) != want)
+		return 0;
+	len = d->buffer1_size;
+	buf = sim_dma(s, d->buffer1_addr, len);
+	if (!buf)
+		return 0;
+	memcpy(out, buf, len);
+	d->ctl_stat &= ~XGMAC_DESC_OWN;
+	s->cur_tx = d->ctl_stat & XGMAC_TXDESC_END_RING ? *reg(s, XGMAC_DMA_TX_BASE_ADDR) : s->cur_tx + XGMAC_DESC_SIZE;
+	return len;
+}
+
 /* ---- fixtures ---- */
 
 static struct sim sim;
 static struct xgmac_io io;
 static struct xgmac_ring ring;
+static struct xgmac_tx tx;
 
 /* A device in some state left behind, with a ring of n descriptors. */
 static void fixture(unsigned int n)
@@ -146,12 +182,16 @@ static void fixture(unsigned int n)
 	sim.buf_unmapped = false;
 	sim.rx_suspended = false;
 	sim.nwrites = 0;
-	sim.rx_polls = 0;
+	sim.rx_polls = sim.tx_polls = 0;
 	io = (struct xgmac_io){ &sim, sim_read32, sim_write32 };
 	ring = (struct xgmac_ring){
 		.io = &io, .desc = sim.desc, .desc_iova = DESC_IOVA,
 		.buf = sim.buf, .buf_iova = BUF_IOVA, .n = n, .buf_size = BUF_SIZE,
 	};
+	tx = (struct xgmac_tx){ .ring = {
+		.io = &io, .desc = sim.tx_desc, .desc_iova = TX_DESC_IOVA,
+		.buf = sim.tx_buf, .buf_iova = TX_BUF_IOVA, .n = n, .buf_size = BUF_SIZE,
+	} };
 }
 
 /* Frame number id: its bytes depend on id, so a frame delivered out of order fails memcmp. */
@@ -206,7 +246,7 @@ TEST(setup_programs_registers)
 	const unsigned int n = 4;
 
 	fixture(n);
-	ASSERT_EQ(0, xgmac_rx_setup(&ring));
+	ASSERT_EQ(0, xgmac_setup(&ring, NULL));
 	ASSERT_EQ(sizeof(want) / sizeof(want[0]), sim.nwrites);
 	for (unsigned int i = 0; i < sim.nwrites; i++) {
 		EXPECT_EQ(want[i].off, sim.writes[i].off);
@@ -229,7 +269,7 @@ TEST(setup_fails_when_reset_hangs)
 {
 	fixture(4);
 	sim.reset_reads = -1;
-	EXPECT_EQ(-1, xgmac_rx_setup(&ring));
+	EXPECT_EQ(-1, xgmac_setup(&ring, NULL));
 	/* Nothing else may be programmed into a device that did not reset. */
 	EXPECT_EQ(1, sim.nwrites);
 }
@@ -238,7 +278,7 @@ TEST(frames_delivered_in_order)
 {
 	fixture(4);
 	got.count = 0;
-	ASSERT_EQ(0, xgmac_rx_setup(&ring));
+	ASSERT_EQ(0, xgmac_setup(&ring, NULL));
 	EXPECT_EQ(0, xgmac_rx_poll(&ring, record, NULL));
 	inject(1, 60);
 	inject(2, 1514);
@@ -260,7 +300,7 @@ TEST(ring_wraps_around)
 {
 	fixture(4);
 	got.count = 0;
-	ASSERT_EQ(0, xgmac_rx_setup(&ring));
+	ASSERT_EQ(0, xgmac_setup(&ring, NULL));
 	for (unsigned int lap = 0; lap < 3; lap++) {
 		for (unsigned int i = 0; i < 3; i++)
 			inject(lap * 3 + i, 100 + lap * 3 + i);
@@ -280,7 +320,7 @@ TEST(ru_reported_and_recovered)
 {
 	fixture(4);
 	got.count = 0;
-	ASSERT_EQ(0, xgmac_rx_setup(&ring));
+	ASSERT_EQ(0, xgmac_setup(&ring, NULL));
 	for (unsigned int i = 0; i < 4; i++)
 		inject(i, 200 + i);
 	EXPECT_EQ(false, sim_rx(&sim, frame(4, 204), 204));
@@ -302,7 +342,7 @@ TEST(dma_fault_acked_without_rx_poll)
 {
 	fixture(4);
 	got.count = 0;
-	ASSERT_EQ(0, xgmac_rx_setup(&ring));
+	ASSERT_EQ(0, xgmac_setup(&ring, NULL));
 	sim.buf_unmapped = true;
 	EXPECT_EQ(false, sim_rx(&sim, frame(0, 60), 60));
 	EXPECT_EQ(true, sim_irq(&sim));
@@ -311,6 +351,61 @@ TEST(dma_fault_acked_without_rx_poll)
 	EXPECT_EQ(false, sim_irq(&sim));
 	EXPECT_EQ(0, sim.rx_polls);
 	EXPECT_EQ(0, xgmac_rx_poll(&ring, record, NULL));
+}
+
+/* Frame seq: its length and bytes depend on seq, so a frame sent out of order fails memcmp. */
+static unsigned int build(void *arg, uint32_t seq, uint8_t *buf, unsigned int size)
+{
+	unsigned int len = 60 + seq % 7;
+
+	(void)arg;
+	EXPECT_EQ(BUF_SIZE, size);
+	memcpy(buf, frame(seq, len), len);
+	return len;
+}
+
+TEST(setup_points_tx_at_a_ring_of_the_cpus_before_starting_it)
+{
+	const unsigned int n = 4;
+
+	fixture(n);
+	ASSERT_EQ(0, xgmac_setup(&ring, &tx));
+	EXPECT_EQ(XGMAC_DMA_TX_BASE_ADDR, sim.writes[2].off);
+	EXPECT_EQ(TX_DESC_IOVA, sim.writes[2].val);
+	EXPECT_EQ(XGMAC_DMA_CONTROL, sim.writes[4].off);
+	for (unsigned int i = 0; i < n; i++)
+		EXPECT_EQ(i == n - 1 ? XGMAC_TXDESC_END_RING : 0, sim.tx_desc[i].ctl_stat);
+	EXPECT_EQ(0, sim_tx(&sim, got.data[0]));
+}
+
+TEST(tx_ring_kept_full_sends_frames_in_order_around_the_ring)
+{
+	const unsigned int n = 4;
+	uint32_t seq = 0;
+	unsigned int polls;
+
+	fixture(n);
+	ASSERT_EQ(0, xgmac_setup(&ring, &tx));
+	EXPECT_EQ(n, xgmac_tx_fill(&tx, build, NULL, &seq));
+	EXPECT_EQ(1, sim.tx_polls);
+	EXPECT_EQ(0, xgmac_tx_fill(&tx, build, NULL, &seq));
+	EXPECT_EQ(1, sim.tx_polls);
+	for (unsigned int i = 0; i < n; i++)
+		EXPECT_EQ(TX_BUF_IOVA + i * BUF_SIZE, sim.tx_desc[i].buffer1_addr);
+	/* Three laps of the ring: each frame sent once, in order, the ring topped up after each three. */
+	for (unsigned int sent = 0; sent < 3 * n; sent += 3) {
+		for (unsigned int k = 0; k < 3; k++) {
+			unsigned int len = sim_tx(&sim, got.data[0]);
+
+			EXPECT_EQ(60 + (sent + k) % 7, len);
+			EXPECT_EQ(0, memcmp(got.data[0], frame(sent + k, len), len));
+		}
+		polls = sim.tx_polls;
+		EXPECT_EQ(3, xgmac_tx_reclaim(&tx));
+		EXPECT_EQ(3, xgmac_tx_fill(&tx, build, NULL, &seq));
+		EXPECT_EQ(polls + 1, sim.tx_polls);
+	}
+	EXPECT_EQ(3 * n + n, seq);
 }
 
 /* The driver's area, and so the probe's default, under 4 KiB and 64 KiB pages. */
@@ -324,6 +419,8 @@ TEST(dma_area_layout)
 	EXPECT_EQ(0x2000, xgmac_desc_bytes(129, 0x1000));
 	EXPECT_EQ(0x2000 + 129 * XGMAC_RX_BUF_SIZE + 0x800, xgmac_dma_bytes(129, 0x1000));
 	EXPECT_EQ(0x2000, xgmac_dma_bytes(1, 0x1000));
+	/* The TX ring's area follows the RX ring's, laid out alike. */
+	EXPECT_EQ(2 * (0x1000 + XGMAC_DEFAULT_RING * XGMAC_RX_BUF_SIZE), xgmac_area_bytes(XGMAC_DEFAULT_RING, 0x1000));
 }
 
 TEST_HARNESS_MAIN

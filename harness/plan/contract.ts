@@ -9,12 +9,15 @@
  */
 import { EXIT } from '../lib/exit-codes.ts';
 import {
+  CANARY_BLOCK_LEN,
+  CANARY_MAGIC,
   ETHERTYPE,
   FRAME_HEADER_LEN,
   PAYLOAD_LEN,
   PAYLOAD_MAGIC,
   PAYLOAD_RECOGNISED_LEN,
   SOURCE_MAC,
+  TX_SEQ_BASE,
 } from '../traffic/payload.ts';
 
 /** The reports ({"event": NAME, ...}) the agents in L1 and L2 write, one JSON line each (L2's init too). */
@@ -110,6 +113,12 @@ export function contractHeader(): string {
     `#define FRAME_ETHERTYPE 0x${ETHERTYPE.toString(16)}`,
     `#define FRAME_HEADER_LEN ${FRAME_HEADER_LEN}`,
     `#define FRAME_SOURCE_MAC { ${mac} }`,
+    `#define TX_SEQ_BASE 0x${TX_SEQ_BASE.toString(16)}u`,
+    '',
+    "/* The next user's canary: blocks of magic, run id (u32 LE), block index (u32 LE). */",
+    `#define CANARY_MAGIC ${JSON.stringify(CANARY_MAGIC.toString('ascii'))}`,
+    `#define CANARY_MAGIC_LEN ${CANARY_MAGIC.length}`,
+    `#define CANARY_BLOCK_LEN ${CANARY_BLOCK_LEN}`,
     '',
     '#endif',
     '',

@@ -83,3 +83,25 @@ export function buildFrame(k: PayloadKey, seq: number): Buffer {
 }
 
 export const FRAME_HEADER_LEN = 14;
+
+/** The sequence numbers of the frames user #1 sends itself; the harness's frames count from 0. */
+export const TX_SEQ_BASE = 0x8000_0000;
+
+/**
+ * The canary the next user fills its memory with before mapping it at the
+ * old IOVAs: blocks of the magic, the run id and the block's index (its
+ * offset / CANARY_BLOCK_LEN), so that bytes of it found anywhere say whose
+ * memory they are and from where in it.
+ */
+export const CANARY_MAGIC = Buffer.from('vfioCNRY', 'ascii');
+export const CANARY_BLOCK_LEN = 16;
+
+/** Every whole canary block of run `runId` in `bytes`: where it is, and its index in the next user's memory. */
+export function findCanary(runId: number, bytes: Buffer): Array<{ offset: number; index: number }> {
+  const found: Array<{ offset: number; index: number }> = [];
+  for (let at = bytes.indexOf(CANARY_MAGIC); at !== -1; at = bytes.indexOf(CANARY_MAGIC, at + 1)) {
+    if (at + CANARY_BLOCK_LEN <= bytes.length && bytes.readUInt32LE(at + 8) === runId)
+      found.push({ offset: at, index: bytes.readUInt32LE(at + 12) });
+  }
+  return found;
+}

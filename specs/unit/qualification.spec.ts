@@ -97,7 +97,8 @@ describe('qualification report', () => {
       },
     ]);
     expect(killCoverageLine(coverage[0]!)).to.equal(
-      'raw-driver: 3 runs killed in rx-mid-frame 2, tx-mid-ring 0, irq-unacked 1, rx-ring-exhausted 0, idle 0, unknown 1',
+      'raw-driver: 3 runs killed in rx-mid-frame 2, tx-mid-ring 0, irq-unacked 1, rx-ring-exhausted 0, idle 0, ' +
+        'unknown 1',
     );
   });
 
