@@ -83,9 +83,12 @@ export const XGMAC_PROFILE = {
    * Options of the L0 model in every run. Like real DMA engines, the RX
    * engine holds the descriptors it fetched ahead (x-rx-prefetch): a device
    * left running writes the next frames to those buffers, which belong to
-   * the next user once the device is reassigned.
+   * the next user once the device is reassigned. Its TX engine walks the TX
+   * ring on its own while started (x-tx-interval-us, one descriptor a step)
+   * and holds descriptors fetched ahead too (x-tx-prefetch): one left
+   * running sends whatever is mapped at their buffers' IOVAs by then.
    */
-  l0Globals: ['xgmac.x-rx-prefetch=4'],
+  l0Globals: ['xgmac.x-rx-prefetch=4', 'xgmac.x-tx-interval-us=10000', 'xgmac.x-tx-prefetch=4'],
   /**
    * Options of the L0 model under the device-ignores-reset control: it
    * drops the writes that would quiesce it, and traces each one.

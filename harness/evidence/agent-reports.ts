@@ -143,6 +143,19 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
   return { armedIrqs: indexes as number[], registers, irqs, memory };
 }
 
+/**
+ * Where the reset probe's canary-filled memory sits, if its "dma-mapped"
+ * report says it filled it (an older probe, or one without the run's id,
+ * maps zeros): the IOVA of the canary's block 0. Read leniently, before the
+ * probe's reports are decoded whole, since a run that crashed has none.
+ */
+export function canaryBaseOf(events: readonly AgentEvent[] | null): number | null {
+  const mapped = events?.find((e) => e.event === 'dma-mapped');
+  if (mapped?.['canary'] !== true || typeof mapped['iova'] !== 'string') return null;
+  const iova = Number(mapped['iova']);
+  return /^0x[0-9a-f]+$/.test(mapped['iova']) && Number.isSafeInteger(iova) ? iova : null;
+}
+
 // ---- VM #2: its RAM read from L1 while paused (vm-ram-scan), then its first process (l2-probe) ----
 
 export interface GicSpi {

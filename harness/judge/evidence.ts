@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { AgentEvent } from '../evidence/agent-reports.ts';
 import type { RunSpec } from '../plan/run-spec.ts';
 import { parseTrace, type TraceEvent } from '../trace/l0-trace.ts';
+import type { WireFrame } from '../traffic/frame-source.ts';
+import { fromPcap } from '../traffic/pcap.ts';
 
 export const EVIDENCE_FORMAT = 'vfio-reset-evidence/1';
 
@@ -69,6 +71,8 @@ export interface CycleLogs {
   /** L1's console from the bind on. */
   readonly consoleAfterBind: string | null;
   readonly dmesgAfterKill: readonly string[] | null;
+  /** The frames the device sent, as the harness at the other end of its link received them. */
+  readonly wire: readonly WireFrame[] | null;
 }
 
 export const EVIDENCE_FILES = {
@@ -76,6 +80,7 @@ export const EVIDENCE_FILES = {
   trace: 'l0-trace.log',
   consoleAfterBind: 'l1.console-after-bind.log',
   dmesgAfterKill: 'dmesg-after-kill.txt',
+  wire: 'wire.pcap',
 } as const;
 
 const readIfThere = (path: string) =>
@@ -101,6 +106,9 @@ export async function loadEvidence(dir: string): Promise<{ evidence: CycleEviden
       readIfThere(join(dir, f)),
     ),
   );
+  const wire = await readFile(join(dir, EVIDENCE_FILES.wire)).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? null : Promise.reject(error),
+  );
   try {
     return {
       evidence,
@@ -108,6 +116,7 @@ export async function loadEvidence(dir: string): Promise<{ evidence: CycleEviden
         trace: trace == null ? null : parseTrace(trace),
         consoleAfterBind: console ?? null,
         dmesgAfterKill: dmesg == null ? null : dmesg.split('\n').filter((l) => l !== ''),
+        wire: wire === null ? null : fromPcap(wire),
       },
     };
   } catch (error) {

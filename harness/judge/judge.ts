@@ -16,9 +16,16 @@ import { l1IrqCountOracle, l1SmmuOracle } from '../oracles/l1-oracle.ts';
 import { releaseInLogMs } from '../oracles/l1-log.ts';
 import { user2Oracles } from '../oracles/user2-oracle.ts';
 import { vm2Oracles } from '../oracles/vm2-oracle.ts';
+import { user1FramesOnWire, wireOracles } from '../oracles/wire-oracle.ts';
 import type { OracleName } from '../plan/oracles.ts';
 import type { OracleResult } from '../oracles/finding.ts';
-import { decodeResetProbe, decodeVm2, type ResetProbeReport, type Vm2Report } from '../evidence/agent-reports.ts';
+import {
+  canaryBaseOf,
+  decodeResetProbe,
+  decodeVm2,
+  type ResetProbeReport,
+  type Vm2Report,
+} from '../evidence/agent-reports.ts';
 import { FieldError } from '../lib/fields.ts';
 import { mustFire } from '../plan/proof.ts';
 import { CONTROL_RECORDS, setupOf, type Setup } from '../plan/controls.ts';
@@ -30,6 +37,8 @@ import { firstKernelCrash } from './kernel-crash.ts';
 import { blindStretch, MAX_FRAME_GAP_MS, releaseWrites, windowStart } from './l0-window.ts';
 import type { BindOutcome, CycleEvidence, CycleFailure, CycleLogs } from './evidence.ts';
 import { INSTANCE } from '../plan/layout.ts';
+import { USER1_SENDS } from '../plan/hazards.ts';
+import type { WireFrame } from '../traffic/frame-source.ts';
 
 export interface Judgement {
   readonly verdict: Verdict;
@@ -149,7 +158,13 @@ function refusedBindRule(e: CycleEvidence, bind: Extract<BindOutcome, { bound: f
  * frames kept reaching the device all through the window, and the run's
  * set-up shows in it.
  */
-function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window, setup: Setup): Judgement | null {
+function liveTraceRule(
+  e: CycleEvidence,
+  trace: readonly TraceEvent[],
+  wire: readonly WireFrame[],
+  w: Window,
+  setup: Setup,
+): Judgement | null {
   if (!ofKind(trace, 'dma').some((d) => d.instance === INSTANCE && d.t < w.killAt))
     return invalid('the L0 trace shows no DMA of user #1 before the kill: its oracles would be blind');
   // A trace that records no level change of the device's IRQ line cannot say that the line stayed low.
@@ -158,6 +173,9 @@ function liveTraceRule(e: CycleEvidence, trace: readonly TraceEvent[], w: Window
   // User #1 started the device, so a model that traces its state traced it then.
   if (!ofKind(trace, 'state').some((s) => s.instance === INSTANCE && s.t < w.killAt))
     return invalid('the L0 trace shows no state of the device before the kill: its device-state oracle would be blind');
+  // A user #1 that transmits shows its frames on the wire, run-keyed, else the wire oracles cannot be trusted.
+  if (USER1_SENDS[e.spec.scenario] && user1FramesOnWire(wire, payloadKey(e.spec.seed), w.killAt) === 0)
+    return invalid("no frame of user #1's own reached the wire before the kill: its wire oracles would be blind");
   const framesFrom = e.spec.pattern === 'continuous' ? w.from : e.marks['traffic-resumed'];
   if (framesFrom === undefined) return invalid('traffic never resumed for user #2: the device had nothing to write');
   // After user #2's window the harness stops the frames itself while user #2 reports: no blindness of the device's.
@@ -344,7 +362,18 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   const l0 =
     w === null || logs.trace === null
       ? []
-      : l0Oracles(logs.trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, ...w });
+      : [
+          ...l0Oracles(logs.trace, { instance: INSTANCE, sid: XGMAC_PROFILE.sidBase + INSTANCE, ...w }),
+          // Where user #1 sends nothing, no frame is in flight at the kill: the wire has nothing to prove.
+          ...(USER1_SENDS[e.spec.scenario]
+            ? wireOracles(logs.trace, logs.wire ?? [], {
+                instance: INSTANCE,
+                ...w,
+                key: payloadKey(e.spec.seed),
+                canaryBase: canaryBaseOf(e.user2),
+              })
+            : []),
+        ];
   const onPath = vfioPathRule(e, logs, l0);
   if (onPath !== null) return onPath;
 
@@ -366,7 +395,7 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   if (logs.trace === null) return invalid('the L0 trace is missing: its oracles would be blind');
   if (w === null || e.marks['user1-exit'] === undefined)
     return invalid('the run has no kill or no end of user #1 on record');
-  const blind = liveTraceRule(e, logs.trace, w, setup);
+  const blind = liveTraceRule(e, logs.trace, logs.wire ?? [], w, setup);
   if (blind !== null) return blind;
 
   const found = oraclesOf(e, logs, w, l0);

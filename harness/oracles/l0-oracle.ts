@@ -9,7 +9,8 @@
  * off, whether or not anything happens to show it.
  */
 import { quiescenceViolations } from '../devices/xgmac.ts';
-import { ofKind, type TraceEvent } from '../trace/l0-trace.ts';
+import { DMA_TARGETS, ofKind, type TraceEvent } from '../trace/l0-trace.ts';
+import type { OracleName } from '../plan/oracles.ts';
 import { silent, type OracleResult } from './finding.ts';
 
 export interface L0Window {
@@ -34,23 +35,30 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
   const span = `${rel(w.from, w)}..${rel(w.to, w)} ms after the kill`;
 
   const dma = ofKind(inWindow, 'dma').filter((e) => e.instance === w.instance);
-  const dmaResult: OracleResult =
-    dma.length === 0
-      ? silent('l0-dma-after-release', 'L0', `XGMAC ${w.instance} DMA accesses ${span}`)
-      : {
-          oracle: 'l0-dma-after-release',
-          vantage: 'L0',
-          fired: true,
-          count: dma.length,
-          first: {
-            tRelMs: rel(dma[0]!.t, w),
-            detail:
-              `${dma[0]!.dir} ${dma[0]!.what} iova ${hex(dma[0]!.iova)} len ${dma[0]!.len}: ` +
-              `${dma[0]!.ok ? 'translated' : 'faulted'} ` +
-              `(${dma.filter((e) => e.ok).length} translated, ${dma.filter((e) => !e.ok).length} faulted)`,
-          },
-          looked: `XGMAC ${w.instance} DMA accesses ${span}`,
-        };
+  const dmaOracle = (oracle: OracleName, dir: 'write' | 'read', what: string): OracleResult => {
+    const mine = dma.filter((e) => e.dir === dir);
+    const looked = `XGMAC ${w.instance} DMA ${what} ${span}`;
+    if (mine.length === 0) return silent(oracle, 'L0', looked);
+    const first = mine[0]!;
+    return {
+      oracle,
+      vantage: 'L0',
+      fired: true,
+      count: mine.length,
+      first: {
+        tRelMs: rel(first.t, w),
+        detail:
+          `${first.dir} ${first.what} iova ${hex(first.iova)} len ${first.len}: ` +
+          `${first.ok ? 'translated' : 'faulted'} ` +
+          `(${mine.filter((e) => e.ok).length} translated, ${mine.filter((e) => !e.ok).length} faulted; ` +
+          `${DMA_TARGETS.map((t) => `${t} ${mine.filter((e) => e.what === t).length}`).join(', ')})`,
+      },
+      looked,
+    };
+  };
+  // Writes land in the next user's memory; reads take it, descriptors and TX buffers, towards the wire.
+  const dmaResult = dmaOracle('l0-dma-after-release', 'write', 'writes');
+  const readResult = dmaOracle('l0-dma-read-after-release', 'read', 'reads (descriptors and TX buffers)');
 
   // The line's level when the window opens, then every assertion inside it.
   const irqs = ofKind(trace, 'irq').filter((e) => e.instance === w.instance && e.line === 0);
@@ -90,7 +98,7 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
           looked: `SMMU events for stream ${hex(w.sid)} ${span}`,
         };
 
-  return [deviceStateOracle(trace, w), dmaResult, irqResult, faultResult];
+  return [deviceStateOracle(trace, w), dmaResult, readResult, irqResult, faultResult];
 }
 
 /**

@@ -10,7 +10,12 @@
  */
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import type { OracleName } from './oracles.ts';
-import { deviceLeftArmedShows, deviceLeftRunningShows, receiverLeftRunningShows } from './hazards.ts';
+import {
+  deviceLeftArmedShows,
+  deviceLeftRunningShows,
+  receiverLeftRunningShows,
+  transmitterLeftRunningShows,
+} from './hazards.ts';
 import type { Control, ControlName, ScenarioName, TrafficPattern } from './run-spec.ts';
 
 /** What the L0 model's trace shows of the device after the kill. */
@@ -105,7 +110,7 @@ export const CONTROL_RECORDS: Readonly<Record<ControlName, ControlRecord>> = {
     mustFire: deviceLeftRunningShows,
     notApplicable: () => null,
   },
-  'device-keeps-tx': deviceKeeps('device-keeps-tx', 'tx', deviceLeftArmedShows),
+  'device-keeps-tx': deviceKeeps('device-keeps-tx', 'tx', transmitterLeftRunningShows),
   'device-keeps-rx': deviceKeeps('device-keeps-rx', 'rx', receiverLeftRunningShows),
   'device-keeps-irq': deviceKeeps('device-keeps-irq', 'irq', deviceLeftArmedShows),
 };

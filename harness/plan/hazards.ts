@@ -5,7 +5,7 @@
  * (scenarios.ts) say what they judge by and the controls say what they
  * must make fire.
  */
-import type { OracleName } from './oracles.ts';
+import { ORACLE_NAMES, type OracleName } from './oracles.ts';
 import type { ScenarioName, TrafficPattern } from './run-spec.ts';
 
 /** Seen in L0 whatever the device does: the registers it was left with, as the model traced them. */
@@ -15,12 +15,28 @@ const NEXT_USER_REGISTERS: Readonly<Record<ScenarioName, readonly OracleName[]>>
   'raw-driver': ['user2-registers'],
   vm: [],
 };
-/** Seen whenever a device left running gets frames: its DMA and IRQ line in L0, its IRQ count in L1. */
+/**
+ * Seen whenever a device left running gets frames: its DMA in L0 (the
+ * frames written, the descriptors read ahead), its IRQ line, its IRQ count
+ * in L1.
+ */
 export const DEVICE_ACTIVE: readonly OracleName[] = [
   'l0-dma-after-release',
+  'l0-dma-read-after-release',
   'l0-irq-after-release',
   'l1-vfio-irq-count',
 ];
+/**
+ * Where user #1 keeps a TX ring full of its own frames all its life, so
+ * that a TX engine left running has frames in flight: the raw driver does;
+ * VM #1's driver sends nothing yet.
+ */
+export const USER1_SENDS: Readonly<Record<ScenarioName, boolean>> = { 'raw-driver': true, vm: false };
+/** What sees the frames a device sends after the release, where user #1 sends: the wire and its canary. */
+export const DEVICE_SENDING: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
+  'raw-driver': ['wire-after-release', 'wire-leak'],
+  vm: [],
+};
 /** Seen when frames reach a device left running while no one has mapped the old IOVAs. */
 export const IOMMU_FAULTS: readonly OracleName[] = ['l0-smmu-faults', 'l1-smmu-events'];
 /** What the next user sees of the device itself before it enables anything. */
@@ -38,9 +54,40 @@ export const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = 
  * translations: no SMMU fault need be raised.
  */
 export function deviceLeftRunningShows(scenario: ScenarioName, pattern: TrafficPattern): readonly OracleName[] {
-  return pattern === 'continuous'
-    ? [...DEVICE_STATE, ...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
-    : [...DEVICE_STATE, ...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory'];
+  const receiving: readonly OracleName[] =
+    pattern === 'continuous'
+      ? [...DEVICE_STATE, ...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
+      : [...DEVICE_STATE, ...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory'];
+  return union(receiving, transmitterShows(scenario));
+}
+
+/**
+ * A TX engine left running where user #1 kept its ring full: it reads the
+ * held descriptors' buffers at the old IOVAs, faulting until the next user
+ * maps its memory there (whatever the traffic), then sends that memory, its
+ * canary on the wire, and writes the descriptors back into it.
+ */
+function transmitterShows(scenario: ScenarioName): readonly OracleName[] {
+  return USER1_SENDS[scenario]
+    ? [
+        'l0-dma-after-release',
+        'l0-dma-read-after-release',
+        ...IOMMU_FAULTS,
+        ...DEVICE_SENDING[scenario],
+        'user2-memory',
+      ]
+    : [];
+}
+
+/** A device whose transmitter alone survives the reset: its registers, and what it sends if it had frames. */
+export function transmitterLeftRunningShows(scenario: ScenarioName): readonly OracleName[] {
+  return union([...DEVICE_STATE, ...NEXT_USER_REGISTERS[scenario]], transmitterShows(scenario));
+}
+
+/** The oracles of both lists, each once, in ORACLE_NAMES order. */
+function union(a: readonly OracleName[], b: readonly OracleName[]): readonly OracleName[] {
+  const both = new Set([...a, ...b]);
+  return ORACLE_NAMES.filter((o) => both.has(o));
 }
 
 /**
@@ -51,14 +98,26 @@ export function deviceLeftRunningShows(scenario: ScenarioName, pattern: TrafficP
  */
 export function receiverLeftRunningShows(scenario: ScenarioName, pattern: TrafficPattern): readonly OracleName[] {
   return pattern === 'continuous'
-    ? [...DEVICE_STATE, 'l0-dma-after-release', ...IOMMU_FAULTS, ...NEXT_USER_REGISTERS[scenario]]
-    : [...DEVICE_STATE, 'l0-dma-after-release', ...NEXT_USER_REGISTERS[scenario], 'user2-memory'];
+    ? [
+        ...DEVICE_STATE,
+        'l0-dma-after-release',
+        'l0-dma-read-after-release',
+        ...IOMMU_FAULTS,
+        ...NEXT_USER_REGISTERS[scenario],
+      ]
+    : [
+        ...DEVICE_STATE,
+        'l0-dma-after-release',
+        'l0-dma-read-after-release',
+        ...NEXT_USER_REGISTERS[scenario],
+        'user2-memory',
+      ];
 }
 
 /**
- * A device armed but idle after the reset (its transmitter with nothing to
- * send, or its interrupt sources with the engines stopped): nothing happens
- * that an oracle of activity could see; only its registers show it.
+ * A device armed but idle after the reset (its interrupt sources enabled
+ * with the engines stopped): nothing happens that an oracle of activity
+ * could see; only its registers show it.
  */
 export function deviceLeftArmedShows(scenario: ScenarioName): readonly OracleName[] {
   return [...DEVICE_STATE, ...NEXT_USER_REGISTERS[scenario]];

@@ -4,8 +4,11 @@
 export const ORACLE_NAMES = [
   'l0-device-state',
   'l0-dma-after-release',
+  'l0-dma-read-after-release',
   'l0-irq-after-release',
   'l0-smmu-faults',
+  'wire-after-release',
+  'wire-leak',
   'l1-smmu-events',
   'l1-vfio-irq-count',
   'user2-registers',
@@ -22,8 +25,12 @@ export type Vantage = (typeof VANTAGES)[number];
 export const ORACLE_VANTAGE: Readonly<Record<OracleName, Vantage>> = {
   'l0-device-state': 'L0',
   'l0-dma-after-release': 'L0',
+  'l0-dma-read-after-release': 'L0',
   'l0-irq-after-release': 'L0',
   'l0-smmu-faults': 'L0',
+  // The harness at L0 is the device's link partner: the frames it sends come there.
+  'wire-after-release': 'L0',
+  'wire-leak': 'L0',
   'l1-smmu-events': 'L1',
   'l1-vfio-irq-count': 'L1',
   'user2-registers': 'user2',

@@ -7,8 +7,11 @@ import type { RunRecord } from './report-format.ts';
 const COLUMNS: ReadonlyArray<[OracleName, string]> = [
   ['l0-device-state', 'L0 state'],
   ['l0-dma-after-release', 'L0 DMA'],
+  ['l0-dma-read-after-release', 'L0 read'],
   ['l0-irq-after-release', 'L0 IRQ'],
   ['l0-smmu-faults', 'L0 SMMU'],
+  ['wire-after-release', 'wire'],
+  ['wire-leak', 'leak'],
   ['l1-smmu-events', 'L1 SMMU'],
   ['l1-vfio-irq-count', 'L1 IRQ'],
   ['user2-registers', 'regs'],

@@ -16,6 +16,8 @@ import { L1 } from '../machines/l1.ts';
 import type { L0Devices, XgmacPort } from '../machines/l1-host.ts';
 import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { FrameSource } from '../traffic/frame-source.ts';
+import { toPcap } from '../traffic/pcap.ts';
+import { user1FramesOnWire } from '../oracles/wire-oracle.ts';
 import { payloadKey } from '../traffic/payload.ts';
 import { InfrastructureError, lastLines } from '../lib/errors.ts';
 import { sleep } from '../lib/time.ts';
@@ -31,6 +33,7 @@ import { resultOf, type RunResult } from '../judge/run-result.ts';
 import { setupOf, type Setup } from '../plan/controls.ts';
 import { INSTANCE, xgmacMac } from '../plan/layout.ts';
 import { runId, type RunSpec } from '../plan/run-spec.ts';
+import { USER1_SENDS } from '../plan/hazards.ts';
 import { CYCLE_TIMING, PHASE_LIMIT_MS, type CyclePhase } from '../plan/timing.ts';
 import { WINDOW_RULES, type WindowName } from '../plan/windows.ts';
 import { TraceFollower } from '../trace/trace-follower.ts';
@@ -346,6 +349,13 @@ export async function runCycle(ctx: RunContext, usersOf: (ctx: RunContext) => Sc
         await writeFile(join(ctx.dir, 'dmesg.txt'), await booted.l1.dmesg());
       });
     });
+    // Everything the device sent, whatever became of the run: L0's QEMU is gone, so nothing more comes.
+    await writeFile(join(ctx.dir, EVIDENCE_FILES.wire), toPcap(source.received));
+    const killAt = rec.timeline.marks['kill'];
+    if (killAt !== undefined && USER1_SENDS[ctx.spec.scenario]) {
+      const sent = user1FramesOnWire(source.received, source.key, killAt);
+      rec.notes.push(`user #1 sent ${sent} frames of its own, run-keyed, verified on the wire before the kill`);
+    }
   }
   const evidence = rec.evidence();
   await writeEvidence(ctx.dir, evidence);

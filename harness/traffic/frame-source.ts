@@ -21,6 +21,13 @@ export function frameLinkNetdevArg(id: string, link: FrameLink): string {
   return `socket,id=${id},udp=127.0.0.1:${link.harnessPort},localaddr=127.0.0.1:${link.qemuPort}`;
 }
 
+/** A frame the XGMAC sent, as the harness's end of the link received it. */
+export interface WireFrame {
+  /** Wall-clock ms when it arrived (the L0 trace's clock). */
+  readonly t: number;
+  readonly bytes: Buffer;
+}
+
 export interface SentFrame {
   readonly seq: number;
   /** Wall-clock ms when handed to the socket. */
@@ -31,14 +38,14 @@ export class FrameSource {
   private timer: NodeJS.Timeout | undefined;
   private nextSeq = 0;
   readonly sent: SentFrame[] = [];
-  readonly received: Buffer[] = [];
+  readonly received: WireFrame[] = [];
 
   private constructor(
     private readonly socket: Socket,
     readonly link: FrameLink,
     readonly key: PayloadKey,
   ) {
-    socket.on('message', (frame) => this.received.push(frame));
+    socket.on('message', (bytes) => this.received.push({ t: Date.now(), bytes }));
   }
 
   /**

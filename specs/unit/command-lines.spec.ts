@@ -72,7 +72,7 @@ describe('the L1 QEMU command line (l1Invocation)', () => {
       'socket,id=xgmac0,udp=127.0.0.1:40000,localaddr=127.0.0.1:40001',
       'socket,id=xgmac1,udp=127.0.0.1:40002,localaddr=127.0.0.1:40003',
     ]);
-    expect(allAfter(argv, '-global')).to.deep.equal(['xgmac.x-rx-prefetch=4', 'xgmac.x-quiesce-ignored=on']);
+    expect(allAfter(argv, '-global')).to.deep.equal([...XGMAC_PROFILE.l0Globals, 'xgmac.x-quiesce-ignored=on']);
   });
 
   it('wires an XGMAC to a NIC of L1 on one hub for an on-target run, the management NIC known by its MAC', () => {

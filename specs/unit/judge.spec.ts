@@ -10,6 +10,7 @@ import { judgeRun } from '../../harness/judge/judge.ts';
 import { blindStretch, releaseWrites, windowStart } from '../../harness/judge/l0-window.ts';
 import { EVIDENCE_FORMAT, type CycleEvidence, type CycleLogs } from '../../harness/judge/evidence.ts';
 import { parseTrace } from '../../harness/trace/l0-trace.ts';
+import { buildFrame, payloadKey, TX_SEQ_BASE } from '../../harness/traffic/payload.ts';
 
 const KILL = 1_000_000;
 const line = (ms: number, rest: string) => `1@${(ms / 1000).toFixed(6)}:${rest}`;
@@ -77,6 +78,8 @@ const logs = (over: Partial<CycleLogs> = {}): CycleLogs => ({
   trace: parseTrace(quietTrace(KILL + 5500).join('\n')),
   consoleAfterBind: '[ 50.0] vfio-platform c000000.xgmac: reset\n',
   dmesgAfterKill: [],
+  // User #1's own frames reached the wire before the kill.
+  wire: [{ t: KILL - 50, bytes: buildFrame(payloadKey('s'), TX_SEQ_BASE + 1) }],
   ...over,
 });
 
@@ -106,8 +109,10 @@ describe('the verdict of one run', () => {
       expect(j.oracles.map((o) => o.oracle)).to.deep.equal([
         'l0-device-state',
         'l0-dma-after-release',
+        'l0-dma-read-after-release',
         'l0-irq-after-release',
         'l0-smmu-faults',
+        'wire-after-release',
       ]);
       expect(j.tail).to.match(/Internal error: Oops/);
     },
@@ -497,7 +502,9 @@ describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC
     });
     // The model ignored the quiescing writes, so the state it traced last is user #1's.
     const armed = line(KILL + 23, 'xgmac_state xgmac=0 dma_control=0x2002 intr_ena=0x1a0c1 mac_control=0xc');
-    const trace = withLines(ignoring, armed, write(KILL + 2100, 0x4123_4000), irq);
+    // Before it writes a frame, the device reads the descriptor it writes it with.
+    const fetch = line(KILL + 2099, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x41230000 len=32 result=ok');
+    const trace = withLines(ignoring, armed, fetch, write(KILL + 2100, 0x4123_4000), irq);
     const j = judgeRun(broken, trace);
     expect(j.verdict).to.deep.equal({ kind: 'detected' });
     expect(j.oracles.find((o) => o.oracle === 'user2-gic-pending')!.looked).to.match(/never reached its probe/);

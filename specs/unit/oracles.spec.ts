@@ -56,7 +56,7 @@ describe('L0 oracles', () => {
         line(1001, 'xgmac_rx_frame xgmac=0 verdict=dropped size=142 reason=rx-stopped'),
       ].join('\n'),
     );
-    expect(l0Oracles(trace, W).map((o) => o.fired)).to.deep.equal([false, false, false, false]);
+    expect(l0Oracles(trace, W).map((o) => o.fired)).to.deep.equal([false, false, false, false, false]);
   });
 
   it(
@@ -68,13 +68,17 @@ describe('L0 oracles', () => {
           ...before,
           line(1000.2, 'smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0xff00'),
           line(1000.2, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=fault'),
-          line(1004, 'xgmac_dma xgmac=0 dir=read what=rx-desc iova=0x10000040 len=32 result=ok'),
+          line(1004, 'xgmac_dma xgmac=0 dir=read what=tx-buf iova=0x10012000 len=142 result=ok'),
+          line(1004.5, 'xgmac_dma xgmac=0 dir=write what=tx-desc iova=0x10011000 len=32 result=ok'),
         ].join('\n'),
       );
-      const [, dma, irq, smmu] = l0Oracles(trace, W);
-      expect(dma).to.deep.include({ fired: true, count: 2 });
-      expect(dma!.first).to.deep.include({ tRelMs: 200 });
-      expect(dma!.first!.detail).to.match(/1 translated, 1 faulted/);
+      const [, writes, reads, irq, smmu] = l0Oracles(trace, W);
+      // Reads and writes apart: the descriptors and TX buffers read, the descriptor written back.
+      expect(reads).to.deep.include({ oracle: 'l0-dma-read-after-release', fired: true, count: 2 });
+      expect(reads!.first).to.deep.include({ tRelMs: 200 });
+      expect(reads!.first!.detail).to.match(/1 translated, 1 faulted; rx-desc 1, tx-desc 0, rx-buf 0, tx-buf 1/);
+      expect(writes).to.deep.include({ oracle: 'l0-dma-after-release', fired: true, count: 1 });
+      expect(writes!.first).to.deep.include({ tRelMs: 4500 });
       expect(irq).to.deep.include({ fired: true });
       expect(irq!.first!.detail).to.match(/still asserted/);
       expect(smmu).to.deep.include({ fired: true, count: 1 });
@@ -275,8 +279,12 @@ describe('verdicts', () => {
     });
   });
 
-  const spec = (control: RunSpec['control'], pattern: RunSpec['pattern'] = 'continuous'): RunSpec => ({
-    scenario: 'raw-driver',
+  const spec = (
+    control: RunSpec['control'],
+    pattern: RunSpec['pattern'] = 'continuous',
+    scenario: RunSpec['scenario'] = 'raw-driver',
+  ): RunSpec => ({
+    scenario,
     control,
     pattern,
     signal: 'KILL',
@@ -342,10 +350,12 @@ describe('verdicts', () => {
         { spec: spec('device-ignores-reset', p), verdict: { kind: 'detected' } as const },
       ]);
       expect(exitCodeOf(runs)).to.equal(0);
-      // With only the continuous pattern's device-side control, user2-memory would be unproven, were it run silent.
+      // In vm (VM #1 sends nothing), only the silent pattern's control proves user2-memory: without it, unproven.
+      const vm = runs.map((r) => ({ ...r, spec: spec(r.spec.control, r.spec.pattern, 'vm') }));
+      expect(exitCodeOf(vm)).to.equal(0);
       expect(
         exitCodeOf(
-          runs.filter(
+          vm.filter(
             (r) => !(r.spec.pattern === 'silent-until-reassigned' && r.spec.control === 'device-ignores-reset'),
           ),
         ),
