@@ -70,13 +70,24 @@ export class FrameSource {
     this.sent.push({ seq, t: Date.now() });
   }
 
-  /** Sends frames at `perSecond` until stopped (or `max` frames). */
+  /**
+   * Sends frames at `perSecond` until stopped (or `max` frames). A tick that
+   * comes late (the harness starved on a loaded host) sends the frames that
+   * were due meanwhile, at most a second's worth: the device gets them as a
+   * backlog, which the judge tells from frames that never came
+   * (judge/l0-window.ts), instead of a stretch without frames.
+   */
   start(perSecond: number, max = Infinity): void {
     this.stop();
     const interval = Math.max(1, Math.round(1000 / perSecond));
+    const startedAt = Date.now();
+    const before = this.sent.length;
     this.timer = setInterval(() => {
-      if (this.sent.length >= max) return this.stop();
-      this.sendOne();
+      const due = Math.floor(((Date.now() - startedAt) * perSecond) / 1000) + 1 - (this.sent.length - before);
+      for (let n = Math.min(due, perSecond); n > 0; n--) {
+        if (this.sent.length >= max) return this.stop();
+        this.sendOne();
+      }
     }, interval);
   }
 
