@@ -29,6 +29,7 @@ export interface WireWindow {
   readonly canaryBase: number | null;
 }
 
+const blockHex = (bytes: Buffer, at: number) => bytes.subarray(at, at + CANARY_BLOCK_LEN).toString('hex');
 const rel = (t: number, w: WireWindow) => Math.round(t - w.killAt);
 const hex = (v: number) => `0x${v.toString(16)}`;
 
@@ -93,7 +94,7 @@ function leakOracle(onWire: readonly WireFrame[], base: number, w: WireWindow, s
       detail:
         `${f.bytes.length}-byte frame carries ${blocks.length} canary blocks of the next user's memory, ` +
         `from IOVA ${iova(first.index)} to ${iova(last.index)} (blocks ${first.index}..${last.index}), ` +
-        `at frame offset ${first.offset}: ${f.bytes.subarray(first.offset, first.offset + CANARY_BLOCK_LEN).toString('hex')}`,
+        `at frame offset ${first.offset}: ${blockHex(f.bytes, first.offset)}`,
     },
     looked,
   };
