@@ -13,6 +13,7 @@
  * failed test: a failure is a finding about the kernel, never the lab's.
  */
 import { L1_CPU, L1_KERNEL_ARGS, L1_MACHINE, L1_SIZE, wiredNicMac, xgmacArgs } from '../machines/l1-host.ts';
+import { XGMAC_PROFILE } from '../devices/xgmac.ts';
 import { INSTANCE, L1_PATHS, xgmacMac } from '../plan/layout.ts';
 import type { KillSignal } from '../plan/run-spec.ts';
 import type { YamlValue } from '../lib/yaml-text.ts';
@@ -140,7 +141,11 @@ function jobHeader(name: string): Record<string, YamlValue> {
   };
 }
 
-/** Frames reach the emulated XGMAC from a NIC of L1's own on the same QEMU hub: no harness on the dispatcher. */
+/**
+ * Frames reach the emulated XGMAC from a NIC of L1's own on the same QEMU
+ * hub: no harness on the dispatcher. The model's engines run as in the
+ * harness's own runs (descriptors held ahead, a TX engine of its own).
+ */
 const WIRED_XGMAC = [{ link: 'l1-nic', mac: xgmacMac(INSTANCE) }] as const;
 
 /** The QEMU job's context: what LAVA's qemu device type puts on the L0 QEMU's command line. */
@@ -149,7 +154,7 @@ export const QEMU_CONTEXT = {
   machine: L1_MACHINE,
   cpu: L1_CPU,
   memory: L1_SIZE.memoryMiB,
-  extra_options: [`-smp ${L1_SIZE.cpus}`, ...pairs(xgmacArgs(WIRED_XGMAC, []))],
+  extra_options: [`-smp ${L1_SIZE.cpus}`, ...pairs(xgmacArgs(WIRED_XGMAC, XGMAC_PROFILE.l0Globals))],
 } as const;
 
 /**

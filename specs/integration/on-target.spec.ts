@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { bootDefaultL1 } from './stack-fixture.ts';
 import type { L1Session } from '../../harness/machines/l1-session.ts';
 import { wiredNicMac } from '../../harness/machines/l1-host.ts';
+import { XGMAC_PROFILE } from '../../harness/devices/xgmac.ts';
 import { L1_PATHS } from '../../harness/plan/layout.ts';
 import { TARGET_ORACLES } from '../../harness/plan/target-plan.ts';
 import { EXIT } from '../../harness/lib/exit-codes.ts';
@@ -45,7 +46,12 @@ describe('the on-target runner on its own in L1 (integration)', function () {
     // As a lab boots the kernel under test for the control: vfio-platform may then bind without a reset.
     session = await bootDefaultL1(
       runDir,
-      { xgmacs: [{ link: 'l1-nic', mac: '52:54:00:12:34:00' }], traceFile: join(runDir, 'l0-trace.log'), globals: [] },
+      {
+        xgmacs: [{ link: 'l1-nic', mac: '52:54:00:12:34:00' }],
+        traceFile: join(runDir, 'l0-trace.log'),
+        // The model as a lab's emulated host runs it (harness/labs/lava-jobs.ts): its engines as in every run.
+        globals: XGMAC_PROFILE.l0Globals,
+      },
       ['vfio_platform.reset_required=0'],
     );
     nic = (await session.ssh.check(`grep -l ${wiredNicMac(0)} /sys/class/net/*/address | cut -d/ -f5`)).trim();

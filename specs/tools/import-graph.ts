@@ -38,7 +38,7 @@ export const LAYERS: readonly Layer[] = [
     ],
   },
   { folder: 'campaign', mayImport: ['report', 'scenarios', 'machines', 'recipes', 'judge', 'plan', 'lib'] },
-  { folder: 'labs', mayImport: ['machines', 'plan', 'lib'] },
+  { folder: 'labs', mayImport: ['machines', 'plan', 'devices', 'lib'] },
   { folder: 'report', mayImport: ['recipes', 'judge', 'oracles', 'trace', 'plan', 'cache', 'lib'] },
   {
     folder: 'scenarios',
