@@ -12,6 +12,7 @@ import {
   type ScenarioName,
   type TrafficPattern,
 } from '../plan/run-spec.ts';
+import type { KillState } from '../plan/kill-states.ts';
 import { InputError } from '../lib/errors.ts';
 
 export interface Shard {
@@ -25,6 +26,8 @@ export interface CampaignRequest {
   readonly controls: readonly ControlName[];
   readonly patterns: readonly TrafficPattern[];
   readonly signal: KillSignal;
+  /** Where every run aims its kill (plan/kill-states.ts); wherever it lands when absent. */
+  readonly killAt?: KillState;
   readonly repeat: number;
   readonly seed: string;
   /** Run only every count-th run of the plan, starting at index (CI matrices). */
@@ -97,7 +100,15 @@ function planAllRuns(request: CampaignRequest): RunSpec[] {
     for (const scenario of request.scenarios) {
       for (const pattern of request.patterns) {
         for (const control of ['none', ...request.controls] as const) {
-          const spec = { scenario, control, pattern, signal: request.signal, repetition, seed: '' };
+          const spec: RunSpec = {
+            scenario,
+            control,
+            pattern,
+            signal: request.signal,
+            ...(request.killAt !== undefined ? { killAt: request.killAt } : {}),
+            repetition,
+            seed: '',
+          };
           specs.push({ ...spec, seed: `${request.seed}/${runId(spec)}` });
         }
       }

@@ -9,6 +9,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { debianSource, treeSource, type KernelSource, type Patch } from '../recipes/kernel-source.ts';
 import { InputError } from '../lib/errors.ts';
 import { KILL_SIGNALS, TRAFFIC_PATTERNS, type KillSignal, type TrafficPattern } from '../plan/run-spec.ts';
+import { KILL_STATES, type KillState } from '../plan/kill-states.ts';
 import type { KernelRequest } from '../recipes/stack.ts';
 import { checkPrebuiltImage } from '../recipes/kernel-image.ts';
 import { EXIT } from '../lib/exit-codes.ts';
@@ -193,6 +194,21 @@ export function signalOption(raw: string | undefined): KillSignal {
     throw new InputError(`--signal ${raw} is not one of ${KILL_SIGNALS.join(', ')}`);
   return signal as KillSignal;
 }
+
+/** --kill-at: the device state every run aims its kill at, or none (wherever it lands). */
+export function killAtOption(raw: string | undefined): { readonly killAt?: KillState } {
+  if (raw === undefined) return {};
+  if (!(KILL_STATES as readonly string[]).includes(raw))
+    throw new InputError(`--kill-at ${raw} is not a device state; choose one of ${KILL_STATES.join(', ')}`);
+  return { killAt: raw as KillState };
+}
+
+export const KILL_AT_HELP = `\
+  --kill-at STATE     aim every kill at a state of the device, waiting up to 10 s for the L0 trace
+                      to show it: ${KILL_STATES.slice(0, 3).join(', ')},
+                      ${KILL_STATES.slice(3).join(', ')} (default: wherever it lands; every run
+                      records where it landed)
+`;
 
 export const TRAFFIC_HELP = `\
   --traffic LIST      traffic patterns, comma-separated (default both): continuous (frames all

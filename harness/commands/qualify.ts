@@ -22,6 +22,8 @@ import {
   KERNEL_OPTIONS_HELP,
   defineCommand,
   JOBS_HELP,
+  killAtOption,
+  KILL_AT_HELP,
 } from './command.ts';
 
 const OPTIONS = {
@@ -29,6 +31,7 @@ const OPTIONS = {
   repeat: { type: 'string' },
   seed: { type: 'string' },
   jobs: { type: 'string' },
+  'kill-at': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const scenarios = SCENARIOS.join(', ');
@@ -46,13 +49,14 @@ report.json and junit.xml. Exit 0 qualified, 1 regression, 125 undecided.
 
   --repeat N          repetitions (default 5)
   --seed S            as for 'run'
-${JOBS_HELP}${KERNEL_OPTIONS_HELP}
+${KILL_AT_HELP}${JOBS_HELP}${KERNEL_OPTIONS_HELP}
 `,
   options: OPTIONS,
   async run({ values }) {
     // Its report ends with kcidb.json: a bad origin fails now, not after the runs.
     kcidbOrigin();
     const repeat = repeatOption(values.repeat, 5);
+    const killAt = killAtOption(values['kill-at']);
     const jobs = jobsOption(values.jobs);
     const store = new CacheStore(cacheRoot());
     // Bad kernel options fail here, before anything is printed or built.
@@ -64,7 +68,7 @@ ${JOBS_HELP}${KERNEL_OPTIONS_HELP}
     const result = await runCampaign(
       stack,
       store.root,
-      { scenarios: SCENARIOS, controls: CONTROLS, patterns: TRAFFIC_PATTERNS, signal: 'KILL', repeat, seed },
+      { scenarios: SCENARIOS, controls: CONTROLS, patterns: TRAFFIC_PATTERNS, signal: 'KILL', ...killAt, repeat, seed },
       outDir,
       process.argv.slice(1),
       stderrProgress,

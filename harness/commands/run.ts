@@ -26,6 +26,8 @@ import {
   signalOption,
   defineCommand,
   JOBS_HELP,
+  killAtOption,
+  KILL_AT_HELP,
 } from './command.ts';
 
 /** The options `run` takes, as node:util parseArgs reads them. */
@@ -35,6 +37,7 @@ export const RUN_OPTIONS = {
   controls: { type: 'string' },
   traffic: { type: 'string' },
   signal: { type: 'string' },
+  'kill-at': { type: 'string' },
   repeat: { type: 'string' },
   seed: { type: 'string' },
   jobs: { type: 'string' },
@@ -55,6 +58,7 @@ export function runRequestOf(values: RunValues, env: NodeJS.ProcessEnv, note: Pr
   const patterns = trafficOption(values.traffic);
   for (const blind of blindSpotsOf(patterns)) note(`note: ${blind}`);
   const signal = signalOption(values.signal);
+  const killAt = killAtOption(values['kill-at']);
   const repeat = repeatOption(values.repeat, 1);
   const given = values.shard === undefined ? undefined : parseShard(values.shard);
   if (given === null) throw new InputError(`--shard ${values.shard} must be K/N with 1 <= K <= N, e.g. 2/4`);
@@ -72,6 +76,7 @@ export function runRequestOf(values: RunValues, env: NodeJS.ProcessEnv, note: Pr
     controls,
     patterns,
     signal,
+    ...killAt,
     repeat,
     seed,
     ...(shard !== undefined ? { shard } : {}),
@@ -90,7 +95,7 @@ export const runCommand = defineCommand({
                       nothing shows that the oracles can see a hazard, so a pass exits 125
 ${TRAFFIC_HELP}
   --signal SIG        how user #1 dies: ${KILL_SIGNALS.join(', ')} (default KILL)
-  --repeat N          repetitions of every scenario and control (default 1)
+${KILL_AT_HELP}  --repeat N          repetitions of every scenario and control (default 1)
   --seed S            keys the frame payloads; a report's seed replays its run (default: random)
 ${JOBS_HELP}  --shard K/N         run only the K-th of N slices of the plan, each a scenario with all its
                       controls (CI matrices; give every shard the same --seed, then 'vfio-reset merge');

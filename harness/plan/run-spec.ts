@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** What one run is: a scenario cycle, optionally under a negative control, with its kill signal and seed. */
 
+import type { KillState } from './kill-states.ts';
+
 export const SCENARIOS = ['raw-driver', 'vm'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -42,6 +44,8 @@ export interface RunSpec {
   readonly control: Control;
   readonly signal: KillSignal;
   readonly pattern: TrafficPattern;
+  /** Where the kill is aimed: the cycle waits for the device to be in that state, as its trace shows. */
+  readonly killAt?: KillState;
   /** Keys the frame payloads; recorded so that a run can be replayed. */
   readonly seed: string;
   readonly repetition: number;
@@ -49,5 +53,6 @@ export interface RunSpec {
 
 export function runId(spec: RunSpec): string {
   const control = spec.control === 'none' ? '' : `+${spec.control}`;
-  return `${spec.scenario}${control}-${spec.pattern}-sig${spec.signal}-r${spec.repetition}`;
+  const at = spec.killAt === undefined ? '' : `-at-${spec.killAt}`;
+  return `${spec.scenario}${control}-${spec.pattern}-sig${spec.signal}${at}-r${spec.repetition}`;
 }

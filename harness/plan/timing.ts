@@ -19,6 +19,8 @@ export const CYCLE_TIMING = {
   releaseTimeoutMs: 30_000,
   /** User #1 (a raw driver or VM #1's driver) must have received this many frames, with IRQs, before the kill. */
   liveFrames: 50,
+  /** A kill aimed at a state (--kill-at) waits this long for the trace to show it, then goes ahead. */
+  killAimTimeoutMs: 10_000,
 } as const;
 
 /** The cycle's phases, in the order they run: each has a time limit, and each is timed in the report. */
@@ -32,7 +34,7 @@ export const PHASE_LIMIT_MS: Readonly<Record<CyclePhase, number>> = {
   bind: 30_000,
   'user1-live': 180_000,
   silence: CYCLE_TIMING.silenceBeforeKillMs + 30_000,
-  kill: CYCLE_TIMING.releaseTimeoutMs + 15_000,
+  kill: CYCLE_TIMING.killAimTimeoutMs + CYCLE_TIMING.releaseTimeoutMs + 15_000,
   quiet: WINDOW_RULES.quiet.maxMs + 15_000,
   user2: 240_000,
   collect: 30_000,

@@ -108,6 +108,7 @@ function decodeSpec(s: Fields, where: string): RunSpec {
     control: oneOfField(s, where, 'control', ['none', ...CONTROLS] as const),
     signal: oneOfField(s, where, 'signal', KILL_SIGNALS),
     pattern: oneOfField(s, where, 'pattern', TRAFFIC_PATTERNS),
+    ...(s['killAt'] !== undefined ? { killAt: oneOfField(s, where, 'killAt', KILL_STATES) } : {}),
     seed: stringField(s, where, 'seed'),
     repetition: numberField(s, where, 'repetition'),
   };

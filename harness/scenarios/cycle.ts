@@ -37,6 +37,8 @@ import { USER1_SENDS } from '../plan/hazards.ts';
 import { CYCLE_TIMING, PHASE_LIMIT_MS, type CyclePhase } from '../plan/timing.ts';
 import { WINDOW_RULES, type WindowName } from '../plan/windows.ts';
 import { TraceFollower } from '../trace/trace-follower.ts';
+import { killStatesOf } from '../judge/kill-state.ts';
+import type { KillState } from '../plan/kill-states.ts';
 import { failureOf } from './cycle-failure.ts';
 import { keepWindowOpen, type WindowEnd } from './evidence-window.ts';
 import { Timeline } from './timeline.ts';
@@ -311,6 +313,7 @@ async function phasesOnL1(b: Booted, ctx: RunContext, users: ScenarioUsers, rec:
   });
 
   const user1Gone = await rec.phase('kill', async () => {
+    if (spec.killAt !== undefined) rec.notes.push(await aimKill(b.trace, spec.killAt));
     ctx.progress(`${runId(spec)}: killing user #1 with SIG${spec.signal}`);
     timeline.mark('kill');
     rec.l1UptimeAtKillS = (await user1.kill(spec.signal)).l1UptimeS;
@@ -334,6 +337,28 @@ async function phasesOnL1(b: Booted, ctx: RunContext, users: ScenarioUsers, rec:
     if (dmesg.some((l) => /: reset$/.test(l.trim()))) rec.notes.push('L1 logged the vfio-platform reset');
   });
 }
+
+/**
+ * Waits until the L0 trace shows the device in `state` now (as the judge
+ * reads the state at the kill, plan/kill-states.ts), or for
+ * CYCLE_TIMING.killAimTimeoutMs; says which. The kill's own trip to user #1
+ * follows, so where it lands is what the run records, not this.
+ */
+async function aimKill(trace: TraceFollower, state: KillState): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    await trace.refresh();
+    const now = Date.now();
+    if (killStatesOf(trace.events, INSTANCE, now).includes(state))
+      return `kill aimed at ${state}: the trace showed it ${now - started} ms into the wait`;
+    if (now - started >= CYCLE_TIMING.killAimTimeoutMs)
+      return `kill aimed at ${state}: not in the trace within ${CYCLE_TIMING.killAimTimeoutMs} ms; killed then`;
+    await sleep(AIM_POLL_MS);
+  }
+}
+
+/** How often an aimed kill reads the trace: well within a frame interval. */
+const AIM_POLL_MS = 1;
 
 /** Runs one cycle; `usersOf` gives the run's users, which may keep state of their own for the run. */
 export async function runCycle(ctx: RunContext, usersOf: (ctx: RunContext) => ScenarioUsers): Promise<RunResult> {

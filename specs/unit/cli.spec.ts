@@ -116,7 +116,7 @@ describe('vfio-reset doctor and images', function () {
     expect(shell.stderr).to.match(/shell needs a terminal on standard input/);
   });
 
-  it('run refuses an unknown scenario, control, signal, repeat count, shard or job count', async () => {
+  it('run refuses an unknown scenario, control, signal, repeat count, shard, job count or kill state', async () => {
     for (const [args, message] of [
       [['--scenario', 'nope'], /--scenario nope is unknown; choose from raw-driver, vm/],
       [['--controls', 'nope'], /--controls nope is unknown/],
@@ -124,6 +124,7 @@ describe('vfio-reset doctor and images', function () {
       [['--repeat', 'x'], /--repeat x must be a whole number/],
       [['--shard', '5/4'], /--shard 5\/4 must be K\/N/],
       [['--jobs', '0'], /--jobs 0 must be a whole number from 1 to 32/],
+      [['--kill-at', 'nowhere'], /--kill-at nowhere is not a device state; choose one of rx-mid-frame, /],
     ] as const) {
       const r = await run('run', ...args);
       expect(r.exitCode, args.join(' ')).to.equal(2);

@@ -55,6 +55,14 @@ describe('sharding', () => {
     expect(new Set(ids).size).to.equal(ids.length);
     expect(shards.flat().find((s) => runId(s) === runId(all[5]!))?.seed).to.equal(all[5]!.seed);
   });
+
+  it('aims every run of a plan at the state asked for, and names it in the run id and so in the seed', () => {
+    const aimed = planRuns({ ...REQUEST, killAt: 'irq-unacked' });
+    expect(aimed.every((s) => s.killAt === 'irq-unacked')).to.equal(true);
+    expect(runId(aimed[0]!)).to.equal('raw-driver-continuous-sigKILL-at-irq-unacked-r1');
+    expect(aimed[0]!.seed).to.equal('seed/raw-driver-continuous-sigKILL-at-irq-unacked-r1');
+    expect(planRuns(REQUEST).some((s) => 'killAt' in s)).to.equal(false);
+  });
 });
 
 describe('merging shard reports', () => {
