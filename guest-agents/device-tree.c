@@ -184,3 +184,65 @@ uint32_t dt_phandle(const char *root, const char *node)
 
 	return phandle ? phandle : dt_read_u32(root, node, "linux,phandle", 0);
 }
+
+/* The #address-cells or #size-cells of bus (the root's defaults when absent), 1 or 2 as this reader takes them. */
+static uint32_t cells_of(const char *root, const char *bus, const char *name, uint32_t dflt)
+{
+	uint32_t cells = dt_read_u32(root, bus, name, dflt);
+
+	if (cells < 1 || cells > 2)
+		agent_fail("dt_reg_cells", ENOTSUP);
+	return cells;
+}
+
+void dt_reg(const char *root, const char *node, uint64_t *base, uint64_t *size)
+{
+	char bus[PATH_MAX];
+	uint8_t prop[DT_PROP_MAX];
+	uint32_t ac, sc;
+	uint64_t addr;
+	ssize_t n;
+
+	strcpy(bus, node);
+	dt_parent(bus);
+	ac = cells_of(root, bus, "#address-cells", 2);
+	sc = cells_of(root, bus, "#size-cells", 1);
+	n = dt_read_prop(root, node, "reg", prop, sizeof(prop));
+	if (n < 0)
+		agent_fail("dt_reg", errno);
+	if ((size_t)n < 4 * (ac + sc))
+		agent_fail("dt_reg", EINVAL);
+	addr = dt_read_cells(prop, ac);
+	*size = dt_read_cells(prop + 4 * ac, sc);
+	/* Up to the root: each bus's ranges maps its children's addresses into its own parent's. */
+	while (bus[0]) {
+		char up[PATH_MAX];
+		uint32_t pac, entry;
+		bool mapped = false;
+
+		strcpy(up, bus);
+		dt_parent(up);
+		pac = cells_of(root, up, "#address-cells", 2);
+		n = dt_read_prop(root, bus, "ranges", prop, sizeof(prop));
+		if (n < 0)
+			agent_fail("dt_reg_translation", ENOTSUP);
+		entry = 4 * (ac + pac + sc);
+		mapped = n == 0;
+		for (size_t at = 0; !mapped && at + entry <= (size_t)n; at += entry) {
+			uint64_t child = dt_read_cells(prop + at, ac);
+			uint64_t parent = dt_read_cells(prop + at + 4 * ac, pac);
+			uint64_t len = dt_read_cells(prop + at + 4 * (ac + pac), sc);
+
+			if (addr >= child && addr - child < len) {
+				addr = parent + (addr - child);
+				mapped = true;
+			}
+		}
+		if (!mapped)
+			agent_fail("dt_reg_translation", ERANGE);
+		ac = pac;
+		sc = cells_of(root, up, "#size-cells", 1);
+		strcpy(bus, up);
+	}
+	*base = addr;
+}

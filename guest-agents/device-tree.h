@@ -58,4 +58,11 @@ uint32_t dt_interrupt_parent(const char *root, const char *node);
 /* The node's phandle, 0 if it has none. */
 uint32_t dt_phandle(const char *root, const char *node);
 
+/*
+ * The CPU's physical address and size of node's first reg entry: its
+ * address translated up through each bus's ranges (an empty ranges maps
+ * one to one); ends the agent when a bus has no ranges or none covers it.
+ */
+void dt_reg(const char *root, const char *node, uint64_t *base, uint64_t *size);
+
 #endif

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "gic.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include "agent-lib.h"
 #include "device-tree.h"
+#include "phys-view.h"
 
 #define GICD_TYPER 0x004
 #define GICD_ISENABLER 0x100
@@ -57,87 +56,27 @@ void gic_read_spis(const char *root, const char *gic, const char *node, struct g
 }
 
 /*
- * The address is in the parent's address space, which is the CPU's only if
- * every node between has an empty ranges (identity); on virt the GIC sits
- * under the root.
- */
-void gic_distributor(const char *root, const char *gic, uint64_t *base, uint64_t *size)
-{
-	char parent[PATH_MAX];
-	uint8_t reg[DT_PROP_MAX];
-	uint32_t ac, sc;
-	ssize_t n;
-
-	strcpy(parent, gic);
-	dt_parent(parent);
-	ac = dt_read_u32(root, parent, "#address-cells", 2);
-	sc = dt_read_u32(root, parent, "#size-cells", 1);
-	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
-		agent_fail("gic_reg", ENOTSUP);
-	n = dt_read_prop(root, gic, "reg", reg, sizeof(reg));
-	if (n < 0)
-		agent_fail("gic_reg", errno);
-	if ((size_t)n < 4 * (ac + sc))
-		agent_fail("gic_reg", EINVAL);
-	*base = dt_read_cells(reg, ac);
-	*size = dt_read_cells(reg + 4 * ac, sc);
-	for (char *rel = parent; rel[0]; dt_parent(rel)) {
-		uint8_t ranges[DT_PROP_MAX];
-
-		if (dt_read_prop(root, rel, "ranges", ranges, sizeof(ranges)) != 0)
-			agent_fail("gic_reg_translation", ENOTSUP);
-	}
-}
-
-/* One plain 32-bit load, which a hypervisor can emulate (no writeback, no pair). */
-static uint32_t mmio_read32(const volatile uint8_t *base, uint32_t off)
-{
-	const volatile uint32_t *p = (const volatile uint32_t *)(base + off);
-#if defined(__aarch64__)
-	uint32_t v;
-
-	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(p) : "memory");
-	return v;
-#else
-	return *p;
-#endif
-}
-
-/*
  * Every interrupt the distributor has, read in one go. With affinity routing
  * (always on for a guest's GICv3 under KVM), SGIs and PPIs (0..31) are the
  * redistributors': those bits read as zero here.
  */
 static void snapshot(uint64_t base, uint64_t size, struct gic_state *s)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	uint64_t map_base = base & ~(uint64_t)(page - 1);
-	size_t map_len = (base - map_base + GICD_REGS_END + page - 1) & ~(size_t)(page - 1);
-	const uint8_t *regs;
-	uint8_t *map;
-	int fd;
+	struct phys_view v;
 
 	if (size < GICD_REGS_END)
-		agent_fail("gic_reg", EINVAL);
-	fd = open("/dev/mem", O_RDONLY | O_SYNC | O_CLOEXEC);
-	if (fd < 0)
-		agent_fail("gic_devmem", errno);
-	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, map_base);
-	if (map == MAP_FAILED)
-		agent_fail("gic_mmap", errno);
-	close(fd);
-
-	regs = map + (base - map_base);
+		agent_fail("gic_reg_size", EINVAL);
+	phys_view_open(&v, base, GICD_REGS_END, "gic_mmap");
 	memset(s, 0, sizeof(*s));
-	s->lines = ((mmio_read32(regs, GICD_TYPER) & 0x1f) + 1) * 32;
+	s->lines = ((phys_read32(&v, GICD_TYPER) & 0x1f) + 1) * 32;
 	if (s->lines > GIC_MAX_INTID)
 		s->lines = GIC_MAX_INTID;
 	for (uint32_t i = 0; i < (s->lines + 31) / 32; i++) {
-		s->pending[i] = mmio_read32(regs, GICD_ISPENDR + 4 * i);
-		s->active[i] = mmio_read32(regs, GICD_ISACTIVER + 4 * i);
-		s->enabled[i] = mmio_read32(regs, GICD_ISENABLER + 4 * i);
+		s->pending[i] = phys_read32(&v, GICD_ISPENDR + 4 * i);
+		s->active[i] = phys_read32(&v, GICD_ISACTIVER + 4 * i);
+		s->enabled[i] = phys_read32(&v, GICD_ISENABLER + 4 * i);
 	}
-	munmap(map, map_len);
+	phys_view_close(&v);
 }
 
 static bool bit(const uint32_t *regs, uint32_t intid)
@@ -165,7 +104,7 @@ void gic_report(const char *root, const char *gic, const struct gic_spis *spis)
 	size_t len;
 	FILE *f;
 
-	gic_distributor(root, gic, &base, &size);
+	dt_reg(root, gic, &base, &size);
 	snapshot(base, size, &s);
 	f = json_text_open(&text, &len);
 	fprintf(f, "\"base\":\"0x%llx\",\"lines\":%u,\"pending\":[", (unsigned long long)base, s.lines);

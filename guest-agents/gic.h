@@ -21,8 +21,6 @@ struct gic_spis {
 /* Appends the SPIs of node, which must be wired to the GIC at node gic, to spis. */
 void gic_read_spis(const char *root, const char *gic, const char *node, struct gic_spis *spis);
 
-/* Where the distributor's registers are: the first reg entry of node gic, which must be a CPU address. */
-void gic_distributor(const char *root, const char *gic, uint64_t *base, uint64_t *size);
 
 /* Reports, as the "gic" line, the distributor's state and that of each of spis. */
 void gic_report(const char *root, const char *gic, const struct gic_spis *spis);

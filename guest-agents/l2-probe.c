@@ -3,9 +3,11 @@
  * First process of a nested guest (L2) given an XGMAC that another VM used
  * until it was killed: reports, before anything in this guest drives the
  * device, whether the device still raises its interrupts (pending or active
- * at the GIC distributor). It only reads: the device tree and the
- * distributor's registers, through /dev/mem; never a register of the XGMAC.
- * It also says where its RAM is, as the device tree has it.
+ * at the GIC distributor), and what its quiescence registers hold, as this
+ * guest sees them through the passthrough. It only reads: the device tree,
+ * and the distributor's and the XGMAC's registers through /dev/mem (plain
+ * loads, no register read here has a side effect). It also says where its
+ * RAM is, as the device tree has it.
  * (This guest's RAM was searched for stale DMA from the host before the
  * guest ran: guest-agents/vm-ram-scan.c.)
  */
@@ -21,6 +23,7 @@
 #include "agent-lib.h"
 #include "device-tree.h"
 #include "gic.h"
+#include "phys-view.h"
 #include "xgmac-regs.h"
 
 #define MAX_DEVICES 4
@@ -93,6 +96,32 @@ static void find_platform_device(const char *root, const char *node, struct plat
 	closedir(d);
 }
 
+/* The registers that say whether the device is quiescent, read before any driver here touches it. */
+static void report_registers(const char *root, const char *node)
+{
+	struct phys_view v;
+	uint64_t base, size;
+	char *text;
+	size_t len;
+	FILE *f;
+
+	dt_reg(root, node, &base, &size);
+	if (size < XGMAC_DMA_CUR_RX_DESC + 4)
+		agent_fail("device_reg", EINVAL);
+	phys_view_open(&v, base, XGMAC_DMA_CUR_RX_DESC + 4, "device_mmap");
+	f = json_text_open(&text, &len);
+	fputs("\"node\":", f);
+	json_string(f, dt_node_name(node));
+	fprintf(f, ",\"base\":\"0x%llx\",\"control\":\"0x%08x\",\"dma_control\":\"0x%08x\","
+		"\"dma_intr_ena\":\"0x%08x\",\"dma_status\":\"0x%08x\"",
+		(unsigned long long)base, phys_read32(&v, XGMAC_CONTROL), phys_read32(&v, XGMAC_DMA_CONTROL),
+		phys_read32(&v, XGMAC_DMA_INTR_ENA), phys_read32(&v, XGMAC_DMA_STATUS));
+	phys_view_close(&v);
+	json_text_close(f);
+	json_line(EVENT_REGISTERS, "%s", text);
+	free(text);
+}
+
 /* Adds the device's SPIs to spis. */
 static void report_device(const struct nodes *nodes, const char *node, struct gic_spis *spis)
 {
@@ -117,6 +146,9 @@ static void report_device(const struct nodes *nodes, const char *node, struct gi
 	json_text_close(f);
 	json_line(EVENT_DEVICE, "%s", text);
 	free(text);
+	/* Unclaimed, its registers are this probe's to read; a driver bound here would have changed them. */
+	if (dev.name[0] && !dev.bound)
+		report_registers(nodes->root, node);
 }
 
 /* The guest's RAM as its device tree gives it: the host's search of that RAM must have covered it all. */

@@ -245,4 +245,70 @@ TEST_F(tree, phandles_old_and_new)
 	EXPECT_EQ(0, dt_phandle(self->root, "/soc"));
 }
 
+static const char *reg_root;
+
+static void read_reg(void *node)
+{
+	uint64_t base, size;
+
+	dt_reg(reg_root, node, &base, &size);
+}
+
+/* Under the root: its cells, or 2 and 1 without them. */
+TEST_F(tree, reg_of_a_root_child)
+{
+	char path[PATH_MAX + 32];
+	uint64_t base, size;
+
+	fake_dt_cells(self->root, "", "#size-cells", 1, 2);
+	dt_reg(self->root, "/intc@8000000", &base, &size);
+	EXPECT_EQ(0x8000000, base);
+	EXPECT_EQ(0x10000, size);
+	snprintf(path, sizeof(path), "%s/#address-cells", self->root);
+	ASSERT_EQ(0, unlink(path));
+	snprintf(path, sizeof(path), "%s/#size-cells", self->root);
+	ASSERT_EQ(0, unlink(path));
+	fake_dt_cells(self->root, "/intc@8000000", "reg", 3, 1, 0x8000000, 0x10000);
+	dt_reg(self->root, "/intc@8000000", &base, &size);
+	EXPECT_EQ(0x108000000, base);
+	EXPECT_EQ(0x10000, size);
+}
+
+/* As QEMU's virt puts a passed-through device on its platform bus: an offset, mapped by the bus's ranges. */
+TEST_F(tree, reg_through_a_bus_ranges)
+{
+	char path[PATH_MAX + 32];
+	uint64_t base, size;
+
+	reg_root = self->root;
+	fake_dt_node(self->root, "/platform-bus@c000000");
+	fake_dt_cells(self->root, "/platform-bus@c000000", "#address-cells", 1, 1);
+	fake_dt_cells(self->root, "/platform-bus@c000000", "#size-cells", 1, 1);
+	fake_dt_cells(self->root, "/platform-bus@c000000", "ranges", 4, 0, 0, 0xc000000, 0x2000000);
+	fake_dt_node(self->root, "/platform-bus@c000000/xgmac@1000");
+	fake_dt_cells(self->root, "/platform-bus@c000000/xgmac@1000", "reg", 2, 0x1000, 0x1000);
+	dt_reg(self->root, "/platform-bus@c000000/xgmac@1000", &base, &size);
+	EXPECT_EQ(0xc001000, base);
+	EXPECT_EQ(0x1000, size);
+	fake_dt_cells(self->root, "/platform-bus@c000000/xgmac@1000", "reg", 2, 0x3000000, 0x1000);
+	EXPECT_AGENT_FAIL(read_reg, "/platform-bus@c000000/xgmac@1000", "dt_reg_translation", ERANGE);
+	/* An empty ranges maps one to one; none at all maps nothing. */
+	fake_dt_prop(self->root, "/platform-bus@c000000", "ranges", "", 0);
+	dt_reg(self->root, "/platform-bus@c000000/xgmac@1000", &base, &size);
+	EXPECT_EQ(0x3000000, base);
+	snprintf(path, sizeof(path), "%s/platform-bus@c000000/ranges", self->root);
+	ASSERT_EQ(0, unlink(path));
+	EXPECT_AGENT_FAIL(read_reg, "/platform-bus@c000000/xgmac@1000", "dt_reg_translation", ENOTSUP);
+}
+
+TEST_F(tree, bad_reg_fails)
+{
+	reg_root = self->root;
+	fake_dt_cells(self->root, "/intc@8000000", "reg", 2, 0, 0x8000000);
+	EXPECT_AGENT_FAIL(read_reg, "/intc@8000000", "dt_reg", EINVAL);
+	EXPECT_AGENT_FAIL(read_reg, "/nothing", "dt_reg", ENOENT);
+	fake_dt_cells(self->root, "", "#address-cells", 1, 3);
+	EXPECT_AGENT_FAIL(read_reg, "/intc@8000000", "dt_reg_cells", ENOTSUP);
+}
+
 TEST_HARNESS_MAIN

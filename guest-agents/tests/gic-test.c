@@ -46,13 +46,6 @@ static void read_spis(void *node)
 	gic_read_spis(root, GIC, node, &spis);
 }
 
-static void read_distributor(void *gic)
-{
-	uint64_t base, size;
-
-	gic_distributor(root, gic, &base, &size);
-}
-
 TEST_F(tree, spis_appended)
 {
 	struct gic_spis spis = { .spi = { 5 }, .n = 1 };
@@ -130,70 +123,6 @@ TEST_F(tree, other_interrupt_parent_fails)
 	snprintf(path, sizeof(path), "%s" GIC "/phandle", self->root);
 	ASSERT_EQ(0, unlink(path));
 	EXPECT_AGENT_FAIL(read_spis, "/xgmac", "device_interrupt_parent", ENOTSUP);
-}
-
-TEST_F(tree, distributor_is_the_first_reg)
-{
-	uint64_t base, size;
-
-	gic_distributor(self->root, GIC, &base, &size);
-	EXPECT_EQ(0x8000000, base);
-	EXPECT_EQ(0x10000, size);
-	fake_dt_cells(self->root, "", "#address-cells", 1, 1);
-	fake_dt_cells(self->root, "", "#size-cells", 1, 1);
-	fake_dt_cells(self->root, GIC, "reg", 4, 0x2f000000, 0x20000, 0x2f100000, 0x100000);
-	gic_distributor(self->root, GIC, &base, &size);
-	EXPECT_EQ(0x2f000000, base);
-	EXPECT_EQ(0x20000, size);
-}
-
-/* Without #address-cells and #size-cells, a parent has 2 and 1. */
-TEST_F(tree, default_cells)
-{
-	char path[PATH_MAX + 32];
-	uint64_t base, size;
-
-	snprintf(path, sizeof(path), "%s/#address-cells", self->root);
-	ASSERT_EQ(0, unlink(path));
-	snprintf(path, sizeof(path), "%s/#size-cells", self->root);
-	ASSERT_EQ(0, unlink(path));
-	fake_dt_cells(self->root, GIC, "reg", 3, 1, 0x8000000, 0x10000);
-	gic_distributor(self->root, GIC, &base, &size);
-	EXPECT_EQ(0x108000000, base);
-	EXPECT_EQ(0x10000, size);
-}
-
-TEST_F(tree, bad_reg_fails)
-{
-	root = self->root;
-	fake_dt_cells(self->root, GIC, "reg", 3, 0, 0x8000000, 0);
-	EXPECT_AGENT_FAIL(read_distributor, GIC, "gic_reg", EINVAL);
-	EXPECT_AGENT_FAIL(read_distributor, "/xgmac", "gic_reg", ENOENT);
-	fake_dt_cells(self->root, "", "#address-cells", 1, 3);
-	EXPECT_AGENT_FAIL(read_distributor, GIC, "gic_reg", ENOTSUP);
-}
-
-/* Only through buses whose ranges are empty, an identity map, is the address the CPU's; no ranges is no map. */
-TEST_F(tree, distributor_under_a_bus)
-{
-	char path[PATH_MAX + 32];
-	uint64_t base, size;
-
-	root = self->root;
-	fake_dt_node(self->root, "/bus");
-	fake_dt_cells(self->root, "/bus", "#address-cells", 1, 1);
-	fake_dt_cells(self->root, "/bus", "#size-cells", 1, 1);
-	fake_dt_prop(self->root, "/bus", "ranges", "", 0);
-	fake_dt_node(self->root, "/bus/gic");
-	fake_dt_cells(self->root, "/bus/gic", "reg", 2, 0x3000000, 0x10000);
-	gic_distributor(self->root, "/bus/gic", &base, &size);
-	EXPECT_EQ(0x3000000, base);
-	EXPECT_EQ(0x10000, size);
-	fake_dt_cells(self->root, "/bus", "ranges", 3, 0, 0, 0x10000000);
-	EXPECT_AGENT_FAIL(read_distributor, "/bus/gic", "gic_reg_translation", ENOTSUP);
-	snprintf(path, sizeof(path), "%s/bus/ranges", self->root);
-	ASSERT_EQ(0, unlink(path));
-	EXPECT_AGENT_FAIL(read_distributor, "/bus/gic", "gic_reg_translation", ENOTSUP);
 }
 
 TEST_HARNESS_MAIN
