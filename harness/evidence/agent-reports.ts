@@ -195,7 +195,22 @@ export interface Vm2Report {
    * when the GIC report arrived); null when VM #2 never got to it after
    * stale writes landed in its RAM.
    */
-  readonly probe: { readonly ram: GuestRam; readonly spis: readonly GicSpi[]; readonly receivedAt: number } | null;
+  readonly probe: {
+    readonly ram: GuestRam;
+    readonly spis: readonly GicSpi[];
+    readonly receivedAt: number;
+    /** The device's quiescence registers as VM #2 saw them through the passthrough, before any driver. */
+    readonly registers: Vm2Registers;
+  } | null;
+}
+
+export interface Vm2Registers {
+  readonly control: number;
+  readonly dmaControl: number;
+  readonly dmaIntrEna: number;
+  readonly dmaStatus: number;
+  /** Harness wall-clock ms when the report arrived. */
+  readonly receivedAt: number;
 }
 
 /** The read of VM #2's RAM from L1; throws EvidenceError when its reports are missing or malformed. */
@@ -228,7 +243,7 @@ export function decodeRamSnapshot(events: readonly AgentEvent[]): {
 
 /**
  * What VM #2 showed: its RAM as L1 read it before VM #2 ran, and where its
- * RAM is and its GIC as its probe read them; throws EvidenceError when a report is missing or
+ * RAM is, its GIC and the device's registers as its probe read them; throws EvidenceError when a report is missing or
  * malformed, or a look was blind.
  */
 export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
@@ -256,8 +271,17 @@ export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
   }));
   if (spis.length === 0)
     throw new EvidenceError(`${who}: the GIC report names no SPI of the device, so its check was blind`);
+  const r = only(events, 'registers', who);
+  const rw = `${who}'s "registers" report`;
+  const registers = {
+    control: numberField(r, rw, 'control'),
+    dmaControl: numberField(r, rw, 'dma_control'),
+    dmaIntrEna: numberField(r, rw, 'dma_intr_ena'),
+    dmaStatus: numberField(r, rw, 'dma_status'),
+    receivedAt: r.receivedAt,
+  };
   only(events, 'probe-done', who);
-  return { snapshot, stalePayloads, probe: { ram, spis, receivedAt: gic.receivedAt } };
+  return { snapshot, stalePayloads, probe: { ram, spis, receivedAt: gic.receivedAt, registers } };
 }
 
 // ---- user #1 ----

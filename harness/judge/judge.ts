@@ -413,7 +413,7 @@ export function judgeRun(e: CycleEvidence, logs: CycleLogs | Error): Judgement {
   const control = e.spec.control;
   if (control === 'none') return { verdict: scenarioVerdict(oracles), oracles, tail: null };
   // Stale writes that broke VM #2 before its probe ran are the hazard shown, not an oracle that failed to see it.
-  const unseeable: readonly OracleName[] = vm2?.probe === null ? ['user2-gic-pending'] : [];
+  const unseeable: readonly OracleName[] = vm2?.probe === null ? ['user2-registers', 'user2-gic-pending'] : [];
   const verdict = controlVerdict(
     oracles,
     mustFire({ ...e.spec, control }).filter((o) => !unseeable.includes(o)),

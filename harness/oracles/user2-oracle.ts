@@ -2,12 +2,13 @@
 /**
  * The next user's view: what user #2 (the reset probe) saw before it
  * programmed anything: the register state, interrupts on its eventfds, and
- * bytes written into the fresh zeroed memory it mapped at the old IOVAs.
+ * bytes written into the fresh memory (the run's canary) it mapped at the
+ * old IOVAs.
  */
-import { quiescenceViolations } from '../devices/xgmac.ts';
 import type { ResetProbeReport } from '../evidence/agent-reports.ts';
 import { scanForPayloads, type PayloadKey } from '../traffic/payload.ts';
 import { silent, type OracleResult } from './finding.ts';
+import { registersOracle } from './registers-oracle.ts';
 
 /** `fromL1Boot` places a time of L1's boot clock (ms) relative to the kill. */
 export function user2Oracles(
@@ -17,19 +18,7 @@ export function user2Oracles(
 ): OracleResult[] {
   const out: OracleResult[] = [];
   const registersLooked = 'DMA_CONTROL SR/ST, DMA_INTR_ENA, MAC RE/TE as user #2 found them';
-  const violations = quiescenceViolations(report.registers);
-  out.push(
-    violations.length === 0
-      ? silent('user2-registers', 'user2', registersLooked)
-      : {
-          oracle: 'user2-registers',
-          vantage: 'user2',
-          fired: true,
-          count: violations.length,
-          first: { tRelMs: fromL1Boot(report.registers.tBootMs), detail: violations.join(', ') },
-          looked: registersLooked,
-        },
-  );
+  out.push(registersOracle(report.registers, fromL1Boot(report.registers.tBootMs), registersLooked));
 
   const irqsLooked = "interrupts on user #2's eventfds before it enabled anything";
   const irq = report.irqs[0];

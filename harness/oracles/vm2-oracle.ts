@@ -3,13 +3,18 @@
  * What VM #2 showed of a device left running: this run's frame payloads in
  * its RAM, read from L1 while VM #2 was paused before its first instruction
  * (only a DMA write can have put them there, and nothing of the guest can
- * have overwritten them yet), and interrupts of the device already pending
- * (or active) in its GIC when its first process looked, before any driver.
+ * have overwritten them yet), and, when its first process looked before
+ * any driver, the device's registers not quiescent and its interrupts
+ * already pending (or active) in its GIC.
  */
 import type { Vm2Report } from '../evidence/agent-reports.ts';
 import { silent, type OracleResult } from './finding.ts';
+import { registersOracle } from './registers-oracle.ts';
 
-/** Why VM #2's GIC went unread: the hazard itself, when stale writes broke what QEMU had loaded into its RAM. */
+/**
+ * Why VM #2's GIC and registers went unread: the hazard itself, when stale
+ * writes broke what QEMU had loaded into its RAM.
+ */
 const VM2_BROKEN_BY_STALE_WRITES =
   'VM #2 never reached its probe: the stale DMA writes found in its RAM broke what QEMU had loaded there';
 
@@ -59,5 +64,10 @@ export function vm2Oracles(report: Vm2Report, fromHarness: (t: number) => number
           },
           looked: memLooked,
         };
-  return [gic, memory];
+  const registersLooked = 'DMA_CONTROL SR/ST, DMA_INTR_ENA, MAC RE/TE as VM #2 found them, before any driver';
+  const registers =
+    report.probe === null
+      ? silent('user2-registers', 'user2', `${registersLooked}: ${VM2_BROKEN_BY_STALE_WRITES}`)
+      : registersOracle(report.probe.registers, fromHarness(report.probe.registers.receivedAt), registersLooked);
+  return [registers, gic, memory];
 }

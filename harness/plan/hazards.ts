@@ -13,7 +13,7 @@ export const DEVICE_STATE: readonly OracleName[] = ['l0-device-state'];
 /** What the next user reads of the device's registers, where it reads them. */
 const NEXT_USER_REGISTERS: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
   'raw-driver': ['user2-registers'],
-  vm: [],
+  vm: ['user2-registers'],
 };
 /**
  * Seen whenever a device left running gets frames: its DMA in L0 (the
@@ -42,7 +42,7 @@ export const IOMMU_FAULTS: readonly OracleName[] = ['l0-smmu-faults', 'l1-smmu-e
 /** What the next user sees of the device itself before it enables anything. */
 export const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = {
   'raw-driver': ['user2-registers', 'user2-irqs'],
-  vm: ['user2-gic-pending'],
+  vm: ['user2-registers', 'user2-gic-pending'],
 };
 
 /**

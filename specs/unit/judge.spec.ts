@@ -409,6 +409,16 @@ describe('the verdict of a vm run: VM #2 read from L1 while paused, then its GIC
             { event: 'device', receivedAt: KILL + 5000, node: 'xgmac@c000000', spis: [112], driver_bound: false },
             { event: 'memory', receivedAt: KILL + 5000, base: '0x40000000', bytes: over.guestBytes ?? RAM },
             {
+              event: 'registers',
+              receivedAt: KILL + 5000,
+              node: 'xgmac@c000000',
+              base: '0xc000000',
+              control: '0x00000000',
+              dma_control: '0x00000000',
+              dma_intr_ena: '0x00000000',
+              dma_status: '0x00000000',
+            },
+            {
               event: 'gic',
               receivedAt: KILL + 5000,
               spis: [{ spi: 112, intid: 144, pending: over.pendingSpi ?? false, active: false }],
