@@ -26,6 +26,8 @@ export const DEVICE_ACTIVE: readonly OracleName[] = [
   'l0-irq-after-release',
   'l1-vfio-irq-count',
 ];
+/** DEVICE_ACTIVE but the writes: what a receiver left running shows whatever descriptors it held. */
+const RECEIVER_READING: readonly OracleName[] = DEVICE_ACTIVE.filter((o) => o !== 'l0-dma-after-release');
 /**
  * Where user #1 keeps a TX ring full of its own frames all its life, so
  * that a TX engine left running has frames in flight: the raw driver does;
@@ -47,8 +49,11 @@ export const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = 
 
 /**
  * The oracles that see a device left running. With frames all through the
- * window it faults in the IOMMU at once and spends the descriptors it held
- * on faulting writes: everything but the next user's memory sees it. With
+ * window it faults in the IOMMU at once, reading a descriptor for every
+ * frame: everything but the next user's memory sees it. Its writes are not
+ * certain then: a device that held no descriptor it owned at the release
+ * has nothing to write with (seen once in 120 vm control runs, fixture
+ * vm-kernel-no-reset-continuous-no-writes). With
  * the network silent until the next user has mapped its memory, the held
  * descriptors take the first frames into that memory, through valid
  * translations: no SMMU fault need be raised.
@@ -56,7 +61,7 @@ export const NEXT_USER: Readonly<Record<ScenarioName, readonly OracleName[]>> = 
 export function deviceLeftRunningShows(scenario: ScenarioName, pattern: TrafficPattern): readonly OracleName[] {
   const receiving: readonly OracleName[] =
     pattern === 'continuous'
-      ? [...DEVICE_STATE, ...DEVICE_ACTIVE, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
+      ? [...DEVICE_STATE, ...RECEIVER_READING, ...IOMMU_FAULTS, ...NEXT_USER[scenario]]
       : [...DEVICE_STATE, ...DEVICE_ACTIVE, ...NEXT_USER[scenario], 'user2-memory'];
   return union(receiving, transmitterShows(scenario));
 }
@@ -92,19 +97,14 @@ function union(a: readonly OracleName[], b: readonly OracleName[]): readonly Ora
 
 /**
  * A device whose receiver alone survives the reset: its interrupt sources
- * are masked, so it raises nothing, but its RX engine keeps writing frames
- * to the old IOVAs, faulting while nothing is mapped there (continuous) or
- * landing in the next user's memory (silent).
+ * are masked, so it raises nothing, but its RX engine keeps reading
+ * descriptors and writing frames at the old IOVAs, faulting while nothing
+ * is mapped there (continuous) or landing in the next user's memory
+ * (silent).
  */
 export function receiverLeftRunningShows(scenario: ScenarioName, pattern: TrafficPattern): readonly OracleName[] {
   return pattern === 'continuous'
-    ? [
-        ...DEVICE_STATE,
-        'l0-dma-after-release',
-        'l0-dma-read-after-release',
-        ...IOMMU_FAULTS,
-        ...NEXT_USER_REGISTERS[scenario],
-      ]
+    ? [...DEVICE_STATE, 'l0-dma-read-after-release', ...IOMMU_FAULTS, ...NEXT_USER_REGISTERS[scenario]]
     : [
         ...DEVICE_STATE,
         'l0-dma-after-release',

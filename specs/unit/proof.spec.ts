@@ -56,6 +56,17 @@ describe('which oracles the controls must make fire', () => {
     );
   });
 
+  it('holds a receiver left running under frames to its reads, not to writes it may have nothing for', () => {
+    for (const control of [...WHOLE_CONTROLS, 'device-keeps-rx'] as const) {
+      const shows = mustFire({ scenario: 'vm', control, pattern: 'continuous' });
+      expect(shows).to.include('l0-dma-read-after-release');
+      expect(shows).to.not.include('l0-dma-after-release');
+      expect(mustFire({ scenario: 'vm', control, pattern: 'silent-until-reassigned' })).to.include(
+        'l0-dma-after-release',
+      );
+    }
+  });
+
   it('proves a TX engine left running where user #1 kept its ring full: its reads, the wire, the canary', () => {
     for (const pattern of TRAFFIC_PATTERNS)
       for (const control of [...WHOLE_CONTROLS, 'device-keeps-tx'] as const) {

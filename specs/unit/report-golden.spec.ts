@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The published files of a recorded set of runs: the 28 trimmed real runs
+ * The published files of a recorded set of runs: the 29 trimmed real runs
  * (specs/fixtures/runs), judged again and written as report.json,
  * junit.xml and summary.txt by the production code, must equal their
  * golden files. A change to the report format, to CI's view of a run or
