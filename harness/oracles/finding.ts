@@ -17,3 +17,14 @@ export interface OracleResult {
 export function silent(oracle: OracleName, vantage: OracleResult['vantage'], looked: string): OracleResult {
   return { oracle, vantage, fired: false, count: 0, first: null, looked };
 }
+
+/** A finding: `count` offending events, the first of them with its time from the kill (null: not placed in time). */
+export function fired(
+  oracle: OracleName,
+  vantage: OracleResult['vantage'],
+  looked: string,
+  count: number,
+  first: NonNullable<OracleResult['first']>,
+): OracleResult {
+  return { oracle, vantage, fired: true, count, first, looked };
+}

@@ -11,7 +11,7 @@
 import { quiescenceViolations } from '../devices/xgmac.ts';
 import { DMA_TARGETS, ofKind, type TraceEvent } from '../trace/l0-trace.ts';
 import type { OracleName } from '../plan/oracles.ts';
-import { silent, type OracleResult } from './finding.ts';
+import { fired, silent, type OracleResult } from './finding.ts';
 
 export interface L0Window {
   readonly instance: number;
@@ -40,21 +40,14 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
     const looked = `XGMAC ${w.instance} DMA ${what} ${span}`;
     if (mine.length === 0) return silent(oracle, 'L0', looked);
     const first = mine[0]!;
-    return {
-      oracle,
-      vantage: 'L0',
-      fired: true,
-      count: mine.length,
-      first: {
-        tRelMs: rel(first.t, w),
-        detail:
-          `${first.dir} ${first.what} iova ${hex(first.iova)} len ${first.len}: ` +
-          `${first.ok ? 'translated' : 'faulted'} ` +
-          `(${mine.filter((e) => e.ok).length} translated, ${mine.filter((e) => !e.ok).length} faulted; ` +
-          `${DMA_TARGETS.map((t) => `${t} ${mine.filter((e) => e.what === t).length}`).join(', ')})`,
-      },
-      looked,
-    };
+    return fired(oracle, 'L0', looked, mine.length, {
+      tRelMs: rel(first.t, w),
+      detail:
+        `${first.dir} ${first.what} iova ${hex(first.iova)} len ${first.len}: ` +
+        `${first.ok ? 'translated' : 'faulted'} ` +
+        `(${mine.filter((e) => e.ok).length} translated, ${mine.filter((e) => !e.ok).length} faulted; ` +
+        `${DMA_TARGETS.map((t) => `${t} ${mine.filter((e) => e.what === t).length}`).join(', ')})`,
+    });
   };
   // Writes land in the next user's memory; reads take it, descriptors and TX buffers, towards the wire.
   const dmaResult = dmaOracle('l0-dma-after-release', 'write', 'writes');
@@ -68,16 +61,15 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
   const irqResult: OracleResult =
     irqCount === 0
       ? silent('l0-irq-after-release', 'L0', `XGMAC ${w.instance} IRQ line ${span}`)
-      : {
-          oracle: 'l0-irq-after-release',
-          vantage: 'L0',
-          fired: true,
-          count: irqCount,
-          first: levelAtStart
+      : fired(
+          'l0-irq-after-release',
+          'L0',
+          `XGMAC ${w.instance} IRQ line ${span}`,
+          irqCount,
+          levelAtStart
             ? { tRelMs: rel(w.from, w), detail: 'IRQ line still asserted when user #1 was gone' }
             : { tRelMs: rel(raised[0]!.t, w), detail: 'IRQ line asserted' },
-          looked: `XGMAC ${w.instance} IRQ line ${span}`,
-        };
+        );
 
   const faults = [
     ...ofKind(inWindow, 'smmu-event').filter((e) => e.sid === w.sid),
@@ -86,17 +78,10 @@ export function l0Oracles(unsorted: readonly TraceEvent[], w: L0Window): OracleR
   const faultResult: OracleResult =
     faults.length === 0
       ? silent('l0-smmu-faults', 'L0', `SMMU events for stream ${hex(w.sid)} ${span}`)
-      : {
-          oracle: 'l0-smmu-faults',
-          vantage: 'L0',
-          fired: true,
-          count: faults.length,
-          first: {
-            tRelMs: rel(faults[0]!.t, w),
-            detail: faults[0]!.kind === 'smmu-event' ? faults[0]!.type : 'translation aborted',
-          },
-          looked: `SMMU events for stream ${hex(w.sid)} ${span}`,
-        };
+      : fired('l0-smmu-faults', 'L0', `SMMU events for stream ${hex(w.sid)} ${span}`, faults.length, {
+          tRelMs: rel(faults[0]!.t, w),
+          detail: faults[0]!.kind === 'smmu-event' ? faults[0]!.type : 'translation aborted',
+        });
 
   return [deviceStateOracle(trace, w), dmaResult, readResult, irqResult, faultResult];
 }
@@ -119,17 +104,10 @@ function deviceStateOracle(trace: readonly TraceEvent[], w: L0Window): OracleRes
   });
   const found = instants.filter((i) => i.violations.length > 0);
   if (found.length === 0) return silent('l0-device-state', 'L0', looked);
-  return {
-    oracle: 'l0-device-state',
-    vantage: 'L0',
-    fired: true,
-    count: sum(found.map((i) => i.violations.length)),
-    first: {
-      tRelMs: rel(found[0]!.t, w),
-      detail: found.map((i) => `${i.name}: ${i.violations.join(', ')}`).join('; '),
-    },
-    looked,
-  };
+  return fired('l0-device-state', 'L0', looked, sum(found.map((i) => i.violations.length)), {
+    tRelMs: rel(found[0]!.t, w),
+    detail: found.map((i) => `${i.name}: ${i.violations.join(', ')}`).join('; '),
+  });
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

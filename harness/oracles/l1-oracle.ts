@@ -6,7 +6,7 @@
  * and how often the device's vfio IRQ fired while user #2 held it without
  * having enabled anything.
  */
-import { silent, type OracleResult } from './finding.ts';
+import { fired, silent, type OracleResult } from './finding.ts';
 import { killInLog } from './l1-log.ts';
 
 const SMMU_EVENT = /arm-smmu-v3 [^:]+: event (0x[0-9a-f]+) received/;
@@ -41,17 +41,10 @@ export function l1SmmuOracle(dmesgAfterKill: readonly string[], uptimeAtKill: nu
   if (events.length === 0) return silent('l1-smmu-events', 'L1', looked);
   const first = events[0]!;
   const stamp = STAMP.exec(first.line);
-  return {
-    oracle: 'l1-smmu-events',
-    vantage: 'L1',
-    fired: true,
-    count: events.length,
-    first: {
-      tRelMs: stamp ? Math.round((Number(stamp[1]) - killInLog(dmesgAfterKill, uptimeAtKill)) * 1000) : null,
-      detail: `${first.line.replace(STAMP, '').trim()} ${first.sid === null ? 'stream unknown' : `stream ${stream}`}`,
-    },
-    looked,
-  };
+  return fired('l1-smmu-events', 'L1', looked, events.length, {
+    tRelMs: stamp ? Math.round((Number(stamp[1]) - killInLog(dmesgAfterKill, uptimeAtKill)) * 1000) : null,
+    detail: `${first.line.replace(STAMP, '').trim()} ${first.sid === null ? 'stream unknown' : `stream ${stream}`}`,
+  });
 }
 
 /**
@@ -63,12 +56,8 @@ export function l1IrqCountOracle(before: number | null, after: number | null, wh
   if (after === null) return silent('l1-vfio-irq-count', 'L1', `${looked} (no IRQ descriptor)`);
   const rise = after - (before ?? 0);
   if (rise <= 0) return silent('l1-vfio-irq-count', 'L1', looked);
-  return {
-    oracle: 'l1-vfio-irq-count',
-    vantage: 'L1',
-    fired: true,
-    count: rise,
-    first: { tRelMs: null, detail: `interrupt count rose from ${before ?? 0} to ${after}` },
-    looked,
-  };
+  return fired('l1-vfio-irq-count', 'L1', looked, rise, {
+    tRelMs: null,
+    detail: `interrupt count rose from ${before ?? 0} to ${after}`,
+  });
 }

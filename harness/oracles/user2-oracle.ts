@@ -7,7 +7,7 @@
  */
 import type { ResetProbeReport } from '../evidence/agent-reports.ts';
 import { scanForPayloads, type PayloadKey } from '../traffic/payload.ts';
-import { silent, type OracleResult } from './finding.ts';
+import { fired, silent, type OracleResult } from './finding.ts';
 import { registersOracle } from './registers-oracle.ts';
 
 /** `fromL1Boot` places a time of L1's boot clock (ms) relative to the kill. */
@@ -25,14 +25,10 @@ export function user2Oracles(
   out.push(
     irq === undefined
       ? silent('user2-irqs', 'user2', irqsLooked)
-      : {
-          oracle: 'user2-irqs',
-          vantage: 'user2',
-          fired: true,
-          count: report.irqs.length,
-          first: { tRelMs: fromL1Boot(irq.tBootMs), detail: `IRQ index ${irq.index} fired` },
-          looked: irqsLooked,
-        },
+      : fired('user2-irqs', 'user2', irqsLooked, report.irqs.length, {
+          tRelMs: fromL1Boot(irq.tBootMs),
+          detail: `IRQ index ${irq.index} fired`,
+        }),
   );
 
   const memory = report.memory;
@@ -49,14 +45,9 @@ export function user2Oracles(
           `at offset ${payloads[0]!.offset} (${payloads.length} payloads)`
         : `${memory.changedBytes} bytes changed, first at offset ${memory.ranges[0]?.offset ?? '?'}`;
     // When the probe saw the bytes (its snapshot after the watch): the write happened by then.
-    out.push({
-      oracle: 'user2-memory',
-      vantage: 'user2',
-      fired: true,
-      count: memory.changedBytes,
-      first: { tRelMs: fromL1Boot(memory.tBootMs), detail },
-      looked,
-    });
+    out.push(
+      fired('user2-memory', 'user2', looked, memory.changedBytes, { tRelMs: fromL1Boot(memory.tBootMs), detail }),
+    );
   }
   return out;
 }

@@ -8,7 +8,7 @@
  * already pending (or active) in its GIC.
  */
 import type { Vm2Report } from '../evidence/agent-reports.ts';
-import { silent, type OracleResult } from './finding.ts';
+import { fired, silent, type OracleResult } from './finding.ts';
 import { registersOracle } from './registers-oracle.ts';
 
 /**
@@ -27,21 +27,14 @@ export function vm2Oracles(report: Vm2Report, fromHarness: (t: number) => number
       ? silent('user2-gic-pending', 'user2', `${gicLooked}: ${VM2_BROKEN_BY_STALE_WRITES}`)
       : spis.length === 0
         ? silent('user2-gic-pending', 'user2', gicLooked)
-        : {
-            oracle: 'user2-gic-pending',
-            vantage: 'user2',
-            fired: true,
-            count: spis.length,
-            first: {
-              tRelMs: fromHarness(report.probe.receivedAt),
-              detail: spis
-                .map((s) =>
-                  `SPI ${s.spi} (INTID ${s.intid}) ${s.pending ? 'pending' : ''}${s.active ? ' active' : ''}`.trim(),
-                )
-                .join(', '),
-            },
-            looked: gicLooked,
-          };
+        : fired('user2-gic-pending', 'user2', gicLooked, spis.length, {
+            tRelMs: fromHarness(report.probe.receivedAt),
+            detail: spis
+              .map((s) =>
+                `SPI ${s.spi} (INTID ${s.intid}) ${s.pending ? 'pending' : ''}${s.active ? ' active' : ''}`.trim(),
+              )
+              .join(', '),
+          });
   const { snapshot } = report;
   const memLooked =
     `this run's frame payloads in VM #2's RAM (${Math.round(snapshot.bytes / 1048576)} MiB), ` +
@@ -50,20 +43,13 @@ export function vm2Oracles(report: Vm2Report, fromHarness: (t: number) => number
   const memory: OracleResult =
     snapshot.payloads === 0
       ? silent('user2-memory', 'user2', memLooked)
-      : {
-          oracle: 'user2-memory',
-          vantage: 'user2',
-          fired: true,
-          count: snapshot.payloads,
-          first: {
-            tRelMs: fromHarness(snapshot.receivedAt),
-            detail:
-              first !== undefined
-                ? `frame payload seq ${first.seq} at guest-physical 0x${first.gpa.toString(16)}`
-                : `${snapshot.payloads} frame payloads`,
-          },
-          looked: memLooked,
-        };
+      : fired('user2-memory', 'user2', memLooked, snapshot.payloads, {
+          tRelMs: fromHarness(snapshot.receivedAt),
+          detail:
+            first !== undefined
+              ? `frame payload seq ${first.seq} at guest-physical 0x${first.gpa.toString(16)}`
+              : `${snapshot.payloads} frame payloads`,
+        });
   const registersLooked = 'DMA_CONTROL SR/ST, DMA_INTR_ENA, MAC RE/TE as VM #2 found them, before any driver';
   const registers =
     report.probe === null

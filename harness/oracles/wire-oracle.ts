@@ -15,7 +15,7 @@ import {
   verifyPayload,
   type PayloadKey,
 } from '../traffic/payload.ts';
-import { silent, type OracleResult } from './finding.ts';
+import { fired, silent, type OracleResult } from './finding.ts';
 
 export interface WireWindow {
   readonly instance: number;
@@ -59,19 +59,12 @@ export function wireOracles(trace: readonly TraceEvent[], wire: readonly WireFra
   const afterRelease: OracleResult =
     sent.length === 0
       ? silent('wire-after-release', 'L0', looked)
-      : {
-          oracle: 'wire-after-release',
-          vantage: 'L0',
-          fired: true,
-          count: sent.length,
-          first: {
-            tRelMs: rel(sent[0]!.t, w),
-            detail:
-              `${sent[0]!.size}-byte frame, FNV-1a ${sent[0]!.fnv1a}` +
-              (onWire.some((f) => fnv1a64(f.bytes) === sent[0]!.fnv1a) ? ', received on the wire' : ''),
-          },
-          looked,
-        };
+      : fired('wire-after-release', 'L0', looked, sent.length, {
+          tRelMs: rel(sent[0]!.t, w),
+          detail:
+            `${sent[0]!.size}-byte frame, FNV-1a ${sent[0]!.fnv1a}` +
+            (onWire.some((f) => fnv1a64(f.bytes) === sent[0]!.fnv1a) ? ', received on the wire' : ''),
+        });
   return w.canaryBase === null ? [afterRelease] : [afterRelease, leakOracle(onWire, w.canaryBase, w, span)];
 }
 
@@ -84,18 +77,11 @@ function leakOracle(onWire: readonly WireFrame[], base: number, w: WireWindow, s
   const first = blocks[0]!;
   const last = blocks[blocks.length - 1]!;
   const iova = (index: number) => hex(base + index * CANARY_BLOCK_LEN);
-  return {
-    oracle: 'wire-leak',
-    vantage: 'L0',
-    fired: true,
-    count: leaks.length,
-    first: {
-      tRelMs: rel(f.t, w),
-      detail:
-        `${f.bytes.length}-byte frame carries ${blocks.length} canary blocks of the next user's memory, ` +
-        `from IOVA ${iova(first.index)} to ${iova(last.index)} (blocks ${first.index}..${last.index}), ` +
-        `at frame offset ${first.offset}: ${blockHex(f.bytes, first.offset)}`,
-    },
-    looked,
-  };
+  return fired('wire-leak', 'L0', looked, leaks.length, {
+    tRelMs: rel(f.t, w),
+    detail:
+      `${f.bytes.length}-byte frame carries ${blocks.length} canary blocks of the next user's memory, ` +
+      `from IOVA ${iova(first.index)} to ${iova(last.index)} (blocks ${first.index}..${last.index}), ` +
+      `at frame offset ${first.offset}: ${blockHex(f.bytes, first.offset)}`,
+  });
 }
