@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "agent-lib.h"
 #include "device-tree.h"
 #include "phys-view.h"

@@ -174,6 +174,14 @@ static void after_kill(void *ctx, unsigned long long usec, const char *text)
 	target_smmu_line(&log->smmu, text);
 }
 
+/* The run's payload key and id as an agent's --key/--tx-key and --run-id/--tx-run-id take them. */
+static void key_args(const struct target_link *l, char key[33], char run_id[16])
+{
+	for (unsigned int i = 0; i < sizeof(l->key); i++)
+		snprintf(key + 2 * i, 3, "%02x", l->key[i]);
+	snprintf(run_id, 16, "%u", l->run_id);
+}
+
 static void agent_path(const struct runner *r, char *buf, size_t size, const char *agent)
 {
 	snprintf(buf, size, "%s/%s", r->opt->agents, agent);
@@ -191,13 +199,10 @@ static bool run_user1(struct runner *r, struct target_cycle *cy, int *kmsg)
 
 	snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)TARGET_IOVA);
 	/* With the run's key, user 1 transmits the run's frames all its life; without, it only receives. */
-	if (r->link->have_key) {
-		for (unsigned int i = 0; i < sizeof(r->link->key); i++)
-			snprintf(key + 2 * i, 3, "%02x", r->link->key[i]);
-		snprintf(run_id, sizeof(run_id), "%u", r->link->run_id);
-	} else {
+	if (r->link->have_key)
+		key_args(r->link, key, run_id);
+	else
 		argv[5] = NULL;
-	}
 	agent_path(r, driver, sizeof(driver), "xgmac-vfio-driver");
 	agent_start(r->link, &user1, FROM_USER1, argv);
 	/* As long as the harness gives it: the open (the kernel's reset among it), then the frames once ready. */
@@ -426,9 +431,7 @@ static void start_frames(struct runner *r, struct agent_child *frames)
 			agent_fail("getrandom", errno);
 		l->have_key = true;
 	}
-	for (int i = 0; i < 16; i++)
-		snprintf(key + 2 * i, 3, "%02x", l->key[i]);
-	snprintf(run_id, sizeof(run_id), "%u", l->run_id);
+	key_args(l, key, run_id);
 	snprintf(rate, sizeof(rate), "%u", TARGET_FRAMES_PER_SECOND);
 	agent_path(r, sender, sizeof(sender), "frame-sender");
 	agent_start(l, frames, FROM_FRAMES, argv);
