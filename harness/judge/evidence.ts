@@ -83,10 +83,9 @@ export const EVIDENCE_FILES = {
   wire: 'wire.pcap',
 } as const;
 
-const readIfThere = (path: string) =>
-  readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) =>
-    error.code === 'ENOENT' ? null : Promise.reject(error),
-  );
+/** A log's bytes, or null where the run never wrote it. */
+const readIfThere = (path: string): Promise<Buffer | null> =>
+  readFile(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)));
 
 /** Writes a run's record where loadEvidence reads it; the cycle writes the logs as it goes, under EVIDENCE_FILES. */
 export async function writeEvidence(dir: string, evidence: CycleEvidence): Promise<void> {
@@ -101,22 +100,25 @@ export async function loadEvidence(dir: string): Promise<{ evidence: CycleEviden
   const evidence = JSON.parse(await readFile(join(dir, EVIDENCE_FILES.record), 'utf8')) as CycleEvidence;
   if (evidence.format !== EVIDENCE_FORMAT)
     throw new Error(`${join(dir, EVIDENCE_FILES.record)} is not ${EVIDENCE_FORMAT}`);
-  const [trace, console, dmesg] = await Promise.all(
-    [EVIDENCE_FILES.trace, EVIDENCE_FILES.consoleAfterBind, EVIDENCE_FILES.dmesgAfterKill].map((f) =>
-      readIfThere(join(dir, f)),
+  const [trace, console, dmesg, wire] = await Promise.all(
+    [EVIDENCE_FILES.trace, EVIDENCE_FILES.consoleAfterBind, EVIDENCE_FILES.dmesgAfterKill, EVIDENCE_FILES.wire].map(
+      (f) => readIfThere(join(dir, f)),
     ),
-  );
-  const wire = await readFile(join(dir, EVIDENCE_FILES.wire)).catch((error: NodeJS.ErrnoException) =>
-    error.code === 'ENOENT' ? null : Promise.reject(error),
   );
   try {
     return {
       evidence,
       logs: {
-        trace: trace == null ? null : parseTrace(trace),
-        consoleAfterBind: console ?? null,
-        dmesgAfterKill: dmesg == null ? null : dmesg.split('\n').filter((l) => l !== ''),
-        wire: wire === null ? null : fromPcap(wire),
+        trace: trace == null ? null : parseTrace(trace.toString('utf8')),
+        consoleAfterBind: console?.toString('utf8') ?? null,
+        dmesgAfterKill:
+          dmesg == null
+            ? null
+            : dmesg
+                .toString('utf8')
+                .split('\n')
+                .filter((l) => l !== ''),
+        wire: wire == null ? null : fromPcap(wire),
       },
     };
   } catch (error) {
