@@ -123,12 +123,12 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
   });
   const m = only(events, 'memory', who);
   const mapped = only(events, 'dma-mapped', who);
-  const iova = stringField(mapped, `${who}'s "dma-mapped" report`, 'iova');
-  if (!/^0x[0-9a-f]+$/.test(iova) || !Number.isSafeInteger(Number(iova)))
-    throw new EvidenceError(`${who}'s "dma-mapped" report: iova ${iova} is not a hex address`);
+  const rawIova = stringField(mapped, `${who}'s "dma-mapped" report`, 'iova');
+  const iova = hexAddress(rawIova);
+  if (iova === null) throw new EvidenceError(`${who}'s "dma-mapped" report: iova ${rawIova} is not a hex address`);
   const mw = `${who}'s "memory" report`;
   const memory: ProbeMemory = {
-    iova: Number(iova),
+    iova,
     tBootMs: numberField(m, mw, 't_boot_ms'),
     bytes: numberField(m, mw, 'bytes'),
     changedBytes: numberField(m, mw, 'changed_bytes'),
@@ -143,6 +143,12 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
   return { armedIrqs: indexes as number[], registers, irqs, memory };
 }
 
+/** An address as the agents write it ("0x" and lower-case hex digits), or null if it is not one. */
+function hexAddress(raw: string): number | null {
+  const value = Number(raw);
+  return /^0x[0-9a-f]+$/.test(raw) && Number.isSafeInteger(value) ? value : null;
+}
+
 /**
  * Where the reset probe's canary-filled memory sits, if its "dma-mapped"
  * report says it filled it (an older probe, or one without the run's id,
@@ -152,8 +158,7 @@ export function decodeResetProbe(events: readonly AgentEvent[]): ResetProbeRepor
 export function canaryBaseOf(events: readonly AgentEvent[] | null): number | null {
   const mapped = events?.find((e) => e.event === 'dma-mapped');
   if (mapped?.['canary'] !== true || typeof mapped['iova'] !== 'string') return null;
-  const iova = Number(mapped['iova']);
-  return /^0x[0-9a-f]+$/.test(mapped['iova']) && Number.isSafeInteger(iova) ? iova : null;
+  return hexAddress(mapped['iova']);
 }
 
 // ---- VM #2: its RAM read from L1 while paused (vm-ram-scan), then its first process (l2-probe) ----
@@ -257,10 +262,10 @@ export function decodeVm2(events: readonly AgentEvent[]): Vm2Report {
     throw new EvidenceError(`${who}: an xgmac driver was bound before the probe ran; its checks are not valid`);
   const memory = only(events, 'memory', who);
   const mw = `${who}'s "memory" report`;
-  const base = stringField(memory, mw, 'base');
-  if (!/^0x[0-9a-f]+$/.test(base) || !Number.isSafeInteger(Number(base)))
-    throw new EvidenceError(`${mw}: base ${base} is not a hex address`);
-  const ram = { gpaBase: Number(base), bytes: numberField(memory, mw, 'bytes') };
+  const rawBase = stringField(memory, mw, 'base');
+  const gpaBase = hexAddress(rawBase);
+  if (gpaBase === null) throw new EvidenceError(`${mw}: base ${rawBase} is not a hex address`);
+  const ram = { gpaBase, bytes: numberField(memory, mw, 'bytes') };
   const gic = only(events, 'gic', who);
   const gw = `${who}'s "gic" report`;
   const spis = arrayField(gic, gw, 'spis').map((s) => ({
